@@ -1,0 +1,77 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "VividCrowd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "VividCrowdCore", targets: ["VividCrowdCore"]),
+        .executable(name: "vividcrowd-server", targets: ["vividcrowd-server"]),
+        .executable(name: "vividcrowd-sim", targets: ["vividcrowd-sim"]),
+        .executable(name: "vividcrowd-bench", targets: ["vividcrowd-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .target(
+            name: "VividCrowdCore",
+            dependencies: [
+                "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Sources/Core",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "vividcrowd-server",
+            dependencies: [
+                "VividCrowdCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
+            path: "Sources/Server",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "vividcrowd-sim",
+            dependencies: [
+                "VividCrowdCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Sim",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "vividcrowd-bench",
+            dependencies: [
+                "VividCrowdCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Sources/Bench",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VividCrowdCoreTests",
+            dependencies: [
+                "VividCrowdCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Tests/VividCrowdCoreTests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,63 @@
+import Foundation
+
+/// One named cassette file, shared by every call in a run: it hands out occurrence numbers and persists recordings.
+public actor Cassette {
+    public nonisolated let name: String
+    public nonisolated let url: URL
+    private let redactor: Redactor
+    private var recordings: [String: [Int: CassetteInteraction]] = [:]
+    private var occurrencesUsed: [String: Int] = [:]
+
+    /// Opens `directory/name.json`; with `startEmpty` (record mode) earlier recordings are discarded.
+    public init(directory: String, name: String, startEmpty: Bool, redactor: Redactor) throws {
+        self.name = name
+        self.url = URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName(for: name))
+        self.redactor = redactor
+        if !startEmpty, FileManager.default.fileExists(atPath: url.path) {
+            for interaction in try CassetteFile.read(from: url).interactions {
+                recordings[interaction.matchKey, default: [:]][interaction.occurrence] = interaction
+            }
+        }
+    }
+
+    /// A file-system-safe file name for a cassette name.
+    static func fileName(for name: String) -> String {
+        let safe = name.unicodeScalars.map { scalar -> String in
+            CharacterSet.alphanumerics.contains(scalar) || "-_.".unicodeScalars.contains(scalar)
+                ? String(scalar) : "_"
+        }.joined()
+        return (safe.isEmpty ? "default" : safe) + ".json"
+    }
+
+    /// Reserves the next occurrence number of a request and returns its recording, if there is one.
+    func claim(endpoint: LLMEndpoint, request: JSONValue) -> (occurrence: Int, recording: CassetteInteraction?) {
+        let key = endpoint.rawValue + " " + request.canonicalString
+        let occurrence = occurrencesUsed[key, default: 0]
+        occurrencesUsed[key] = occurrence + 1
+        return (occurrence, recordings[key]?[occurrence])
+    }
+
+    /// Stores a new recording and rewrites the file.
+    func record(_ interaction: CassetteInteraction) throws {
+        recordings[interaction.matchKey, default: [:]][interaction.occurrence] = interaction
+        let all = recordings.values.flatMap(\.values)
+        try CassetteFile(interactions: all).write(to: url, redactor: redactor)
+    }
+
+    /// Explains a miss: the recording nearest to `request`, field by field.
+    func miss(endpoint: LLMEndpoint, request: JSONValue, occurrence: Int) -> CassetteMiss {
+        let key = endpoint.rawValue + " " + request.canonicalString
+        let candidates = recordings.values.flatMap(\.values).filter { $0.endpoint == endpoint }
+        let nearest = candidates.map { ($0, $0.request.differences(from: request)) }
+            .min { left, right in
+                (left.1.count, left.0.matchKey, left.0.occurrence) < (right.1.count, right.0.matchKey, right.0.occurrence)
+            }
+        return CassetteMiss(
+            cassette: url.path, endpoint: endpoint, model: request["model"]?.stringValue ?? "?",
+            occurrence: occurrence, recordedOccurrences: recordings[key]?.count ?? 0,
+            nearestDifferences: nearest?.1 ?? [], recordingsForEndpoint: candidates.count)
+    }
+
+    /// Number of recordings held.
+    public var count: Int { recordings.values.reduce(0) { $0 + $1.count } }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// One recorded request and its reply.
+public struct CassetteInteraction: Codable, Sendable, Hashable {
+    /// One streamed payload and when it arrived after the request was sent.
+    public struct Chunk: Codable, Sendable, Hashable {
+        public var offsetMs: Double
+        public var data: String
+
+        enum CodingKeys: String, CodingKey {
+            case offsetMs = "offset_ms"
+            case data
+        }
+    }
+
+    public var endpoint: LLMEndpoint
+    public var model: String
+    /// Which repetition of an identical request this is, counted from 0 within one run.
+    public var occurrence: Int
+    /// The request body with volatile fields removed.
+    public var request: JSONValue
+    /// The JSON reply of a non-streamed call (embedding vectors stored as base64 Float32).
+    public var response: JSONValue?
+    /// How long a non-streamed call took.
+    public var latencyMs: Double?
+    /// The payloads of a streamed call, in order.
+    public var chunks: [Chunk]?
+
+    enum CodingKeys: String, CodingKey {
+        case endpoint, model, occurrence, request, response, chunks
+        case latencyMs = "latency_ms"
+    }
+
+    /// The identity of the request, occurrence aside.
+    var matchKey: String { endpoint.rawValue + " " + request.canonicalString }
+}
+
+/// The on-disk form of a cassette: pretty-printed JSON with sorted keys, so re-recording diffs cleanly.
+public struct CassetteFile: Codable, Sendable {
+    public static let currentVersion = 1
+
+    public var version: Int
+    public var interactions: [CassetteInteraction]
+
+    public init(interactions: [CassetteInteraction]) {
+        self.version = Self.currentVersion
+        self.interactions = interactions
+    }
+
+    /// Reads a cassette file.
+    public static func read(from url: URL) throws -> CassetteFile {
+        let data = try Data(contentsOf: url)
+        let file: CassetteFile
+        do {
+            file = try JSONDecoder().decode(CassetteFile.self, from: data)
+        } catch {
+            throw CassetteFormatError(path: url.path, reason: String(describing: error))
+        }
+        guard file.version == currentVersion else {
+            throw CassetteFormatError(path: url.path, reason: "version \(file.version), expected \(currentVersion)")
+        }
+        return file
+    }
+
+    /// Writes the cassette atomically, with secrets redacted and interactions in a stable order.
+    public func write(to url: URL, redactor: Redactor) throws {
+        var sorted = self
+        sorted.interactions.sort {
+            ($0.matchKey, $0.occurrence) < ($1.matchKey, $1.occurrence)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let text = redactor.redact(String(decoding: try encoder.encode(sorted), as: UTF8.self)) + "\n"
+        try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url, options: .atomic)
+    }
+}
+
+/// A cassette file that cannot be read.
+public struct CassetteFormatError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let reason: String
+    public var description: String { "cassette \(path) is unreadable: \(reason)" }
+}
+
+/// Converts embedding vectors between JSON number arrays and compact base64 little-endian Float32.
+enum EmbeddingCompaction {
+    static func compact(_ response: JSONValue) -> JSONValue {
+        transformData(response) { item in
+            guard var object = item.objectValue, let values = object["embedding"]?.arrayValue else { return item }
+            let floats = values.map { Float($0.doubleValue ?? 0) }
+            object["embedding"] = nil
+            object["embedding_f32le_base64"] = .string(VectorCodec.encode(floats).base64EncodedString())
+            return .object(object)
+        }
+    }
+
+    static func expand(_ response: JSONValue) -> JSONValue {
+        transformData(response) { item in
+            guard var object = item.objectValue, let encoded = object["embedding_f32le_base64"]?.stringValue,
+                let data = Data(base64Encoded: encoded)
+            else { return item }
+            object["embedding_f32le_base64"] = nil
+            object["embedding"] = .array(VectorCodec.decode(data).map { .number(Double($0)) })
+            return .object(object)
+        }
+    }
+
+    private static func transformData(_ response: JSONValue, _ transform: (JSONValue) -> JSONValue) -> JSONValue {
+        guard var object = response.objectValue, let data = object["data"]?.arrayValue else { return response }
+        object["data"] = .array(data.map(transform))
+        return .object(object)
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+
+/// How LLM calls relate to cassettes.
+public enum LLMMode: String, Sendable, CaseIterable, Codable {
+    /// Call the server; cassettes are not touched.
+    case live
+    /// Call the server and write every interaction to the cassette, replacing what it held.
+    case record
+    /// Answer only from the cassette; a request it does not hold is an error.
+    case replay
+    /// Answer from the cassette when it holds the request, otherwise call the server and append.
+    case auto
+}
+
+/// Log verbosity, named as `LOG_LEVEL` accepts it.
+public enum LogLevelSetting: String, Sendable, CaseIterable {
+    case trace, debug, info, notice, warning, error, critical
+
+    /// The swift-log level.
+    public var level: Logger.Level { Logger.Level(rawValue: rawValue)! }
+}
+
+/// Everything VividCrowd reads from its environment, typed and range-checked in one place.
+public struct VividCrowdConfiguration: Sendable {
+    /// Settings for the one OpenAI-compatible client.
+    public struct LLM: Sendable {
+        public var apiKey: String?
+        public var baseURL: URL
+        public var embeddingBaseURL: URL
+        public var model: String
+        public var routerModel: String
+        public var evaluationModel: String
+        public var embeddingModel: String
+        public var embeddingBatchSize: Int
+        public var requestTimeout: Duration
+        public var maxConcurrency: Int
+        public var maxRetries: Int
+        public var mode: LLMMode
+        public var cassetteDirectory: String
+        public var cassetteName: String
+        public var replaySpeed: Double
+    }
+
+    /// Where the HTTP server listens.
+    public struct Server: Sendable {
+        public var host: String
+        public var port: Int
+        public var adminToken: String?
+    }
+
+    /// Where data lives.
+    public struct Storage: Sendable {
+        /// Directory of the embedded SQLite database.
+        public var databasePath: String
+        /// A `sqlite:` or `postgres:` URL that overrides `databasePath` when set.
+        public var databaseURL: String?
+    }
+
+    /// Group-chat pacing and routing knobs.
+    public struct GroupChat: Sendable {
+        public var minTypingDelay: Double
+        public var maxTypingDelay: Double
+        public var maxAgentsPerRound: Int
+        public var randomResponseProbability: Double
+        public var nightModeStartHour: Int
+        public var nightModeEndHour: Int
+        public var nightModeProbability: Double
+    }
+
+    /// Customer-service matching knobs.
+    public struct Matching: Sendable {
+        public var highConfidenceThreshold: Double
+        public var midConfidenceThreshold: Double
+        public var bm25Weight: Double
+        public var embeddingWeight: Double
+    }
+
+    public var llm: LLM
+    public var server: Server
+    public var storage: Storage
+    public var groupChat: GroupChat
+    public var matching: Matching
+    public var logLevel: LogLevelSetting
+
+    /// DashScope's OpenAI-compatible endpoint, the default for chat and embeddings.
+    public static let dashScopeBaseURL = "https://dashscope.aliyuncs.com/compatible-mode/v1"
+
+    /// Reads and validates the configuration from a variable dictionary.
+    public init(environment: [String: String]) throws {
+        let env = EnvironmentReader(values: environment)
+        let baseURL = try env.httpURL("LLM_BASE_URL", default: Self.dashScopeBaseURL)
+        llm = LLM(
+            apiKey: env.optionalString("DASHSCOPE_API_KEY"),
+            baseURL: baseURL,
+            embeddingBaseURL: try env.httpURL("EMBEDDING_BASE_URL", default: baseURL.absoluteString),
+            model: env.string("MODEL_NAME", default: "qwen-max"),
+            routerModel: env.string("ROUTER_MODEL_NAME", default: "qwen-turbo"),
+            evaluationModel: env.string("EVALUATION_MODEL", default: "qwen-plus"),
+            embeddingModel: env.string("EMBEDDING_MODEL", default: "text-embedding-v2"),
+            embeddingBatchSize: try env.int("EMBEDDING_BATCH_SIZE", default: 25, in: 1...2048),
+            requestTimeout: .milliseconds(
+                Int(try env.double("REQUEST_TIMEOUT", default: 60, in: 0.1...3600) * 1000)),
+            maxConcurrency: try env.int("LLM_MAX_CONCURRENCY", default: 10, in: 1...1024),
+            maxRetries: try env.int("LLM_MAX_RETRIES", default: 3, in: 0...10),
+            mode: try env.choice("LLM_MODE", default: LLMMode.live),
+            cassetteDirectory: env.string("CASSETTE_DIR", default: "corpora/cassettes"),
+            cassetteName: env.string("CASSETTE_NAME", default: "default"),
+            replaySpeed: try env.double("REPLAY_SPEED", default: 0, in: 0...100)
+        )
+        server = Server(
+            host: env.string("HOST", default: "127.0.0.1"),
+            port: try env.int("PORT", default: 8000, in: 0...65535),
+            adminToken: env.optionalString("ADMIN_TOKEN")
+        )
+        storage = Storage(
+            databasePath: env.string("DATABASE_PATH", default: "./data"),
+            databaseURL: env.optionalString("DATABASE_URL")
+        )
+        if let url = storage.databaseURL, !(url.hasPrefix("sqlite:") || url.hasPrefix("postgres:")
+            || url.hasPrefix("postgresql:"))
+        {
+            throw ConfigurationError(
+                variable: "DATABASE_URL", value: url,
+                expectation: "a sqlite:PATH, postgres:// or postgresql:// URL")
+        }
+        groupChat = GroupChat(
+            minTypingDelay: try env.double("MIN_TYPING_DELAY", default: 8.0, in: 0...600),
+            maxTypingDelay: try env.double("MAX_TYPING_DELAY", default: 10.0, in: 0...600),
+            maxAgentsPerRound: try env.int("MAX_AGENTS_PER_ROUND", default: 3, in: 1...50),
+            randomResponseProbability: try env.double("RANDOM_RESPONSE_PROBABILITY", default: 0.3, in: 0...1),
+            nightModeStartHour: try env.int("NIGHT_MODE_START_HOUR", default: 23, in: 0...23),
+            nightModeEndHour: try env.int("NIGHT_MODE_END_HOUR", default: 7, in: 0...23),
+            nightModeProbability: try env.double("NIGHT_MODE_PROBABILITY", default: 0.2, in: 0...1)
+        )
+        if groupChat.minTypingDelay > groupChat.maxTypingDelay {
+            throw ConfigurationError(
+                variable: "MIN_TYPING_DELAY", value: String(groupChat.minTypingDelay),
+                expectation: "a number no greater than MAX_TYPING_DELAY (\(groupChat.maxTypingDelay))")
+        }
+        matching = Matching(
+            highConfidenceThreshold: try env.double("HIGH_CONFIDENCE_THRESHOLD", default: 0.9, in: 0...1),
+            midConfidenceThreshold: try env.double("MID_CONFIDENCE_THRESHOLD", default: 0.6, in: 0...1),
+            bm25Weight: try env.double("BM25_WEIGHT", default: 0.6, in: 0...1),
+            embeddingWeight: try env.double("EMBEDDING_WEIGHT", default: 0.4, in: 0...1)
+        )
+        if matching.midConfidenceThreshold > matching.highConfidenceThreshold {
+            throw ConfigurationError(
+                variable: "MID_CONFIDENCE_THRESHOLD", value: String(matching.midConfidenceThreshold),
+                expectation: "a number no greater than HIGH_CONFIDENCE_THRESHOLD (\(matching.highConfidenceThreshold))")
+        }
+        logLevel = try env.choice("LOG_LEVEL", default: LogLevelSetting.info)
+    }
+
+    /// The process environment layered over a `.env` file (the process wins), then validated.
+    public static func load(
+        processEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+        dotEnvPath: String = ".env"
+    ) throws -> VividCrowdConfiguration {
+        var merged = try DotEnv.load(path: dotEnvPath)
+        merged.merge(processEnvironment) { _, process in process }
+        return try VividCrowdConfiguration(environment: merged)
+    }
+
+    /// The settings as display rows, with secrets masked; safe to log or print.
+    public var summary: [(String, String)] {
+        [
+            ("DASHSCOPE_API_KEY", llm.apiKey == nil ? "(not set)" : "(set, hidden)"),
+            ("LLM_BASE_URL", llm.baseURL.absoluteString),
+            ("EMBEDDING_BASE_URL", llm.embeddingBaseURL.absoluteString),
+            ("MODEL_NAME", llm.model), ("ROUTER_MODEL_NAME", llm.routerModel),
+            ("EVALUATION_MODEL", llm.evaluationModel), ("EMBEDDING_MODEL", llm.embeddingModel),
+            ("EMBEDDING_BATCH_SIZE", String(llm.embeddingBatchSize)),
+            ("REQUEST_TIMEOUT", String(Double(llm.requestTimeout.components.seconds)
+                + Double(llm.requestTimeout.components.attoseconds) / 1e18)),
+            ("LLM_MAX_CONCURRENCY", String(llm.maxConcurrency)), ("LLM_MAX_RETRIES", String(llm.maxRetries)),
+            ("LLM_MODE", llm.mode.rawValue), ("CASSETTE_DIR", llm.cassetteDirectory),
+            ("CASSETTE_NAME", llm.cassetteName), ("REPLAY_SPEED", String(llm.replaySpeed)),
+            ("HOST", server.host), ("PORT", String(server.port)),
+            ("ADMIN_TOKEN", server.adminToken == nil ? "(not set)" : "(set, hidden)"),
+            ("DATABASE_PATH", storage.databasePath),
+            ("DATABASE_URL", storage.databaseURL.map(Redactor.maskingURLCredentials) ?? "(not set)"),
+            ("LOG_LEVEL", logLevel.rawValue),
+            ("MIN_TYPING_DELAY", String(groupChat.minTypingDelay)),
+            ("MAX_TYPING_DELAY", String(groupChat.maxTypingDelay)),
+            ("MAX_AGENTS_PER_ROUND", String(groupChat.maxAgentsPerRound)),
+            ("RANDOM_RESPONSE_PROBABILITY", String(groupChat.randomResponseProbability)),
+            ("NIGHT_MODE_START_HOUR", String(groupChat.nightModeStartHour)),
+            ("NIGHT_MODE_END_HOUR", String(groupChat.nightModeEndHour)),
+            ("NIGHT_MODE_PROBABILITY", String(groupChat.nightModeProbability)),
+            ("HIGH_CONFIDENCE_THRESHOLD", String(matching.highConfidenceThreshold)),
+            ("MID_CONFIDENCE_THRESHOLD", String(matching.midConfidenceThreshold)),
+            ("BM25_WEIGHT", String(matching.bm25Weight)), ("EMBEDDING_WEIGHT", String(matching.embeddingWeight)),
+        ]
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import Logging
+
+/// The one way VividCrowd talks to a language model: chat (whole or streamed) and embeddings,
+/// live or through a cassette.
+public final class LLMClient: Sendable {
+    /// The model names the modes choose from.
+    public struct Models: Sendable {
+        public var chat: String
+        public var router: String
+        public var evaluation: String
+        public var embedding: String
+
+        public init(chat: String, router: String, evaluation: String, embedding: String) {
+            self.chat = chat
+            self.router = router
+            self.evaluation = evaluation
+            self.embedding = embedding
+        }
+    }
+
+    public let transport: any LLMTransport
+    public let models: Models
+    public let embeddingBatchSize: Int
+    public let meter: LLMUsageMeter
+    private let logger: Logger
+    private let onShutdown: @Sendable () async throws -> Void
+
+    /// A client over any transport (a test double, an HTTP transport or a cassette).
+    public init(
+        transport: any LLMTransport, models: Models, embeddingBatchSize: Int = 25, meter: LLMUsageMeter = LLMUsageMeter(),
+        logger: Logger = Logger(label: "vividcrowd.llm"), onShutdown: @escaping @Sendable () async throws -> Void = {}
+    ) {
+        precondition(embeddingBatchSize > 0, "embedding batch size must be positive")
+        self.transport = transport
+        self.models = models
+        self.embeddingBatchSize = embeddingBatchSize
+        self.meter = meter
+        self.logger = logger
+        self.onShutdown = onShutdown
+    }
+
+    /// The client the configuration asks for: HTTP to the configured server, wrapped in the cassette
+    /// `cassetteName` (default `CASSETTE_NAME`) unless the mode is `live`.
+    public static func make(
+        configuration: VividCrowdConfiguration, cassetteName: String? = nil,
+        clock: any Clock<Duration> = ContinuousClock(), logger: Logger = Logger(label: "vividcrowd.llm")
+    ) throws -> LLMClient {
+        let settings = configuration.llm
+        let meter = LLMUsageMeter()
+        let models = Models(
+            chat: settings.model, router: settings.routerModel, evaluation: settings.evaluationModel,
+            embedding: settings.embeddingModel)
+        let http: HTTPTransport? =
+            settings.mode == .replay ? nil : HTTPTransport(settings: .init(settings), clock: clock, logger: logger)
+        let transport: any LLMTransport
+        if settings.mode == .live, let http {
+            transport = http
+        } else {
+            let cassette = try Cassette(
+                directory: settings.cassetteDirectory, name: cassetteName ?? settings.cassetteName,
+                startEmpty: settings.mode == .record, redactor: Redactor(secrets: [settings.apiKey]))
+            transport = CassetteTransport(
+                cassette: cassette, mode: settings.mode, live: http, replaySpeed: settings.replaySpeed, clock: clock,
+                meter: meter)
+        }
+        return LLMClient(
+            transport: transport, models: models, embeddingBatchSize: settings.embeddingBatchSize, meter: meter,
+            logger: logger, onShutdown: { try await http?.shutdown() })
+    }
+
+    /// Releases network resources.
+    public func shutdown() async throws {
+        try await onShutdown()
+    }
+
+    /// A whole chat reply.
+    public func complete(_ request: ChatRequest) async throws -> ChatCompletion {
+        do {
+            let json = try await transport.send(.chatCompletions, body: request.body(stream: false))
+            let completion = try ChatCompletion.parse(json)
+            await meter.recordChat(streamed: false, usage: completion.usage)
+            return completion
+        } catch {
+            await meter.recordFailure()
+            logger.error("chat completion failed", metadata: ["model": "\(request.model)", "error": "\(error)"])
+            throw error
+        }
+    }
+
+    /// A streamed chat reply: text deltas, then one `.finished` event.
+    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+        let (events, continuation) = AsyncThrowingStream<ChatStreamEvent, any Error>.makeStream()
+        let task = Task {
+            do {
+                let payloads = try await transport.stream(.chatCompletions, body: request.body(stream: true))
+                var decoder = ChatStreamDecoder()
+                for try await payload in payloads {
+                    for event in try decoder.decode(payload.data) { continuation.yield(event) }
+                    if decoder.isDone { break }
+                }
+                let final = try decoder.finish()
+                continuation.yield(final)
+                await meter.recordChat(streamed: true, usage: decoder.usage)
+                continuation.finish()
+            } catch {
+                await meter.recordFailure()
+                logger.error("chat stream failed", metadata: ["model": "\(request.model)", "error": "\(error)"])
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return events
+    }
+
+    /// Vectors for `texts` in order, fetched in batches of `embeddingBatchSize`.
+    public func embed(_ texts: [String], model: String? = nil, inputType: String? = nil) async throws -> [[Float]] {
+        let model = model ?? models.embedding
+        let batches = stride(from: 0, to: texts.count, by: embeddingBatchSize).map {
+            Array(texts[$0..<min($0 + embeddingBatchSize, texts.count)])
+        }
+        do {
+            return try await withThrowingTaskGroup(of: (Int, [[Float]]).self) { group in
+                for (index, batch) in batches.enumerated() {
+                    group.addTask {
+                        let request = EmbeddingRequest(model: model, inputs: batch, inputType: inputType)
+                        let json = try await self.transport.send(.embeddings, body: request.body)
+                        let result = try EmbeddingResult.parse(json, expectedCount: batch.count)
+                        await self.meter.recordEmbedding(texts: batch.count, usage: result.usage)
+                        return (index, result.vectors)
+                    }
+                }
+                var ordered = [[[Float]]](repeating: [], count: batches.count)
+                for try await (index, vectors) in group { ordered[index] = vectors }
+                return ordered.flatMap { $0 }
+            }
+        } catch {
+            await meter.recordFailure()
+            logger.error("embedding failed", metadata: ["model": "\(model)", "error": "\(error)"])
+            throw error
+        }
+    }
+}
+
+/// Turns SSE payloads of an OpenAI chat stream into events; `[DONE]`, errors and truncation included.
+struct ChatStreamDecoder {
+    private(set) var isDone = false
+    private(set) var usage: TokenUsage?
+    private var finishReason: String?
+
+    mutating func decode(_ data: String) throws -> [ChatStreamEvent] {
+        let trimmed = data.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed == "[DONE]" {
+            isDone = true
+            return []
+        }
+        guard let json = try? JSONValue.parse(trimmed) else {
+            throw LLMError.malformedResponse("stream payload is not JSON: \(trimmed.prefix(200))")
+        }
+        if let error = json["error"] {
+            throw LLMError.streamError(message: error["message"]?.stringValue ?? error.preview)
+        }
+        if let reportedUsage = TokenUsage(json: json["usage"]) { usage = reportedUsage }
+        guard let choice = json["choices"]?[0] else { return [] }
+        var events: [ChatStreamEvent] = []
+        if let text = choice["delta"]?["content"]?.stringValue, !text.isEmpty { events.append(.delta(text)) }
+        if let reason = choice["finish_reason"]?.stringValue { finishReason = reason }
+        return events
+    }
+
+    func finish() throws -> ChatStreamEvent {
+        guard isDone || finishReason != nil else {
+            throw LLMError.streamError(message: "the stream ended before the reply was complete")
+        }
+        return .finished(reason: finishReason, usage: usage)
+    }
+}

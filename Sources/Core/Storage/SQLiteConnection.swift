@@ -1,0 +1,138 @@
+import CSQLite
+import Foundation
+
+/// A SQLite failure with the statement's error message.
+public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public let message: String
+    public var description: String { "SQLite error \(code): \(message)" }
+}
+
+/// A value bound to or read from a SQLite statement.
+public enum SQLiteValue: Sendable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob(Data)
+}
+
+/// One SQLite connection. Not thread-safe on its own: `SQLiteDatabase` owns it inside an actor.
+public final class SQLiteConnection {
+    private var handle: OpaquePointer?
+
+    /// Opens (creating if needed) the database at `path`; `:memory:` for a private in-memory database.
+    public init(path: String) throws {
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &handle, flags, nil)
+        guard status == SQLITE_OK else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(handle)
+            throw SQLiteError(code: status, message: "\(message) (\(path))")
+        }
+        sqlite3_extended_result_codes(handle, 1)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    /// Runs one or more statements that return no rows.
+    public func execute(_ sql: String) throws {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        if status != SQLITE_OK {
+            let message = errorMessage.map { String(cString: $0) } ?? lastErrorMessage
+            sqlite3_free(errorMessage)
+            throw SQLiteError(code: status, message: message)
+        }
+    }
+
+    /// Runs a statement with bound parameters and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+        var statement: OpaquePointer?
+        try check(sqlite3_prepare_v2(handle, sql, -1, &statement, nil))
+        defer { sqlite3_finalize(statement) }
+        for (index, value) in parameters.enumerated() {
+            try bind(value, at: Int32(index + 1), in: statement)
+        }
+        var rows: [[SQLiteValue]] = []
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { break }
+            guard status == SQLITE_ROW else { throw SQLiteError(code: status, message: lastErrorMessage) }
+            let columns = sqlite3_column_count(statement)
+            rows.append((0..<columns).map { column(at: $0, in: statement) })
+        }
+        return rows
+    }
+
+    /// The rowid of the last inserted row.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Runs `body` in a transaction that commits on return and rolls back on a thrown error.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    private func check(_ status: Int32) throws {
+        guard status == SQLITE_OK else { throw SQLiteError(code: status, message: lastErrorMessage) }
+    }
+
+    private func bind(_ value: SQLiteValue, at index: Int32, in statement: OpaquePointer?) throws {
+        switch value {
+        case .null: try check(sqlite3_bind_null(statement, index))
+        case .integer(let number): try check(sqlite3_bind_int64(statement, index, number))
+        case .real(let number): try check(sqlite3_bind_double(statement, index, number))
+        case .text(let text): try check(sqlite3_bind_text(statement, index, text, -1, csqlite_transient()))
+        case .blob(let data):
+            try data.withUnsafeBytes { raw in
+                try check(sqlite3_bind_blob(statement, index, raw.baseAddress, Int32(raw.count), csqlite_transient()))
+            }
+        }
+    }
+
+    private func column(at index: Int32, in statement: OpaquePointer?) -> SQLiteValue {
+        switch sqlite3_column_type(statement, index) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, index))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, index))
+        case SQLITE_TEXT: return .text(String(cString: sqlite3_column_text(statement, index)))
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(statement, index))
+            guard count > 0, let bytes = sqlite3_column_blob(statement, index) else { return .blob(Data()) }
+            return .blob(Data(bytes: bytes, count: count))
+        default: return .null
+        }
+    }
+}
+
+extension SQLiteValue {
+    public var int: Int? {
+        if case .integer(let value) = self { return Int(value) }
+        return nil
+    }
+    public var double: Double? {
+        switch self {
+        case .real(let value): return value
+        case .integer(let value): return Double(value)
+        default: return nil
+        }
+    }
+    public var string: String? {
+        if case .text(let value) = self { return value }
+        return nil
+    }
+    public var data: Data? {
+        if case .blob(let value) = self { return value }
+        return nil
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// The embedded SQLite database: WAL, foreign keys, a busy timeout and versioned migrations,
+/// with every access serialised through this actor.
+public actor SQLiteDatabase {
+    private let connection: SQLiteConnection
+    /// Where the database lives (`:memory:` for tests).
+    public nonisolated let path: String
+
+    /// Opens the database file and brings its schema up to date.
+    public init(path: String, migrations: [Migration] = Migrations.all) throws {
+        if path != ":memory:" {
+            try FileManager.default.createDirectory(
+                at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
+        let connection = try SQLiteConnection(path: path)
+        try connection.execute(
+            """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            PRAGMA foreign_keys = ON;
+            PRAGMA busy_timeout = 5000;
+            """)
+        try Self.migrate(connection, to: migrations)
+        self.connection = connection
+        self.path = path
+    }
+
+    /// Opens the database named by the storage configuration: `DATABASE_URL=sqlite:PATH`, or
+    /// `DATABASE_PATH/vividcrowd.sqlite`.
+    public static func open(_ storage: VividCrowdConfiguration.Storage) throws -> SQLiteDatabase {
+        if let url = storage.databaseURL {
+            guard url.hasPrefix("sqlite:") else {
+                throw ConfigurationError(
+                    variable: "DATABASE_URL", value: Redactor.maskingURLCredentials(url),
+                    expectation: "a sqlite: URL; this build's store is SQLite (PostgreSQL is planned behind the same protocols)")
+            }
+            var path = String(url.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
+            return try SQLiteDatabase(path: path)
+        }
+        return try SQLiteDatabase(path: URL(fileURLWithPath: storage.databasePath)
+            .appendingPathComponent("vividcrowd.sqlite").path)
+    }
+
+    /// The schema version the database is at.
+    public var schemaVersion: Int {
+        get throws { try connection.query("PRAGMA user_version").first?.first?.int ?? 0 }
+    }
+
+    /// Runs `body` with the connection, outside a transaction.
+    public func read<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
+        try body(connection)
+    }
+
+    /// Runs `body` in one transaction: all of it is stored, or none.
+    public func write<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
+        try connection.transaction { try body(connection) }
+    }
+
+    private static func migrate(_ connection: SQLiteConnection, to migrations: [Migration]) throws {
+        let current = try connection.query("PRAGMA user_version").first?.first?.int ?? 0
+        for migration in migrations.sorted(by: { $0.version < $1.version }) where migration.version > current {
+            try connection.transaction {
+                try connection.execute(migration.sql)
+                try connection.execute("PRAGMA user_version = \(migration.version)")
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import VividCrowdCore
+
+@Suite("SQLite store")
+struct StorageTests {
+    @Test("a new database is migrated, in WAL mode, with foreign keys on")
+    func pragmas() async throws {
+        let directory = try temporaryDirectory()
+        let database = try SQLiteDatabase(path: directory + "/test.sqlite")
+        #expect(try await database.schemaVersion == Migrations.all.map(\.version).max())
+        let journal = try await database.read { try $0.query("PRAGMA journal_mode").first?.first?.string }
+        #expect(journal == "wal")
+        let foreignKeys = try await database.read { try $0.query("PRAGMA foreign_keys").first?.first?.int }
+        #expect(foreignKeys == 1)
+        // Re-opening does not re-run migrations.
+        let reopened = try SQLiteDatabase(path: directory + "/test.sqlite")
+        #expect(try await reopened.schemaVersion == Migrations.all.map(\.version).max())
+    }
+
+    @Test("a failed write transaction leaves earlier data intact")
+    func atomicWrites() async throws {
+        let database = try SQLiteDatabase(path: ":memory:")
+        let cache = SQLiteEmbeddingCache(database: database)
+        try await cache.store([[1, 2]], for: ["kept"], model: "m", inputType: nil)
+        await #expect(throws: SQLiteError.self) {
+            try await database.write { connection in
+                try connection.query("DELETE FROM embedding_cache")
+                try connection.query("INSERT INTO no_such_table VALUES (1)")
+            }
+        }
+        #expect(try await cache.vectors(for: ["kept"], model: "m", inputType: nil) == [[1, 2]])
+    }
+
+    @Test("vectors round-trip as little-endian Float32 BLOBs, keyed by model and input type")
+    func embeddingCache() async throws {
+        let database = try SQLiteDatabase(path: ":memory:")
+        let cache = SQLiteEmbeddingCache(database: database)
+        let vector: [Float] = [0.25, -1.5, .pi, 1e-7]
+        try await cache.store([vector], for: ["hello"], model: "m1", inputType: "query")
+        #expect(try await cache.vectors(for: ["hello", "other"], model: "m1", inputType: "query") == [vector, nil])
+        #expect(try await cache.vectors(for: ["hello"], model: "m2", inputType: "query") == [nil])
+        #expect(try await cache.vectors(for: ["hello"], model: "m1", inputType: nil) == [nil])
+        let blob = try await database.read { try $0.query("SELECT vector, dimension FROM embedding_cache").first }
+        #expect(blob?[0].data == VectorCodec.encode(vector))
+        #expect(blob?[0].data?.prefix(4) == Data([0x00, 0x00, 0x80, 0x3E]))  // 0.25 little-endian
+        #expect(blob?[1].int == 4)
+    }
+
+    @Test("the caching embedder embeds each distinct missing text once")
+    func cachingEmbedder() async throws {
+        let live = ScriptedTransport()
+        let client = LLMClient(transport: live, models: testModels, embeddingBatchSize: 10)
+        let embedder = CachingEmbedder(client: client, cache: SQLiteEmbeddingCache(database: try SQLiteDatabase(path: ":memory:")))
+        let first = try await embedder.embed(["a", "b", "a"])
+        #expect(first == ["a", "b", "a"].map(OpenAIFixtures.vector(for:)))
+        #expect(await client.meter.snapshot.embeddedTexts == 2)
+        let second = try await embedder.embed(["b", "c"])
+        #expect(second == ["b", "c"].map(OpenAIFixtures.vector(for:)))
+        #expect(await client.meter.snapshot.embeddedTexts == 3)
+    }
+}

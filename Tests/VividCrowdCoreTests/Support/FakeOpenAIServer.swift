@@ -1,0 +1,155 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import VividCrowdCore
+
+/// What the in-test server answers to one request.
+enum FakeReply: Sendable {
+    /// A JSON body with a status and extra headers.
+    case json(status: Int = 200, JSONValue, headers: [String: String] = [:])
+    /// An SSE body written as these raw byte pieces, one write each, with a pause between them.
+    case sse([[UInt8]], pause: Duration = .milliseconds(5))
+    /// Never answer (until the client gives up).
+    case hang
+}
+
+/// One request the in-test server received.
+struct ReceivedRequest: Sendable {
+    var path: String
+    var authorization: String?
+    var body: JSONValue
+}
+
+/// Records requests and tracks how many are in flight at once.
+actor RequestLog {
+    private(set) var requests: [ReceivedRequest] = []
+    private(set) var inFlight = 0
+    private(set) var maxInFlight = 0
+
+    func begin(_ request: ReceivedRequest) -> Int {
+        requests.append(request)
+        inFlight += 1
+        maxInFlight = max(maxInFlight, inFlight)
+        return requests.count - 1
+    }
+
+    func end() { inFlight -= 1 }
+}
+
+/// A real HTTP server on a loopback port that speaks OpenAI's protocol as a test scripts it.
+enum FakeOpenAIServer {
+    typealias Behaviour = @Sendable (_ request: ReceivedRequest, _ index: Int) async -> FakeReply
+
+    /// Runs `body` with the base URL (`http://127.0.0.1:PORT/v1`) of a server answering with `behaviour`.
+    static func with<T: Sendable>(
+        _ behaviour: @escaping Behaviour, _ body: @Sendable (URL, RequestLog) async throws -> T
+    ) async throws -> T {
+        let log = RequestLog()
+        let router = Router()
+        for path in ["/v1/chat/completions", "/v1/embeddings"] {
+            router.post(RouterPath(path)) { request, _ -> Response in
+                var request = request
+                let bytes = try await request.collectBody(upTo: 16 * 1024 * 1024)
+                let received = ReceivedRequest(
+                    path: path, authorization: request.headers[.authorization],
+                    body: (try? JSONValue.parse(Data(bytes.readableBytesView))) ?? .null)
+                let index = await log.begin(received)
+                let reply = await behaviour(received, index)
+                return try await respond(reply, log: log)
+            }
+        }
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "fake-openai")
+        logger.logLevel = .critical
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await app.run()
+                return nil
+            }
+            var iterator = ports.makeAsyncIterator()
+            let port = await iterator.next() ?? 0
+            let result = try await body(URL(string: "http://127.0.0.1:\(port)/v1")!, log)
+            group.cancelAll()
+            return result
+        }
+    }
+
+    private static func respond(_ reply: FakeReply, log: RequestLog) async throws -> Response {
+        switch reply {
+        case .json(let status, let json, let headers):
+            var fields = HTTPFields()
+            fields[.contentType] = "application/json"
+            for (name, value) in headers { fields[HTTPField.Name(name)!] = value }
+            await log.end()
+            return Response(
+                status: .init(code: status), headers: fields,
+                body: .init(byteBuffer: ByteBuffer(string: json.canonicalString)))
+        case .sse(let pieces, let pause):
+            var fields = HTTPFields()
+            fields[.contentType] = "text/event-stream"
+            return Response(
+                status: .ok, headers: fields,
+                body: .init { writer in
+                    for piece in pieces {
+                        try await writer.write(ByteBuffer(bytes: piece))
+                        try await Task.sleep(for: pause)
+                    }
+                    await log.end()
+                    try await writer.finish(nil)
+                })
+        case .hang:
+            try await Task.sleep(for: .seconds(30))
+            await log.end()
+            return Response(status: .gatewayTimeout)
+        }
+    }
+}
+
+/// Builders for OpenAI-shaped replies.
+enum OpenAIFixtures {
+    static func completion(_ content: String, model: String = "test-model") -> JSONValue {
+        [
+            "id": "chatcmpl-1", "object": "chat.completion", "model": .string(model),
+            "choices": [["index": 0, "message": ["role": "assistant", "content": .string(content)], "finish_reason": "stop"]],
+            "usage": ["prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10],
+        ]
+    }
+
+    static func chunk(_ content: String?, finish: String? = nil) -> String {
+        var choice: [String: JSONValue] = ["index": 0, "delta": content.map { ["content": .string($0)] } ?? [:]]
+        choice["finish_reason"] = finish.map(JSONValue.string) ?? .null
+        let json: JSONValue = ["id": "c1", "object": "chat.completion.chunk", "choices": [.object(choice)]]
+        return "data: \(json.canonicalString)\n\n"
+    }
+
+    /// An SSE stream of `pieces` as deltas, then a stop chunk and `[DONE]`.
+    static func stream(_ pieces: [String]) -> String {
+        pieces.map { chunk($0) }.joined() + chunk(nil, finish: "stop") + "data: [DONE]\n\n"
+    }
+
+    static func embeddings(_ inputs: [String]) -> JSONValue {
+        .object([
+            "object": "list", "model": "test-embed",
+            "data": .array(inputs.enumerated().map { index, text in
+                ["object": "embedding", "index": .number(Double(index)), "embedding": .array(vector(for: text).map { .number(Double($0)) })]
+            }),
+            "usage": ["prompt_tokens": .number(Double(inputs.count)), "total_tokens": .number(Double(inputs.count))],
+        ])
+    }
+
+    /// A deterministic 4-d vector derived from the text, so tests can tell which text a vector belongs to.
+    static func vector(for text: String) -> [Float] {
+        let scalars = text.unicodeScalars.map { Float($0.value % 97) }
+        return [Float(text.count), scalars.first ?? 0, scalars.last ?? 0, 0.5]
+    }
+
+    static func error(_ message: String, code: String) -> JSONValue {
+        ["error": ["message": .string(message), "type": "invalid_request_error", "code": .string(code)]]
+    }
+}
