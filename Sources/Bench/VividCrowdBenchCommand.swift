@@ -1,0 +1,10 @@
+import ArgumentParser
+import VividCrowdCore
+
+@main
+struct VividCrowdBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vividcrowd-bench",
+        abstract: "Measure VividCrowd: LLM transport latency, retrieval quality and speed. Reports go to reports/.",
+        subcommands: [LLMLatency.self])
+}

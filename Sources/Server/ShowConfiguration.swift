@@ -1,0 +1,35 @@
+import ArgumentParser
+import VividCrowdCore
+
+/// Validates the configuration and prints it with secrets hidden.
+struct ShowConfiguration: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Validate the environment and .env settings and print them, secrets hidden.")
+
+    @Option(help: "The .env file to read before the process environment.")
+    var envFile = ".env"
+
+    func run() async throws {
+        let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
+        let width = settings.summary.map(\.0.count).max() ?? 0
+        for (name, value) in settings.summary {
+            print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)
+        }
+    }
+}
+
+/// Creates or upgrades the database schema.
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create or upgrade the embedded database and print its schema version.")
+
+    @Option(help: "The .env file to read before the process environment.")
+    var envFile = ".env"
+
+    func run() async throws {
+        let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
+        let database = try SQLiteDatabase.open(settings.storage)
+        print("database \(database.path) at schema version \(try await database.schemaVersion)")
+    }
+}
