@@ -67,7 +67,7 @@ struct LLMClientTests {
 
     @Test("a stream cut off before [DONE] or a finish reason is an error, not a short reply")
     func truncatedStream() async throws {
-        try await FakeOpenAIServer.with({ _, _ in .sse([Array(OpenAIFixtures.chunk("half").utf8)]) }) { url, _ in
+        _ = try await FakeOpenAIServer.with({ _, _ in .sse([Array(OpenAIFixtures.chunk("half").utf8)]) }) { url, _ in
             try await withClient(makeTransport(url)) { client in
                 await #expect(throws: LLMError.self) {
                     _ = try await client.stream(ChatRequest(model: "test-model", messages: [.user("hi")])).collectText()

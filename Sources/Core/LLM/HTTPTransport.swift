@@ -51,6 +51,9 @@ public final class HTTPTransport: LLMTransport {
         configuration.timeout = .init(
             connect: .seconds(10), read: .milliseconds(Int64(settings.requestTimeout.seconds * 1000)))
         configuration.decompression = .enabled(limit: .none)
+        // Our own retry policy handles refused connections; AHC's would silently retry until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = settings.maxConcurrency
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.init(settings: settings, httpClient: client, ownsHTTPClient: true, clock: clock, logger: logger)
     }

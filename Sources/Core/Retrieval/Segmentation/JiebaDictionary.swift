@@ -1,0 +1,55 @@
+import Foundation
+
+/// jieba's prefix dictionary: every word with its frequency, and every prefix of a word (frequency 0).
+public struct JiebaDictionary: Sendable {
+    var trie: ScalarTrie
+    /// Sum of all word frequencies.
+    public let total: Int64
+    let logTotal: Double
+
+    /// Loads a jieba `dict.txt` ("word freq [tag]" per line).
+    public init(contentsOf url: URL) throws {
+        let data = try Data(contentsOf: url)
+        var trie = ScalarTrie(expectedNodes: 600_000)
+        var total: Int64 = 0
+        var lineNumber = 0
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var lineStart = 0
+            while lineStart < bytes.count {
+                var lineEnd = lineStart
+                while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+                lineNumber += 1
+                let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[lineStart..<lineEnd]), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                lineStart = lineEnd + 1
+                if line.isEmpty { continue }
+                let fields = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+                guard fields.count >= 2, let frequency = Int64(fields[1]) else {
+                    throw SegmentationDataError(file: url.path, line: lineNumber, reason: "expected 'word frequency'")
+                }
+                // Later lines override earlier ones, as jieba's gen_pfdict does; prefixes default to 0.
+                let node = trie.insert(fields[0].unicodeScalars.map(\.value))
+                trie.setValue(frequency, at: node)
+                total += frequency
+            }
+        }
+        self.trie = trie
+        self.total = total
+        self.logTotal = log(Double(total))
+    }
+
+    /// The frequency of `word`: 0 for a prefix that is not itself a word, nil when unknown.
+    public func frequency(of word: String) -> Int64? {
+        let node = trie.node(for: word.unicodeScalars.map(\.value))
+        return node == ScalarTrie.absent ? nil : trie.values[Int(node)]
+    }
+}
+
+/// A segmentation data file that cannot be read.
+public struct SegmentationDataError: Error, CustomStringConvertible, Sendable {
+    public let file: String
+    public let line: Int
+    public let reason: String
+    public var description: String { "\(file):\(line): \(reason)" }
+}

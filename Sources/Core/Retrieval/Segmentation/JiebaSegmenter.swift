@@ -1,0 +1,221 @@
+import Foundation
+
+/// Chinese word segmentation compatible with jieba 0.42.1's default mode (`jieba.cut(text)`: accurate mode with
+/// HMM): prefix-dictionary DAG, maximum log-probability route, Viterbi for runs of unknown characters.
+///
+/// Works on Unicode scalars, as Python strings do, so its token boundaries match jieba's exactly.
+public struct JiebaSegmenter: Sendable {
+    public let dictionary: JiebaDictionary
+    let hmm: JiebaHMM
+
+    /// Loads `dict.txt`, `hmm_start_trans.tsv` and `hmm_emit.tsv` from a directory (corpora/jieba).
+    public init(directory: URL) throws {
+        dictionary = try JiebaDictionary(contentsOf: directory.appendingPathComponent("dict.txt"))
+        hmm = try JiebaHMM(
+            startAndTransitions: directory.appendingPathComponent("hmm_start_trans.tsv"),
+            emissions: directory.appendingPathComponent("hmm_emit.tsv"))
+    }
+
+    /// The words of `text`, as `jieba.lcut(text)` returns them.
+    public func cut(_ text: String) -> [String] {
+        let scalars = text.unicodeScalars.map(\.value)
+        return cutRanges(scalars).map { Self.string(scalars[$0]) }
+    }
+
+    /// Token boundaries of `scalars` as half-open ranges, in order, covering every scalar.
+    public func cutRanges(_ scalars: [UInt32]) -> [Range<Int>] {
+        var tokens: [Range<Int>] = []
+        tokens.reserveCapacity(scalars.count / 2 + 1)
+        var index = 0
+        let count = scalars.count
+        while index < count {
+            if Self.isDictionaryBlockScalar(scalars[index]) {
+                var end = index + 1
+                while end < count, Self.isDictionaryBlockScalar(scalars[end]) { end += 1 }
+                cutBlock(scalars, index..<end, into: &tokens)
+                index = end
+            } else if scalars[index] == 0x0D, index + 1 < count, scalars[index + 1] == 0x0A {
+                tokens.append(index..<index + 2)
+                index += 2
+            } else {
+                // Outside dictionary blocks jieba yields whitespace and every other character one by one.
+                tokens.append(index..<index + 1)
+                index += 1
+            }
+        }
+        return tokens
+    }
+
+    static func string(_ scalars: ArraySlice<UInt32>) -> String {
+        var result = String.UnicodeScalarView()
+        for value in scalars { result.append(Unicode.Scalar(value)!) }
+        return String(result)
+    }
+
+    /// jieba's re_han_default: [\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]
+    @inline(__always)
+    static func isDictionaryBlockScalar(_ scalar: UInt32) -> Bool {
+        switch scalar {
+        case 0x4E00...0x9FD5, 0x61...0x7A, 0x41...0x5A, 0x30...0x39: return true
+        case 0x2B, 0x23, 0x26, 0x2E, 0x5F, 0x25, 0x2D: return true
+        default: return false
+        }
+    }
+
+    /// One block: DAG, best route, then unknown runs through the HMM (jieba's __cut_DAG).
+    private func cutBlock(_ scalars: [UInt32], _ block: Range<Int>, into tokens: inout [Range<Int>]) {
+        let start = block.lowerBound
+        let count = block.count
+        // DAG: for each start, the ends (inclusive) of dictionary words beginning there, with their frequencies.
+        var edgeStart = [Int](repeating: 0, count: count + 1)
+        var edgeEnds: [Int] = []
+        var edgeFrequencies: [Int64] = []
+        edgeEnds.reserveCapacity(count * 2)
+        edgeFrequencies.reserveCapacity(count * 2)
+        let trie = dictionary.trie
+        for k in 0..<count {
+            edgeStart[k] = edgeEnds.count
+            var node = ScalarTrie.root
+            var i = k
+            while i < count {
+                node = trie.child(node, scalars[start + i])
+                if node == ScalarTrie.absent { break }
+                let frequency = trie.values[Int(node)]
+                if frequency != 0 {
+                    edgeEnds.append(i)
+                    edgeFrequencies.append(frequency)
+                }
+                i += 1
+            }
+            if edgeEnds.count == edgeStart[k] {
+                edgeEnds.append(k)
+                edgeFrequencies.append(1)
+            }
+        }
+        edgeStart[count] = edgeEnds.count
+
+        // Route: best log-probability from each position to the end; a tie goes to the longer word.
+        var routeScore = [Double](repeating: 0, count: count + 1)
+        var routeEnd = [Int](repeating: 0, count: count + 1)
+        let logTotal = dictionary.logTotal
+        for index in stride(from: count - 1, through: 0, by: -1) {
+            var best = -Double.infinity
+            var bestEnd = index
+            for edge in edgeStart[index]..<edgeStart[index + 1] {
+                let end = edgeEnds[edge]
+                let score = log(Double(edgeFrequencies[edge])) - logTotal + routeScore[end + 1]
+                if score > best || (score == best && end > bestEnd) {
+                    best = score
+                    bestEnd = end
+                }
+            }
+            routeScore[index] = best
+            routeEnd[index] = bestEnd
+        }
+
+        var x = 0
+        var bufferStart = -1
+        while x < count {
+            let y = routeEnd[x] + 1
+            if y - x == 1 {
+                if bufferStart < 0 { bufferStart = x }
+            } else {
+                if bufferStart >= 0 {
+                    flushBuffer(scalars, start + bufferStart..<start + x, into: &tokens)
+                    bufferStart = -1
+                }
+                tokens.append(start + x..<start + y)
+            }
+            x = y
+        }
+        if bufferStart >= 0 { flushBuffer(scalars, start + bufferStart..<start + count, into: &tokens) }
+    }
+
+    /// A run of single characters: alone as is, a known word split into characters, else the HMM decides.
+    private func flushBuffer(_ scalars: [UInt32], _ buffer: Range<Int>, into tokens: inout [Range<Int>]) {
+        if buffer.count == 1 {
+            tokens.append(buffer)
+            return
+        }
+        let node = dictionary.trie.node(for: scalars[buffer])
+        if node != ScalarTrie.absent, dictionary.trie.values[Int(node)] != 0 {
+            for index in buffer { tokens.append(index..<index + 1) }
+        } else {
+            cutUnknown(scalars, buffer, into: &tokens)
+        }
+    }
+
+    /// jieba's finalseg.cut: HMM over CJK runs, regex pieces for the rest.
+    private func cutUnknown(_ scalars: [UInt32], _ range: Range<Int>, into tokens: inout [Range<Int>]) {
+        var index = range.lowerBound
+        while index < range.upperBound {
+            if Self.isHan(scalars[index]) {
+                var end = index + 1
+                while end < range.upperBound, Self.isHan(scalars[end]) { end += 1 }
+                tagWithHMM(scalars, index..<end, into: &tokens)
+                index = end
+            } else {
+                var end = index + 1
+                while end < range.upperBound, !Self.isHan(scalars[end]) { end += 1 }
+                splitNonHan(scalars, index..<end, into: &tokens)
+                index = end
+            }
+        }
+    }
+
+    private func tagWithHMM(_ scalars: [UInt32], _ run: Range<Int>, into tokens: inout [Range<Int>]) {
+        let states = hmm.tag(scalars[run])
+        var begin = 0
+        var next = 0
+        for (offset, state) in states.enumerated() {
+            switch state {
+            case JiebaHMM.b: begin = offset
+            case JiebaHMM.e:
+                tokens.append(run.lowerBound + begin..<run.lowerBound + offset + 1)
+                next = offset + 1
+            case JiebaHMM.s:
+                tokens.append(run.lowerBound + offset..<run.lowerBound + offset + 1)
+                next = offset + 1
+            default: break
+            }
+        }
+        if next < run.count { tokens.append(run.lowerBound + next..<run.upperBound) }
+    }
+
+    /// re_skip = ([a-zA-Z0-9]+(?:\.\d+)?%?) split: matches and the text between them, non-empty pieces only.
+    private func splitNonHan(_ scalars: [UInt32], _ run: Range<Int>, into tokens: inout [Range<Int>]) {
+        var index = run.lowerBound
+        var otherStart = index
+        while index < run.upperBound {
+            guard Self.isASCIIAlphanumeric(scalars[index]) else {
+                index += 1
+                continue
+            }
+            if otherStart < index { tokens.append(otherStart..<index) }
+            var end = index + 1
+            while end < run.upperBound, Self.isASCIIAlphanumeric(scalars[end]) { end += 1 }
+            if end + 1 < run.upperBound, scalars[end] == 0x2E, Self.isDecimalDigit(scalars[end + 1]) {
+                end += 2
+                while end < run.upperBound, Self.isDecimalDigit(scalars[end]) { end += 1 }
+            }
+            if end < run.upperBound, scalars[end] == 0x25 { end += 1 }
+            tokens.append(index..<end)
+            index = end
+            otherStart = end
+        }
+        if otherStart < run.upperBound { tokens.append(otherStart..<run.upperBound) }
+    }
+
+    @inline(__always)
+    static func isHan(_ scalar: UInt32) -> Bool { scalar >= 0x4E00 && scalar <= 0x9FD5 }
+
+    @inline(__always)
+    static func isASCIIAlphanumeric(_ scalar: UInt32) -> Bool {
+        (scalar >= 0x30 && scalar <= 0x39) || (scalar >= 0x41 && scalar <= 0x5A) || (scalar >= 0x61 && scalar <= 0x7A)
+    }
+
+    /// Python's \d: any Unicode decimal digit.
+    static func isDecimalDigit(_ scalar: UInt32) -> Bool {
+        Unicode.Scalar(scalar)?.properties.numericType == .decimal
+    }
+}

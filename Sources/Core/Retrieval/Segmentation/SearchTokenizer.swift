@@ -1,0 +1,74 @@
+import Foundation
+
+/// Turns text into retrieval terms: width-folded (NFKC) and lower-cased, Chinese runs segmented by jieba,
+/// other scripts split into Unicode words, punctuation and stop words dropped. Mixed text works.
+public struct SearchTokenizer: Sendable {
+    /// Function words that carry no topic, in English and Chinese.
+    public static let defaultStopWords: Set<String> = [
+        "a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as",
+        "is", "am", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "i",
+        "me", "my", "we", "our", "you", "your", "he", "she", "they", "them", "his", "her", "their", "do", "does",
+        "did", "so", "than", "too", "very", "can", "will", "just", "s", "t", "there", "here", "what", "which", "who",
+        "whom", "into", "about", "please", "would", "could", "should", "have", "has", "had", "im", "ive", "not",
+        "的", "了", "是", "在", "和", "也", "就", "都", "而", "及", "与", "着", "或", "吗", "呢", "吧", "啊", "呀", "嘛",
+        "哦", "啦", "么", "之", "其", "这", "那", "我", "你", "他", "她", "它", "我们", "你们", "他们", "请问", "一下",
+    ]
+
+    public let segmenter: JiebaSegmenter
+    public let stopWords: Set<String>
+
+    public init(segmenter: JiebaSegmenter, stopWords: Set<String> = SearchTokenizer.defaultStopWords) {
+        self.segmenter = segmenter
+        self.stopWords = stopWords
+    }
+
+    /// The retrieval terms of `text`, in order, repeats kept (BM25 counts them).
+    public func terms(_ text: String) -> [String] {
+        let scalars = text.precomposedStringWithCompatibilityMapping.lowercased().unicodeScalars.map(\.value)
+        var terms: [String] = []
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if JiebaSegmenter.isHan(scalar) {
+                var end = index + 1
+                while end < scalars.count, JiebaSegmenter.isHan(scalars[end]) { end += 1 }
+                for range in segmenter.cutRanges(Array(scalars[index..<end])) {
+                    let word = JiebaSegmenter.string(scalars[index + range.lowerBound..<index + range.upperBound])
+                    if !stopWords.contains(word) { terms.append(word) }
+                }
+                index = end
+            } else if Self.isWordScalar(scalar) {
+                var end = index + 1
+                while end < scalars.count {
+                    if Self.isWordScalar(scalars[end]), !JiebaSegmenter.isHan(scalars[end]) {
+                        end += 1
+                    } else if scalars[end] == 0x2E, end + 1 < scalars.count, Self.isDigit(scalars[end - 1]),
+                        Self.isDigit(scalars[end + 1])
+                    {
+                        end += 1  // keep decimals such as 8.5 whole
+                    } else {
+                        break
+                    }
+                }
+                let word = JiebaSegmenter.string(scalars[index..<end])
+                if !stopWords.contains(word) { terms.append(word) }
+                index = end
+            } else {
+                index += 1
+            }
+        }
+        return terms
+    }
+
+    @inline(__always)
+    static func isWordScalar(_ value: UInt32) -> Bool {
+        if value < 0x80 {
+            return (value >= 0x30 && value <= 0x39) || (value >= 0x61 && value <= 0x7A) || (value >= 0x41 && value <= 0x5A)
+        }
+        guard let scalar = Unicode.Scalar(value) else { return false }
+        return scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+    }
+
+    @inline(__always)
+    static func isDigit(_ value: UInt32) -> Bool { value >= 0x30 && value <= 0x39 }
+}

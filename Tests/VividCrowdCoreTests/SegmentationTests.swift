@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import VividCrowdCore
+
+/// jieba's data, loaded once for all tests.
+let sharedSegmenter: JiebaSegmenter = {
+    try! JiebaSegmenter(directory: repositoryRoot.appendingPathComponent("corpora/jieba"))
+}()
+
+struct SegmentationFixture: Decodable {
+    let text: String
+    let tokens: [String]
+}
+
+func loadFixture<T: Decodable>(_ path: String, as type: T.Type = T.self) throws -> T {
+    try JSONDecoder().decode(T.self, from: Data(contentsOf: repositoryRoot.appendingPathComponent("Tests/Fixtures/\(path)")))
+}
+
+/// Share of the reference tokens (as scalar spans) that the segmenter also produced.
+func spanAgreement(_ fixtures: [SegmentationFixture]) -> (agreement: Double, exactTexts: Int) {
+    var matched = 0
+    var total = 0
+    var exact = 0
+    for fixture in fixtures {
+        let ours = sharedSegmenter.cut(fixture.text)
+        if ours == fixture.tokens { exact += 1 }
+        func spans(_ tokens: [String]) -> Set<Range<Int>> {
+            var position = 0
+            return Set(tokens.map { token in
+                defer { position += token.unicodeScalars.count }
+                return position..<position + token.unicodeScalars.count
+            })
+        }
+        let reference = spans(fixture.tokens)
+        matched += reference.intersection(spans(ours)).count
+        total += reference.count
+    }
+    return (total == 0 ? 1 : Double(matched) / Double(total), exact)
+}
+
+@Suite("jieba-compatible segmentation")
+struct SegmentationTests {
+    @Test("agrees with Python jieba 0.42.1 on the original qa.csv questions and scripts", arguments: ["qa", "twins", "mixed"])
+    func agreement(fixture name: String) throws {
+        let fixtures: [SegmentationFixture] = try loadFixture("jieba/\(name).json")
+        let result = spanAgreement(fixtures)
+        print("jieba agreement on \(name): \(result.agreement * 100)% of tokens, \(result.exactTexts)/\(fixtures.count) texts identical")
+        #expect(result.agreement >= 0.995)
+    }
+
+    @Test("mixed scripts, digits, symbols and whitespace segment exactly as jieba does")
+    func mixedExactly() throws {
+        let fixtures: [SegmentationFixture] = try loadFixture("jieba/mixed.json")
+        for fixture in fixtures {
+            #expect(sharedSegmenter.cut(fixture.text) == fixture.tokens, "\(fixture.text)")
+        }
+    }
+
+    @Test("unknown words are found by the HMM")
+    func hmmFindsUnknownWords() {
+        // 杭研 is not in the dictionary; jieba's HMM joins it.
+        #expect(sharedSegmenter.cut("他来到了网易杭研大厦") == ["他", "来到", "了", "网易", "杭研", "大厦"])
+        #expect(sharedSegmenter.dictionary.frequency(of: "杭研") == nil)
+    }
+
+    @Test("keywords match jieba.analyse.extract_tags top 20")
+    func keywords() throws {
+        struct KeywordFixture: Decodable { let text: String; let keywords: [String] }
+        let extractor = try KeywordExtractor(
+            segmenter: sharedSegmenter, idfFile: repositoryRoot.appendingPathComponent("corpora/jieba/idf.txt"))
+        let fixtures: [KeywordFixture] = try loadFixture("jieba/keywords.json")
+        var identical = 0
+        for fixture in fixtures where extractor.keywords(fixture.text) == fixture.keywords { identical += 1 }
+        #expect(identical == fixtures.count)
+    }
+
+    @Test("search terms are lower-cased, width-folded, and free of punctuation and stop words")
+    func searchTerms() {
+        let tokenizer = SearchTokenizer(segmenter: sharedSegmenter)
+        #expect(tokenizer.terms("How do I RESET my Ｐａｓｓｗｏｒｄ?") == ["how", "reset", "password"])
+        #expect(tokenizer.terms("我的订单什么时候发货？iPhone 15 价格8.5折") == ["订单", "什么", "时候", "发货", "iphone", "15", "价格", "8.5", "折"])
+        #expect(tokenizer.terms("Café déjà vu — naïve") == ["café", "déjà", "vu", "naïve"])
+        #expect(tokenizer.terms("   ！！？ ") == [])
+    }
+}
