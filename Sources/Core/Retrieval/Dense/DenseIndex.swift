@@ -1,0 +1,119 @@
+import COpenBLAS
+import Foundation
+
+/// L2-normalised Float32 vectors in one contiguous row-major matrix, scored by cosine through OpenBLAS:
+/// `cblas_sgemv` for one query, `cblas_sgemm` for a batch, top-k with a bounded heap.
+public struct DenseIndex: Sendable {
+    public let dimension: Int
+    public private(set) var count: Int
+    /// count × dimension, row-major, each row of unit length (or zero).
+    public private(set) var matrix: [Float]
+
+    /// An index of `vectors`, each normalised to unit length; every vector must have `dimension` values.
+    public init(dimension: Int, vectors: [[Float]] = []) throws {
+        self.dimension = dimension
+        self.count = 0
+        self.matrix = []
+        matrix.reserveCapacity(vectors.count * dimension)
+        for vector in vectors { try append(vector) }
+    }
+
+    /// Adds one vector (normalised) as the next row.
+    public mutating func append(_ vector: [Float]) throws {
+        guard vector.count == dimension else {
+            throw DimensionMismatch(expected: dimension, actual: vector.count)
+        }
+        matrix.append(contentsOf: Self.normalised(vector))
+        count += 1
+    }
+
+    /// `vector` scaled to unit length (unchanged if it is all zeros).
+    public static func normalised(_ vector: [Float]) -> [Float] {
+        let norm = vector.withUnsafeBufferPointer { cblas_snrm2(Int32($0.count), $0.baseAddress, 1) }
+        guard norm > 0 else { return vector }
+        return vector.map { $0 / norm }
+    }
+
+    /// Cosine similarity of `query` with every row.
+    public func scores(for query: [Float]) -> [Float] {
+        precondition(query.count == dimension, "query has \(query.count) values, index has \(dimension)")
+        let unit = Self.normalised(query)
+        var result = [Float](repeating: 0, count: count)
+        guard count > 0 else { return result }
+        matrix.withUnsafeBufferPointer { rows in
+            unit.withUnsafeBufferPointer { x in
+                result.withUnsafeMutableBufferPointer { y in
+                    cblas_sgemv(
+                        CblasRowMajor, CblasNoTrans, Int32(count), Int32(dimension), 1, rows.baseAddress,
+                        Int32(dimension), x.baseAddress, 1, 0, y.baseAddress, 1)
+                }
+            }
+        }
+        return result
+    }
+
+    /// The `k` rows most similar to `query`, best first.
+    public func search(_ query: [Float], k: Int) -> [ScoredDocument] {
+        Self.topK(scores(for: query), k: k)
+    }
+
+    /// The `k` best rows for each query of a batch, through one matrix multiplication.
+    public func search(batch queries: [[Float]], k: Int) -> [[ScoredDocument]] {
+        guard !queries.isEmpty, count > 0 else { return queries.map { _ in [] } }
+        let block = scoreMatrix(queries)
+        return (0..<queries.count).map { row in
+            Self.topK(block[(row * count)..<((row + 1) * count)], k: k)
+        }
+    }
+
+    /// Similarities of each query with every row: queries.count × count, row-major.
+    public func scoreMatrix(_ queries: [[Float]]) -> [Float] {
+        var packed = [Float]()
+        packed.reserveCapacity(queries.count * dimension)
+        for query in queries {
+            precondition(query.count == dimension, "query has \(query.count) values, index has \(dimension)")
+            packed.append(contentsOf: Self.normalised(query))
+        }
+        var result = [Float](repeating: 0, count: queries.count * count)
+        matrix.withUnsafeBufferPointer { rows in
+            packed.withUnsafeBufferPointer { q in
+                result.withUnsafeMutableBufferPointer { c in
+                    // C (queries × count) = Q (queries × dimension) · Mᵀ (dimension × count)
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(queries.count), Int32(count),
+                        Int32(dimension), 1, q.baseAddress, Int32(dimension), rows.baseAddress, Int32(dimension), 0,
+                        c.baseAddress, Int32(count))
+                }
+            }
+        }
+        return result
+    }
+
+    /// The row `index` (normalised).
+    public func vector(at index: Int) -> ArraySlice<Float> {
+        matrix[(index * dimension)..<((index + 1) * dimension)]
+    }
+
+    static func topK<C: Collection<Float>>(_ scores: C, k: Int) -> [ScoredDocument] where C.Index == Int {
+        var heap = TopKHeap(capacity: k)
+        let base = scores.startIndex
+        for index in scores.indices {
+            let score = scores[index]
+            if score >= heap.threshold { heap.insert(index - base, score) }
+        }
+        return heap.sorted()
+    }
+}
+
+/// A vector of the wrong length for the index.
+public struct DimensionMismatch: Error, CustomStringConvertible, Sendable {
+    public let expected: Int
+    public let actual: Int
+    public var description: String { "vector has \(actual) dimensions, the index has \(expected)" }
+}
+
+/// OpenBLAS's thread count is process-wide; benchmarks pin it to measure one core.
+public enum BLASThreads {
+    /// Sets the number of threads OpenBLAS uses for every later call.
+    public static func set(_ threads: Int) { openblas_set_num_threads(Int32(threads)) }
+}

@@ -1,0 +1,188 @@
+import Foundation
+
+/// Okapi BM25 over an inverted index, scoring exactly as rank_bm25 0.2.2's `BM25Okapi` (k1, b, and the epsilon
+/// floor for negative IDFs), with per-posting weights precomputed so a query only sums.
+public struct BM25Index: Sendable {
+    public struct Parameters: Sendable, Hashable, Codable {
+        public var k1: Double = 1.5
+        public var b: Double = 0.75
+        public var epsilon: Double = 0.25
+        public init(k1: Double = 1.5, b: Double = 0.75, epsilon: Double = 0.25) {
+            self.k1 = k1
+            self.b = b
+            self.epsilon = epsilon
+        }
+    }
+
+    public let parameters: Parameters
+    public let documentCount: Int
+    public let averageLength: Double
+    private let termIDs: [String: Int32]
+    /// rank_bm25's idf per term (after the epsilon floor).
+    private let idf: [Double]
+    /// Postings in CSR form: term t's postings are postingOffsets[t]..<postingOffsets[t+1].
+    private let postingOffsets: [Int32]
+    private let postingDocuments: [Int32]
+    private let postingFrequencies: [Int32]
+    /// idf × tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen)) per posting.
+    private let postingWeights: [Float]
+    private let documentLengths: [Int32]
+
+    /// Indexes documents given as term lists.
+    public init(documents: [[String]], parameters: Parameters = Parameters()) {
+        self.parameters = parameters
+        documentCount = documents.count
+        var termIDs: [String: Int32] = [:]
+        var documentFrequency: [Int32] = []
+        var perTerm: [[(Int32, Int32)]] = []
+        var totalLength = 0
+        var lengths: [Int32] = []
+        lengths.reserveCapacity(documents.count)
+        for (document, terms) in documents.enumerated() {
+            totalLength += terms.count
+            lengths.append(Int32(terms.count))
+            var counts: [Int32: Int32] = [:]
+            for term in terms {
+                let id: Int32
+                if let existing = termIDs[term] {
+                    id = existing
+                } else {
+                    id = Int32(termIDs.count)
+                    termIDs[term] = id
+                    documentFrequency.append(0)
+                    perTerm.append([])
+                }
+                counts[id, default: 0] += 1
+            }
+            for (id, count) in counts.sorted(by: { $0.key < $1.key }) {
+                documentFrequency[Int(id)] += 1
+                perTerm[Int(id)].append((Int32(document), count))
+            }
+        }
+        averageLength = documents.isEmpty ? 0 : Double(totalLength) / Double(documents.count)
+
+        // rank_bm25: idf = ln(N − n + 0.5) − ln(n + 0.5); negative ones become epsilon × mean idf.
+        let corpusSize = Double(documents.count)
+        var idf = documentFrequency.map { log(corpusSize - Double($0) + 0.5) - log(Double($0) + 0.5) }
+        let averageIDF = idf.isEmpty ? 0 : idf.reduce(0, +) / Double(idf.count)
+        for index in idf.indices where idf[index] < 0 { idf[index] = parameters.epsilon * averageIDF }
+
+        var offsets: [Int32] = [0]
+        var postingDocuments: [Int32] = []
+        var postingFrequencies: [Int32] = []
+        var weights: [Float] = []
+        let averageLength = self.averageLength
+        for (term, postings) in perTerm.enumerated() {
+            for (document, frequency) in postings {
+                postingDocuments.append(document)
+                postingFrequencies.append(frequency)
+                let tf = Double(frequency)
+                let norm = parameters.k1 * (1 - parameters.b + parameters.b * Double(lengths[Int(document)]) / averageLength)
+                weights.append(Float(idf[term] * (tf * (parameters.k1 + 1) / (tf + norm))))
+            }
+            offsets.append(Int32(postingDocuments.count))
+        }
+        self.termIDs = termIDs
+        self.idf = idf
+        self.postingOffsets = offsets
+        self.postingDocuments = postingDocuments
+        self.postingFrequencies = postingFrequencies
+        self.postingWeights = weights
+        self.documentLengths = lengths
+    }
+
+    /// Number of distinct terms.
+    public var vocabularySize: Int { termIDs.count }
+
+    /// Every document's score in double precision, as `BM25Okapi.get_scores` computes it (a repeated query term
+    /// counts again; unknown terms add nothing).
+    public func scores(for query: [String]) -> [Double] {
+        var scores = [Double](repeating: 0, count: documentCount)
+        for term in query {
+            guard let id = termIDs[term].map(Int.init) else { continue }
+            for posting in Int(postingOffsets[id])..<Int(postingOffsets[id + 1]) {
+                let document = Int(postingDocuments[posting])
+                let tf = Double(postingFrequencies[posting])
+                let norm = parameters.k1
+                    * (1 - parameters.b + parameters.b * Double(documentLengths[document]) / averageLength)
+                scores[document] += idf[id] * (tf * (parameters.k1 + 1) / (tf + norm))
+            }
+        }
+        return scores
+    }
+
+    /// The `k` best documents with a positive score, best first, from the precomputed weights.
+    public func search(_ query: [String], k: Int) -> [ScoredDocument] {
+        var scratch = ScoreAccumulator(documentCount: documentCount)
+        return search(query, k: k, scratch: &scratch)
+    }
+
+    /// As `search(_:k:)`, reusing the caller's scratch buffer so repeated queries allocate nothing per document.
+    public func search(_ query: [String], k: Int, scratch: inout ScoreAccumulator) -> [ScoredDocument] {
+        scratch.reset()
+        for term in query {
+            guard let id = termIDs[term].map(Int.init) else { continue }
+            let range = Int(postingOffsets[id])..<Int(postingOffsets[id + 1])
+            postingDocuments.withUnsafeBufferPointer { documents in
+                postingWeights.withUnsafeBufferPointer { weights in
+                    for posting in range { scratch.add(weights[posting], to: Int(documents[posting])) }
+                }
+            }
+        }
+        var heap = TopKHeap(capacity: k)
+        for document in scratch.touched {
+            let score = scratch.scores[Int(document)]
+            if score > 0, score >= heap.threshold { heap.insert(Int(document), score) }
+        }
+        return heap.sorted()
+    }
+
+    /// The largest score `query` could reach: the sum over its terms of each term's best posting weight.
+    public func maximumAttainableScore(for query: [String]) -> Float {
+        var total: Float = 0
+        for term in query {
+            guard let id = termIDs[term].map(Int.init) else { continue }
+            let range = Int(postingOffsets[id])..<Int(postingOffsets[id + 1])
+            total += range.map { postingWeights[$0] }.max() ?? 0
+        }
+        return total
+    }
+}
+
+/// Per-document score accumulators that remember which documents were touched, so resetting is cheap.
+public struct ScoreAccumulator: Sendable {
+    fileprivate(set) var scores: [Float]
+    fileprivate(set) var touched: [Int32] = []
+    private var seen: [Bool]
+
+    public init(documentCount: Int) {
+        scores = [Float](repeating: 0, count: documentCount)
+        seen = [Bool](repeating: false, count: documentCount)
+        touched.reserveCapacity(1024)
+    }
+
+    @inline(__always)
+    fileprivate mutating func add(_ weight: Float, to document: Int) {
+        if !seen[document] {
+            seen[document] = true
+            touched.append(Int32(document))
+        }
+        scores[document] += weight
+    }
+
+    fileprivate mutating func reset() {
+        for document in touched {
+            scores[Int(document)] = 0
+            seen[Int(document)] = false
+        }
+        touched.removeAll(keepingCapacity: true)
+    }
+}
+
+extension Array where Element == Double {
+    /// Scores divided by the largest one (the original VividCrowd normalisation); all zero when none is positive.
+    public func normalisedByMaximum() -> [Double] {
+        guard let top = self.max(), top > 0 else { return map { _ in 0 } }
+        return map { $0 / top }
+    }
+}

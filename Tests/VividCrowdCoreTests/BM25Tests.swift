@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import VividCrowdCore
+
+struct BM25Fixture: Decodable {
+    struct Query: Decodable {
+        let tokens: [String]
+        let scores: [Double]
+    }
+    let corpus: [[String]]
+    let queries: [Query]
+    let k1: Double
+    let b: Double
+    let epsilon: Double
+}
+
+@Suite("BM25")
+struct BM25Tests {
+    @Test("scores equal rank_bm25 0.2.2's BM25Okapi within 1e-5", arguments: ["qa", "small"])
+    func matchesRankBM25(fixture name: String) throws {
+        let fixture: BM25Fixture = try loadFixture("bm25/\(name).json")
+        let index = BM25Index(
+            documents: fixture.corpus, parameters: .init(k1: fixture.k1, b: fixture.b, epsilon: fixture.epsilon))
+        for query in fixture.queries {
+            let ours = index.scores(for: query.tokens)
+            #expect(ours.count == query.scores.count)
+            let worst = zip(ours, query.scores).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst < 1e-5, "query \(query.tokens): max difference \(worst)")
+        }
+    }
+
+    @Test("the inverted-index top-k agrees with a full scoring pass")
+    func topKMatchesFullScores() throws {
+        let fixture: BM25Fixture = try loadFixture("bm25/qa.json")
+        let index = BM25Index(documents: fixture.corpus)
+        var scratch = ScoreAccumulator(documentCount: index.documentCount)
+        for query in fixture.queries {
+            let top = index.search(query.tokens, k: 5, scratch: &scratch)
+            let expected = query.scores.enumerated().filter { $0.element > 0 }
+                .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }.prefix(5)
+            #expect(top.map(\.document) == expected.map(\.offset))
+            for (found, reference) in zip(top, expected) {
+                #expect(abs(Double(found.score) - reference.element) < 1e-4)
+            }
+        }
+    }
+
+    @Test("the original normalisation divides by the query's top score")
+    func normalisation() {
+        #expect([2.0, 1.0, 0.0].normalisedByMaximum() == [1.0, 0.5, 0.0])
+        #expect([0.0, 0.0].normalisedByMaximum() == [0.0, 0.0])
+    }
+}
+
+@Suite("Dense index")
+struct DenseIndexTests {
+    private func randomVectors(_ count: Int, dimension: Int, seed: UInt64) -> [[Float]] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in (0..<dimension).map { _ in Float.random(in: -1...1, using: &generator) } }
+    }
+
+    @Test("BLAS scores equal a plain cosine loop, and batch search equals one-by-one search")
+    func blasMatchesScalar() throws {
+        let vectors = randomVectors(500, dimension: 48, seed: 1)
+        let index = try DenseIndex(dimension: 48, vectors: vectors)
+        let queries = randomVectors(9, dimension: 48, seed: 2)
+        for query in queries {
+            let scores = index.scores(for: query)
+            let unit = DenseIndex.normalised(query)
+            for row in [0, 17, 499] {
+                let manual = zip(index.vector(at: row), unit).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                #expect(abs(scores[row] - manual) < 1e-5)
+            }
+        }
+        let batched = index.search(batch: queries, k: 7)
+        for (query, batch) in zip(queries, batched) {
+            let single = index.search(query, k: 7)
+            #expect(single.map(\.document) == batch.map(\.document))
+        }
+    }
+
+    @Test("a vector of the wrong dimension is rejected")
+    func wrongDimension() {
+        #expect(throws: DimensionMismatch.self) { _ = try DenseIndex(dimension: 3, vectors: [[1, 2]]) }
+    }
+
+    @Test("the int8 store with exact rescoring finds the same top 10 as float search")
+    func quantisedRecall() throws {
+        let vectors = randomVectors(2000, dimension: 64, seed: 3)
+        let index = try DenseIndex(dimension: 64, vectors: vectors)
+        let quantised = QuantizedDenseIndex(index)
+        var overlap = 0
+        let queries = randomVectors(50, dimension: 64, seed: 4)
+        for query in queries {
+            let exact = Set(index.search(query, k: 10).map(\.document))
+            let approximate = quantised.search(query, k: 10)
+            overlap += exact.intersection(approximate.map(\.document)).count
+            // Rescored scores are exact cosines.
+            if let first = approximate.first {
+                #expect(abs(first.score - index.scores(for: query)[first.document]) < 1e-5)
+            }
+        }
+        #expect(Double(overlap) / Double(queries.count * 10) >= 0.99)
+    }
+}
+
