@@ -111,6 +111,12 @@ public struct BM25Index: Sendable {
         return scores
     }
 
+    /// Every document with a non-zero score, in no particular order, from the precomputed weights.
+    public func matches(_ query: [String], scratch: inout ScoreAccumulator) -> [ScoredDocument] {
+        accumulate(query, into: &scratch)
+        return scratch.touched.map { ScoredDocument(document: Int($0), score: scratch.scores[Int($0)]) }
+    }
+
     /// The `k` best documents with a positive score, best first, from the precomputed weights.
     public func search(_ query: [String], k: Int) -> [ScoredDocument] {
         var scratch = ScoreAccumulator(documentCount: documentCount)
@@ -119,6 +125,16 @@ public struct BM25Index: Sendable {
 
     /// As `search(_:k:)`, reusing the caller's scratch buffer so repeated queries allocate nothing per document.
     public func search(_ query: [String], k: Int, scratch: inout ScoreAccumulator) -> [ScoredDocument] {
+        accumulate(query, into: &scratch)
+        var heap = TopKHeap(capacity: k)
+        for document in scratch.touched {
+            let score = scratch.scores[Int(document)]
+            if score > 0, score >= heap.threshold { heap.insert(Int(document), score) }
+        }
+        return heap.sorted()
+    }
+
+    private func accumulate(_ query: [String], into scratch: inout ScoreAccumulator) {
         scratch.reset()
         for term in query {
             guard let id = termIDs[term].map(Int.init) else { continue }
@@ -129,12 +145,6 @@ public struct BM25Index: Sendable {
                 }
             }
         }
-        var heap = TopKHeap(capacity: k)
-        for document in scratch.touched {
-            let score = scratch.scores[Int(document)]
-            if score > 0, score >= heap.threshold { heap.insert(Int(document), score) }
-        }
-        return heap.sorted()
     }
 
     /// The largest score `query` could reach: the sum over its terms of each term's best posting weight.

@@ -1,0 +1,134 @@
+import Foundation
+
+/// How E5-style prefixes are chosen for knowledge-base phrasings (queries always use "query").
+public enum PrefixMode: String, Sendable, Codable, CaseIterable {
+    /// Phrasings embedded as queries too: both sides are short questions.
+    case symmetric
+    /// Phrasings embedded as passages.
+    case asymmetric
+
+    var phrasingInputType: String { self == .symmetric ? "query" : "passage" }
+}
+
+/// One method's result on one suite.
+public struct MethodResult: Sendable, Codable {
+    public var method: String
+    public var fusion: Fusion
+    public var calibration: RetrievalCalibration
+    public var quality: RetrievalQuality
+    /// Ranking time per query in milliseconds, in query order.
+    public var latenciesMs: [Double]
+}
+
+/// Runs a knowledge base and labelled queries through BM25, dense, the original VividCrowd fusion and the
+/// calibrated hybrid: the engine behind `vividcrowd-bench retrieval`.
+public struct RetrievalBenchmark: Sendable {
+    public enum Method: String, Sendable, CaseIterable, Codable {
+        case bm25, dense, hybrid, vividcrowd
+    }
+
+    public let tokenizer: SearchTokenizer
+    public let client: LLMClient
+    public let embeddingModel: String?
+
+    public init(tokenizer: SearchTokenizer, client: LLMClient, embeddingModel: String? = nil) {
+        self.tokenizer = tokenizer
+        self.client = client
+        self.embeddingModel = embeddingModel
+    }
+
+    /// Vectors for knowledge-base phrasings (embedded per `prefix`) and for queries, each text once.
+    public struct Vectors: Sendable {
+        public var phrasings: [String: [Float]]
+        public var queries: [String: [Float]]
+    }
+
+    /// Embeds the given phrasings and query texts, each set in one canonical batch sequence.
+    public func embed(phrasings: [String], queries: [String], prefix: PrefixMode) async throws -> Vectors {
+        Vectors(
+            phrasings: try await EmbeddingTable.embed(
+                phrasings, inputType: prefix.phrasingInputType, client: client, model: embeddingModel),
+            queries: try await EmbeddingTable.embed(queries, inputType: "query", client: client, model: embeddingModel))
+    }
+
+    /// Vectors for both prefix modes with every text embedded once per input type: query-type vectors serve
+    /// the queries and the symmetric phrasings, passage-type vectors the asymmetric phrasings.
+    public func embedForBothPrefixes(phrasings: [String], queries: [String]) async throws -> [PrefixMode: Vectors] {
+        let queryTable = try await EmbeddingTable.embed(
+            phrasings + queries, inputType: "query", client: client, model: embeddingModel)
+        let passageTable = try await EmbeddingTable.embed(
+            phrasings, inputType: "passage", client: client, model: embeddingModel)
+        return [
+            .symmetric: Vectors(phrasings: queryTable, queries: queryTable),
+            .asymmetric: Vectors(phrasings: passageTable, queries: queryTable),
+        ]
+    }
+
+    /// Embeds and indexes everything, calibrates each method on `calibration` (when given) and measures on `queries`.
+    public func run(
+        entries: [KnowledgeEntry], queries: [LabelledQuery], calibration: [LabelledQuery], methods: [Method],
+        prefix: PrefixMode, defaultHigh: Double = 0.9, defaultMid: Double = 0.6
+    ) async throws -> [MethodResult] {
+        let vectors = try await embed(
+            phrasings: TopicRetriever.phrasings(of: entries), queries: queries.map(\.query) + calibration.map(\.query),
+            prefix: prefix)
+        return try run(
+            entries: entries, queries: queries, calibration: calibration, methods: methods, vectors: vectors,
+            defaultHigh: defaultHigh, defaultMid: defaultMid)
+    }
+
+    /// Indexes, calibrates and measures with vectors already at hand.
+    public func run(
+        entries: [KnowledgeEntry], queries: [LabelledQuery], calibration: [LabelledQuery], methods: [Method],
+        vectors: Vectors, defaultHigh: Double = 0.9, defaultMid: Double = 0.6
+    ) throws -> [MethodResult] {
+        let phrasings = TopicRetriever.phrasings(of: entries)
+        let phrasingVectors = vectors.phrasings
+        let queryVectors = vectors.queries
+        let retriever = try TopicRetriever(
+            entries: entries, phrasingTerms: phrasings.map(tokenizer.terms),
+            phrasingVectors: phrasings.map { phrasingVectors[$0]! })
+        let prepare = { (labelled: [LabelledQuery]) in
+            labelled.map {
+                PreparedQuery(text: $0.query, terms: self.tokenizer.terms($0.query), vector: queryVectors[$0.query]!, expected: $0.expected)
+            }
+        }
+        let evaluationQueries = prepare(queries)
+        let calibrationQueries = prepare(calibration)
+        return methods.map { method in
+            let chosen = Self.calibration(
+                for: method, retriever: retriever, calibrationQueries: calibrationQueries, defaultHigh: defaultHigh,
+                defaultMid: defaultMid)
+            let (quality, latencies) = RetrievalEvaluator.evaluate(
+                retriever: retriever, calibration: chosen, queries: evaluationQueries)
+            return MethodResult(
+                method: method.rawValue, fusion: chosen.fusion, calibration: chosen, quality: quality,
+                latenciesMs: latencies.map { $0.seconds * 1000 })
+        }
+    }
+
+    /// The calibration each method is measured with: the original formula keeps its fixed thresholds; the
+    /// others are fitted on the calibration queries when there are any.
+    static func calibration(
+        for method: Method, retriever: TopicRetriever, calibrationQueries: [PreparedQuery], defaultHigh: Double,
+        defaultMid: Double
+    ) -> RetrievalCalibration {
+        let base: Fusion?
+        switch method {
+        case .vividcrowd:
+            return RetrievalCalibration(
+                fusion: .vividcrowd(bm25Weight: 0.6, embeddingWeight: 0.4), confidence: nil, highThreshold: defaultHigh,
+                midThreshold: defaultMid)
+        case .bm25: base = .bm25
+        case .dense: base = .dense
+        case .hybrid: base = nil
+        }
+        guard !calibrationQueries.isEmpty else {
+            return RetrievalCalibration(
+                fusion: base ?? .convex(weight: 0.5), confidence: nil, highThreshold: defaultHigh, midThreshold: defaultMid)
+        }
+        return RetrievalCalibration.fit(
+            retriever: retriever, queries: calibrationQueries, baseFusion: base, defaultHigh: defaultHigh,
+            defaultMid: defaultMid)
+    }
+}

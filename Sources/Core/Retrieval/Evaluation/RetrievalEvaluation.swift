@@ -1,0 +1,137 @@
+import Foundation
+
+/// Quality of one retrieval method on labelled queries.
+public struct RetrievalQuality: Sendable, Codable, Equatable {
+    /// Count and top-1 precision of the queries that landed in one band.
+    public struct Band: Sendable, Codable, Equatable {
+        public var count: Int
+        public var correct: Int
+        public var outOfScope: Int
+        public var precision: Double? { count - outOfScope > 0 || count > 0 ? Double(correct) / Double(max(count, 1)) : nil }
+
+        enum CodingKeys: String, CodingKey { case count, correct, outOfScope = "out_of_scope", precision }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(count, forKey: .count)
+            try container.encode(correct, forKey: .correct)
+            try container.encode(outOfScope, forKey: .outOfScope)
+            try container.encode(precision, forKey: .precision)
+        }
+
+        public init(count: Int = 0, correct: Int = 0, outOfScope: Int = 0) {
+            self.count = count
+            self.correct = correct
+            self.outOfScope = outOfScope
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            count = try container.decode(Int.self, forKey: .count)
+            correct = try container.decode(Int.self, forKey: .correct)
+            outOfScope = try container.decode(Int.self, forKey: .outOfScope)
+        }
+    }
+
+    public var inScopeQueries: Int
+    public var outOfScopeQueries: Int
+    public var recallAt1: Double
+    public var recallAt5: Double
+    public var mrr: Double
+    /// Share of out-of-scope queries that fell below the mid threshold (low band or no match); nil without any.
+    public var oosRecall: Double?
+    /// Share of in-scope queries that fell below the mid threshold.
+    public var inScopeLoss: Double
+    public var bands: [String: Band]
+
+    enum CodingKeys: String, CodingKey {
+        case inScopeQueries = "in_scope_queries"
+        case outOfScopeQueries = "out_of_scope_queries"
+        case recallAt1 = "recall_at_1"
+        case recallAt5 = "recall_at_5"
+        case mrr
+        case oosRecall = "oos_recall"
+        case inScopeLoss = "in_scope_loss"
+        case bands
+    }
+}
+
+/// Runs labelled queries through a retriever and a calibration.
+public enum RetrievalEvaluator {
+    /// Quality of `calibration` on `queries`, and each query's ranking time (tokenised terms and vectors given).
+    public static func evaluate(
+        retriever: TopicRetriever, calibration: RetrievalCalibration, queries: [PreparedQuery],
+        clock: any Clock<Duration> = ContinuousClock()
+    ) -> (quality: RetrievalQuality, latencies: [Duration]) {
+        var hitsAt1 = 0
+        var hitsAt5 = 0
+        var reciprocalRanks = 0.0
+        var inScope = 0
+        var outOfScope = 0
+        var oosRejected = 0
+        var inScopeLost = 0
+        var bands = Dictionary(uniqueKeysWithValues: MatchBand.allCases.map { ($0.rawValue, RetrievalQuality.Band()) })
+        var latencies: [Duration] = []
+        latencies.reserveCapacity(queries.count)
+        for query in queries {
+            let elapsed = startStopwatch(on: clock)
+            let ranking = retriever.rank(terms: query.terms, vector: query.vector, fusion: calibration.fusion, limit: 5)
+            let confidence = calibration.confidence(for: ranking)
+            let band = calibration.band(for: ranking, confidence: confidence)
+            latencies.append(elapsed())
+            let rejected = band == .low || band == .noMatch
+            let correct = query.expected != nil && ranking.first?.topic == query.expected
+            bands[band.rawValue]!.count += 1
+            if correct { bands[band.rawValue]!.correct += 1 }
+            guard let expected = query.expected else {
+                outOfScope += 1
+                bands[band.rawValue]!.outOfScope += 1
+                if rejected { oosRejected += 1 }
+                continue
+            }
+            inScope += 1
+            if rejected { inScopeLost += 1 }
+            if let rank = ranking.firstIndex(where: { $0.topic == expected }) {
+                if rank == 0 { hitsAt1 += 1 }
+                hitsAt5 += 1
+                reciprocalRanks += 1 / Double(rank + 1)
+            }
+        }
+        let denominator = Double(max(inScope, 1))
+        let quality = RetrievalQuality(
+            inScopeQueries: inScope, outOfScopeQueries: outOfScope,
+            recallAt1: Double(hitsAt1) / denominator, recallAt5: Double(hitsAt5) / denominator,
+            mrr: reciprocalRanks / denominator,
+            oosRecall: outOfScope > 0 ? Double(oosRejected) / Double(outOfScope) : nil,
+            inScopeLoss: Double(inScopeLost) / denominator, bands: bands)
+        return (quality, latencies)
+    }
+}
+
+/// A labelled query as the benchmark files hold it: `{"query": "...", "expected": "<topic>" | null}`.
+public struct LabelledQuery: Sendable, Codable, Equatable {
+    public var query: String
+    public var expected: String?
+
+    public init(query: String, expected: String?) {
+        self.query = query
+        self.expected = expected
+    }
+
+    /// Reads JSON lines, naming the line of any malformed one.
+    public static func load(jsonLines data: Data, source: String) throws -> [LabelledQuery] {
+        let text = try TextDecoding.decode(data).text
+        var queries: [LabelledQuery] = []
+        for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            do {
+                queries.append(try JSONDecoder().decode(LabelledQuery.self, from: Data(trimmed.utf8)))
+            } catch {
+                throw KnowledgeBaseImportError(
+                    line: number + 1, reason: "\(source): expected {\"query\": \"...\", \"expected\": \"topic\" or null}")
+            }
+        }
+        return queries
+    }
+}

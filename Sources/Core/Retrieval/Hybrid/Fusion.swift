@@ -1,0 +1,25 @@
+/// How lexical and dense similarity become one ranking score.
+public enum Fusion: Sendable, Hashable, Codable {
+    /// BM25 alone, divided by the query's maximum attainable BM25 score.
+    case bm25
+    /// Cosine similarity alone.
+    case dense
+    /// The original VividCrowd formula: bm25Weight × BM25 / (the query's top BM25) + embeddingWeight × (cos + 1) / 2.
+    /// Every query's top BM25 candidate gets the full bm25Weight, which is why its scores carry no confidence.
+    case vividcrowd(bm25Weight: Double, embeddingWeight: Double)
+    /// weight × BM25 / (the query's maximum attainable BM25) + (1 − weight) × cosine.
+    case convex(weight: Double)
+    /// weight × z(BM25) + (1 − weight) × z(cosine), each standardised over the knowledge base for this query:
+    /// both scales become "how far above the crowd", whatever the embedding model's similarity range.
+    case zScore(weight: Double)
+
+    /// A short name for reports.
+    public var name: String {
+        switch self {
+        case .bm25: return "bm25"
+        case .dense: return "dense"
+        case .vividcrowd: return "vividcrowd"
+        case .convex, .zScore: return "hybrid"
+        }
+    }
+}

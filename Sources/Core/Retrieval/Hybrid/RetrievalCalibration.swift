@@ -1,0 +1,105 @@
+import Foundation
+
+/// A labelled query prepared for retrieval: its terms, its vector and the topic it should find (nil: out of scope).
+public struct PreparedQuery: Sendable {
+    public var text: String
+    public var terms: [String]
+    public var vector: [Float]
+    public var expected: String?
+
+    public init(text: String, terms: [String], vector: [Float], expected: String?) {
+        self.text = text
+        self.terms = terms
+        self.vector = vector
+        self.expected = expected
+    }
+}
+
+/// Everything that turns a ranking into a decision for one knowledge base and embedding model: the fusion,
+/// the confidence model and the band thresholds on its probability.
+public struct RetrievalCalibration: Sendable, Codable, Hashable {
+    public var fusion: Fusion
+    /// nil: the fused score itself is the confidence (uncalibrated).
+    public var confidence: ConfidenceModel?
+    public var highThreshold: Double
+    public var midThreshold: Double
+    public var calibrationQueries: Int
+
+    public init(fusion: Fusion, confidence: ConfidenceModel?, highThreshold: Double, midThreshold: Double, calibrationQueries: Int = 0) {
+        self.fusion = fusion
+        self.confidence = confidence
+        self.highThreshold = highThreshold
+        self.midThreshold = midThreshold
+        self.calibrationQueries = calibrationQueries
+    }
+
+    /// The confidence that the top candidate is right.
+    public func confidence(for candidates: [TopicCandidate]) -> Double {
+        guard let top = candidates.first else { return 0 }
+        if let confidence { return confidence.probability(candidates) }
+        return min(1, max(0, Double(top.fused)))
+    }
+
+    /// The band for a ranking and its confidence.
+    public func band(for candidates: [TopicCandidate], confidence: Double) -> MatchBand {
+        guard let top = candidates.first, top.fused > 0 || top.bm25 > 0 else { return .noMatch }
+        if confidence >= highThreshold { return .high }
+        if confidence >= midThreshold { return .mid }
+        return .low
+    }
+
+    /// Fits a calibration on labelled queries: the convex weight that maximises recall@1 on the in-scope ones,
+    /// a logistic confidence over the ranking features, a high threshold at which the calibration queries reach
+    /// `targetPrecision`, and a mid threshold that keeps `inScopeLoss` of in-scope queries above the low band.
+    public static func fit(
+        retriever: TopicRetriever, queries: [PreparedQuery], baseFusion: Fusion? = nil,
+        defaultHigh: Double = 0.9, defaultMid: Double = 0.6, targetPrecision: Double = 0.98, inScopeLoss: Double = 0.05
+    ) -> RetrievalCalibration {
+        let fusion = baseFusion ?? bestConvexFusion(retriever: retriever, queries: queries)
+        let rankings = queries.map { retriever.rank(terms: $0.terms, vector: $0.vector, fusion: fusion, limit: 5) }
+        let labels = zip(queries, rankings).map { query, ranking in
+            query.expected != nil && ranking.first?.topic == query.expected
+        }
+        let model = ConfidenceModel.fit(features: rankings.map(ConfidenceModel.features), labels: labels)
+        let probabilities = rankings.map { model.probability($0) }
+
+        // High: the lowest threshold at which everything above it is right often enough (and at least defaultHigh).
+        let ordered = zip(probabilities, labels).sorted { $0.0 > $1.0 }
+        var correct = 0
+        var high = 1.0
+        for (index, (probability, label)) in ordered.enumerated() {
+            if label { correct += 1 }
+            if Double(correct) / Double(index + 1) >= targetPrecision, index >= 9 { high = probability }
+        }
+        high = max(high, defaultHigh)
+        // Mid: in-scope queries below it are at most `inScopeLoss` of all in-scope queries.
+        let inScope = zip(queries, probabilities).filter { $0.0.expected != nil }.map(\.1).sorted()
+        var mid = defaultMid
+        if !inScope.isEmpty {
+            let cut = inScope[min(inScope.count - 1, Int(Double(inScope.count) * inScopeLoss))]
+            mid = min(cut, high)
+        }
+        return RetrievalCalibration(
+            fusion: fusion, confidence: model, highThreshold: high, midThreshold: mid, calibrationQueries: queries.count)
+    }
+
+    /// The fusion (z-score or convex, weight in 0, 0.025, …, 1) with the best recall@1 on the in-scope queries
+    /// (ties: z-score first, then the weight nearest 0.5).
+    public static func bestConvexFusion(retriever: TopicRetriever, queries: [PreparedQuery]) -> Fusion {
+        let inScope = queries.filter { $0.expected != nil }
+        var best: (fusion: Fusion, weight: Double, hits: Int) = (.zScore(weight: 0.5), 0.5, -1)
+        for family in [Fusion.zScore(weight:), Fusion.convex(weight:)] {
+            for step in 0...40 {
+                let weight = Double(step) / 40
+                let fusion = family(weight)
+                let hits = inScope.filter {
+                    retriever.rank(terms: $0.terms, vector: $0.vector, fusion: fusion, limit: 1).first?.topic == $0.expected
+                }.count
+                if hits > best.hits || (hits == best.hits && abs(weight - 0.5) < abs(best.weight - 0.5)) {
+                    best = (fusion, weight, hits)
+                }
+            }
+        }
+        return best.fusion
+    }
+}
