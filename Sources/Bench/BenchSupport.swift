@@ -29,6 +29,7 @@ struct MethodReport: Codable {
     var mrr: Double
     var oosRecall: Double?
     var inScopeLoss: Double
+    var oosRecallAt5PercentLoss: Double?
     var bands: [String: RetrievalQuality.Band]
     var latencyMs: LatencySummary
     var highThreshold: Double
@@ -40,6 +41,7 @@ struct MethodReport: Codable {
         case recallAt5 = "recall_at_5"
         case oosRecall = "oos_recall"
         case inScopeLoss = "in_scope_loss"
+        case oosRecallAt5PercentLoss = "oos_recall_at_5pct_loss"
         case latencyMs = "latency_ms"
         case highThreshold = "high_threshold"
         case midThreshold = "mid_threshold"
@@ -59,6 +61,7 @@ struct MethodReport: Codable {
         mrr = result.quality.mrr
         oosRecall = result.quality.oosRecall
         inScopeLoss = result.quality.inScopeLoss
+        oosRecallAt5PercentLoss = result.quality.oosRecallAt5PercentLoss
         bands = result.quality.bands
         latencyMs = LatencySummary(milliseconds: result.latenciesMs)
         highThreshold = result.calibration.highThreshold
@@ -73,13 +76,13 @@ struct MethodReport: Codable {
             return "\(figures.count) (\(percent(figures.count > 0 ? figures.precision : nil)))"
         }
         return "| \(method) | \(percent(recallAt1)) | \(percent(recallAt5)) | \(String(format: "%.3f", mrr)) | "
-            + "\(percent(oosRecall)) | \(percent(inScopeLoss)) | \(band(.high)) | \(band(.mid)) | \(band(.low)) | "
+            + "\(percent(oosRecall)) | \(percent(inScopeLoss)) | \(percent(oosRecallAt5PercentLoss)) | \(band(.high)) | \(band(.mid)) | \(band(.low)) | "
             + String(format: "%.3f / %.3f", latencyMs.p50, latencyMs.p99) + " | \(fusion) |"
     }
 
     static let header = """
-        | method | R@1 % | R@5 % | MRR | OOS rejected % | in-scope lost % | high n (prec %) | mid n (prec %) | low n (prec %) | latency p50 / p99 ms | scoring |
-        |---|---|---|---|---|---|---|---|---|---|---|
+        | method | R@1 % | R@5 % | MRR | OOS rejected % | in-scope lost % | OOS rejected at 5% loss | high n (prec %) | mid n (prec %) | low n (prec %) | latency p50 / p99 ms | scoring |
+        |---|---|---|---|---|---|---|---|---|---|---|---|
         """
 }
 

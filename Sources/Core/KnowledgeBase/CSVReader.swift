@@ -7,8 +7,9 @@ public enum CSVReader {
     }
 
     /// A quote that is never closed.
-    public struct UnterminatedQuote: Error, CustomStringConvertible, Sendable {
+    public struct UnterminatedQuote: Error, CustomStringConvertible, Sendable, Equatable {
         public let line: Int
+        public init(line: Int) { self.line = line }
         public var description: String { "line \(line): a quoted field is never closed" }
     }
 

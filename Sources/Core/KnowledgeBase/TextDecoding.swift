@@ -24,29 +24,33 @@ public enum TextDecoding {
         throw TextDecodingError()
     }
 
-    /// Converts with glibc's iconv; nil when the bytes are not valid in `encoding`.
+    /// `text` in a legacy encoding such as "GB18030", for tools and tests that need such files.
+    public static func encode(_ text: String, as encoding: String) -> Data? {
+        transcode(Array(text.utf8), from: "UTF-8", to: encoding).map { Data($0) }
+    }
+
     static func convert(_ data: Data, from encoding: String) -> String? {
-        let converter = iconv_open("UTF-8", encoding)
+        transcode(Array(data), from: encoding, to: "UTF-8").flatMap { String(validating: $0, as: UTF8.self) }
+    }
+
+    /// Converts bytes between encodings with glibc's iconv; nil when they are not valid in `source`.
+    private static func transcode(_ bytes: [UInt8], from source: String, to target: String) -> [UInt8]? {
+        let converter = iconv_open(target, source)
         guard converter != iconv_t(bitPattern: -1) else { return nil }
         defer { iconv_close(converter) }
-        var input = [CChar](repeating: 0, count: data.count)
-        data.withUnsafeBytes { raw in
-            for (index, byte) in raw.enumerated() { input[index] = CChar(bitPattern: byte) }
-        }
-        var output = [CChar](repeating: 0, count: data.count * 4 + 16)
-        let converted: Int? = input.withUnsafeMutableBufferPointer { inputBuffer in
+        var input = bytes.map { CChar(bitPattern: $0) }
+        var output = [CChar](repeating: 0, count: bytes.count * 4 + 16)
+        let written: Int? = input.withUnsafeMutableBufferPointer { inputBuffer in
             output.withUnsafeMutableBufferPointer { outputBuffer in
                 var inPointer: UnsafeMutablePointer<CChar>? = inputBuffer.baseAddress
                 var inLeft = inputBuffer.count
                 var outPointer: UnsafeMutablePointer<CChar>? = outputBuffer.baseAddress
                 var outLeft = outputBuffer.count
-                let result = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
-                guard result != -1, inLeft == 0 else { return nil }
+                guard iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft) != -1, inLeft == 0 else { return nil }
                 return outputBuffer.count - outLeft
             }
         }
-        guard let converted else { return nil }
-        return String(validating: output[..<converted].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return written.map { output[..<$0].map { UInt8(bitPattern: $0) } }
     }
 }
 
@@ -56,3 +60,4 @@ public struct TextDecodingError: Error, CustomStringConvertible, Sendable {
         "the file is not text in a supported encoding (UTF-8, UTF-8 with BOM, UTF-16 with BOM, GB18030/GBK)"
     }
 }
+

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// Int8 copies of a dense index's rows (one scale per row) for a fast first pass, with an exact Float32
 /// rescoring of the shortlist so the final order and scores are those of the full-precision index.
 public struct QuantizedDenseIndex: Sendable {
@@ -35,42 +37,25 @@ public struct QuantizedDenseIndex: Sendable {
         let unit = DenseIndex.normalised(query)
         let (queryCodes, queryScale) = Self.quantise(unit)
         let dimension = exact.dimension
-        var heap = TopKHeap(capacity: k * shortlistFactor)
+        var approximate = [Float](repeating: 0, count: exact.count)
         codes.withUnsafeBufferPointer { rows in
             queryCodes.withUnsafeBufferPointer { q in
-                for row in 0..<exact.count {
-                    let dot = Self.dot(rows.baseAddress! + row * dimension, q.baseAddress!, dimension)
-                    let score = Float(dot) * scales[row]
-                    if score >= heap.threshold { heap.insert(row, score) }
+                scales.withUnsafeBufferPointer { rowScales in
+                    approximate.withUnsafeMutableBufferPointer { out in
+                        vc_int8_scores(rows.baseAddress, exact.count, dimension, q.baseAddress, rowScales.baseAddress, out.baseAddress)
+                    }
                 }
             }
         }
+        let heap = DenseIndex.topK(approximate, k: k * shortlistFactor)
         _ = queryScale  // a common factor: it does not change the order
         var rescored = TopKHeap(capacity: k)
-        for candidate in heap.items {
+        for candidate in heap {
             var score: Float = 0
             let row = exact.vector(at: candidate.document)
             for (a, b) in zip(row, unit) { score += a * b }
             rescored.insert(candidate.document, score)
         }
         return rescored.sorted()
-    }
-
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>, _ count: Int) -> Int32 {
-        var total = SIMD16<Int32>(repeating: 0)
-        var index = 0
-        while index + 16 <= count {
-            let left = SIMD16<Int32>(truncatingIfNeeded: UnsafeRawPointer(a + index).loadUnaligned(as: SIMD16<Int8>.self))
-            let right = SIMD16<Int32>(truncatingIfNeeded: UnsafeRawPointer(b + index).loadUnaligned(as: SIMD16<Int8>.self))
-            total &+= left &* right
-            index += 16
-        }
-        var sum = total.wrappedSum()
-        while index < count {
-            sum &+= Int32(a[index]) &* Int32(b[index])
-            index += 1
-        }
-        return sum
     }
 }

@@ -42,6 +42,9 @@ public struct RetrievalQuality: Sendable, Codable, Equatable {
     public var oosRecall: Double?
     /// Share of in-scope queries that fell below the mid threshold.
     public var inScopeLoss: Double
+    /// Out-of-scope rejection at the confidence that loses exactly 5% of in-scope queries (a point on the
+    /// rejection curve, independent of the chosen thresholds); nil without out-of-scope queries.
+    public var oosRecallAt5PercentLoss: Double?
     public var bands: [String: Band]
 
     enum CodingKeys: String, CodingKey {
@@ -52,6 +55,7 @@ public struct RetrievalQuality: Sendable, Codable, Equatable {
         case mrr
         case oosRecall = "oos_recall"
         case inScopeLoss = "in_scope_loss"
+        case oosRecallAt5PercentLoss = "oos_recall_at_5pct_loss"
         case bands
     }
 }
@@ -73,6 +77,8 @@ public enum RetrievalEvaluator {
         var bands = Dictionary(uniqueKeysWithValues: MatchBand.allCases.map { ($0.rawValue, RetrievalQuality.Band()) })
         var latencies: [Duration] = []
         latencies.reserveCapacity(queries.count)
+        var inScopeConfidences: [Double] = []
+        var outOfScopeConfidences: [Double] = []
         for query in queries {
             let elapsed = startStopwatch(on: clock)
             let ranking = retriever.rank(terms: query.terms, vector: query.vector, fusion: calibration.fusion, limit: 5)
@@ -84,12 +90,14 @@ public enum RetrievalEvaluator {
             bands[band.rawValue]!.count += 1
             if correct { bands[band.rawValue]!.correct += 1 }
             guard let expected = query.expected else {
+                outOfScopeConfidences.append(confidence)
                 outOfScope += 1
                 bands[band.rawValue]!.outOfScope += 1
                 if rejected { oosRejected += 1 }
                 continue
             }
             inScope += 1
+            inScopeConfidences.append(confidence)
             if rejected { inScopeLost += 1 }
             if let rank = ranking.firstIndex(where: { $0.topic == expected }) {
                 if rank == 0 { hitsAt1 += 1 }
@@ -98,12 +106,18 @@ public enum RetrievalEvaluator {
             }
         }
         let denominator = Double(max(inScope, 1))
+        var oosAt5: Double?
+        if !outOfScopeConfidences.isEmpty, !inScopeConfidences.isEmpty {
+            let sorted = inScopeConfidences.sorted()
+            let cut = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.05))]
+            oosAt5 = Double(outOfScopeConfidences.filter { $0 < cut }.count) / Double(outOfScopeConfidences.count)
+        }
         let quality = RetrievalQuality(
             inScopeQueries: inScope, outOfScopeQueries: outOfScope,
             recallAt1: Double(hitsAt1) / denominator, recallAt5: Double(hitsAt5) / denominator,
             mrr: reciprocalRanks / denominator,
             oosRecall: outOfScope > 0 ? Double(oosRejected) / Double(outOfScope) : nil,
-            inScopeLoss: Double(inScopeLost) / denominator, bands: bands)
+            inScopeLoss: Double(inScopeLost) / denominator, oosRecallAt5PercentLoss: oosAt5, bands: bands)
         return (quality, latencies)
     }
 }

@@ -2,7 +2,9 @@ import Foundation
 
 /// A logistic model of "the top-ranked topic is right", over features of the top two candidates.
 public struct ConfidenceModel: Sendable, Hashable, Codable {
-    public static let featureNames = ["fused_top1", "fused_margin", "cosine_top1", "cosine_margin", "bm25_top1"]
+    public static let featureNames = [
+        "fused_top1", "fused_margin", "cosine_top1", "cosine_margin", "bm25_top1", "cosine_z_top1",
+    ]
 
     public var means: [Double]
     public var scales: [Double]
@@ -11,11 +13,11 @@ public struct ConfidenceModel: Sendable, Hashable, Codable {
 
     /// The features of a ranking.
     public static func features(_ candidates: [TopicCandidate]) -> [Double] {
-        guard let first = candidates.first else { return [0, 0, 0, 0, 0] }
+        guard let first = candidates.first else { return [Double](repeating: 0, count: featureNames.count) }
         let second = candidates.dropFirst().first
         return [
             Double(first.fused), Double(first.fused - (second?.fused ?? 0)), Double(first.cosine),
-            Double(first.cosine - (second?.cosine ?? 0)), Double(first.bm25Normalised),
+            Double(first.cosine - (second?.cosine ?? 0)), Double(first.bm25Normalised), Double(first.cosineZ),
         ]
     }
 

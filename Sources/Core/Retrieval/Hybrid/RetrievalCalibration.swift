@@ -63,13 +63,14 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
         let model = ConfidenceModel.fit(features: rankings.map(ConfidenceModel.features), labels: labels)
         let probabilities = rankings.map { model.probability($0) }
 
-        // High: the lowest threshold at which everything above it is right often enough (and at least defaultHigh).
+        // High: the lowest threshold above which precision is at least `targetPrecision` with 95% one-sided
+        // confidence (Wilson lower bound), so the verbatim band holds up on queries the fit has not seen.
         let ordered = zip(probabilities, labels).sorted { $0.0 > $1.0 }
         var correct = 0
         var high = 1.0
         for (index, (probability, label)) in ordered.enumerated() {
             if label { correct += 1 }
-            if Double(correct) / Double(index + 1) >= targetPrecision, index >= 9 { high = probability }
+            if wilsonLowerBound(successes: correct, trials: index + 1) >= targetPrecision { high = probability }
         }
         high = max(high, defaultHigh)
         // Mid: in-scope queries below it are at most `inScopeLoss` of all in-scope queries.
@@ -81,6 +82,16 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
         }
         return RetrievalCalibration(
             fusion: fusion, confidence: model, highThreshold: high, midThreshold: mid, calibrationQueries: queries.count)
+    }
+
+    /// The lower end of the one-sided 95% Wilson score interval for a proportion.
+    static func wilsonLowerBound(successes: Int, trials: Int, z: Double = 1.645) -> Double {
+        guard trials > 0 else { return 0 }
+        let n = Double(trials)
+        let p = Double(successes) / n
+        let centre = p + z * z / (2 * n)
+        let margin = z * ((p * (1 - p) + z * z / (4 * n)) / n).squareRoot()
+        return (centre - margin) / (1 + z * z / n)
     }
 
     /// The fusion (z-score or convex, weight in 0, 0.025, …, 1) with the best recall@1 on the in-scope queries

@@ -11,6 +11,8 @@ public struct TopicCandidate: Sendable, Hashable, Codable {
     public var cosine: Float
     /// The fused ranking score.
     public var fused: Float
+    /// How many standard deviations the cosine stands above the knowledge base's mean for this query.
+    public var cosineZ: Float = 0
 }
 
 /// Ranks the topics of a knowledge base for a query with BM25, dense vectors or a fusion of both; several
@@ -80,12 +82,9 @@ public struct TopicRetriever: Sendable {
         let cosines = vector.isEmpty ? [Float](repeating: 0, count: count) : dense.scores(for: vector)
         let attainable = topicLexical.maximumAttainableScore(for: terms)
         let topBM25 = bm25.max() ?? 0
+        let denseStatistics = Self.meanAndScale(cosines)
         var lexicalStatistics = (mean: Float(0), scale: Float(1))
-        var denseStatistics = (mean: Float(0), scale: Float(1))
-        if case .zScore = fusion {
-            lexicalStatistics = Self.meanAndScale(bm25)
-            denseStatistics = Self.meanAndScale(cosines)
-        }
+        if case .zScore = fusion { lexicalStatistics = Self.meanAndScale(bm25) }
 
         var best = [Int](repeating: -1, count: topics.count)
         var bestFused = [Float](repeating: -.infinity, count: topics.count)
@@ -119,7 +118,7 @@ public struct TopicRetriever: Sendable {
             return TopicCandidate(
                 topic: topics[scored.document], entry: documentEntries[document], bm25: bm25[document],
                 bm25Normalised: attainable > 0 ? bm25[document] / attainable : 0, cosine: cosines[document],
-                fused: fusedScores[document])
+                fused: fusedScores[document], cosineZ: (cosines[document] - denseStatistics.mean) / denseStatistics.scale)
         }
     }
 }

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import VividCrowdCore
+
+/// A tiny knowledge base with hand-made 3-d vectors: each topic points along its own axis.
+private func makeRetriever() throws -> (TopicRetriever, SearchTokenizer) {
+    let tokenizer = SearchTokenizer(segmenter: sharedSegmenter)
+    let entries = [
+        KnowledgeEntry(line: 2, questionCount: 1, topicName: "refund", phrasings: ["how do I get a refund"], standardScript: "Refunds take 7 days.", riskNotes: ""),
+        KnowledgeEntry(line: 3, questionCount: 1, topicName: "refund", phrasings: ["money back for my order"], standardScript: "Refunds take 7 days.", riskNotes: ""),
+        KnowledgeEntry(line: 4, questionCount: 1, topicName: "shipping", phrasings: ["when will my parcel ship", "delivery time"], standardScript: "Ships in 2 days.", riskNotes: ""),
+        KnowledgeEntry(line: 5, questionCount: 1, topicName: "password", phrasings: ["reset my password"], standardScript: "Use the reset link.", riskNotes: ""),
+    ]
+    let vectors: [[Float]] = [[1, 0.1, 0], [0.9, 0.2, 0], [0, 1, 0.1], [0.1, 0.9, 0], [0, 0.1, 1]]
+    let phrasings = TopicRetriever.phrasings(of: entries)
+    return (try TopicRetriever(entries: entries, phrasingTerms: phrasings.map(tokenizer.terms), phrasingVectors: vectors), tokenizer)
+}
+
+@Suite("Hybrid retrieval")
+struct HybridRetrievalTests {
+    @Test("phrasings collapse to topics, and the best phrasing's entry is reported")
+    func collapse() throws {
+        let (retriever, tokenizer) = try makeRetriever()
+        let ranking = retriever.rank(terms: tokenizer.terms("money back please"), vector: [0.9, 0.2, 0], fusion: .zScore(weight: 0.5))
+        #expect(ranking.map(\.topic) == ["refund", "shipping", "password"])
+        #expect(ranking[0].entry == 1)
+        #expect(Set(ranking.map(\.topic)).count == ranking.count)
+    }
+
+    @Test("BM25 and dense can each carry a query the other misses")
+    func methods() throws {
+        let (retriever, tokenizer) = try makeRetriever()
+        // Words point at password, the vector at shipping.
+        let terms = tokenizer.terms("reset password")
+        let vector: [Float] = [0, 1, 0]
+        #expect(retriever.rank(terms: terms, vector: vector, fusion: .bm25).first?.topic == "password")
+        #expect(retriever.rank(terms: terms, vector: vector, fusion: .dense).first?.topic == "shipping")
+    }
+
+    @Test("the original formula gives every query's top BM25 candidate the full BM25 weight")
+    func originalFormulaSaturates() throws {
+        let (retriever, tokenizer) = try makeRetriever()
+        for query in ["refund", "parcel", "password reset now"] {
+            let top = retriever.rank(terms: tokenizer.terms(query), vector: [0.3, 0.3, 0.3], fusion: .vividcrowd(bm25Weight: 0.6, embeddingWeight: 0.4))
+            let lexicalPart = top.first.map { Double($0.fused) - 0.4 * (Double($0.cosine) + 1) / 2 }
+            #expect(abs((lexicalPart ?? 0) - 0.6) < 1e-5, "\(query)")
+        }
+    }
+
+    @Test("a logistic fit separates right from wrong rankings")
+    func confidenceFit() {
+        var generator = SeededGenerator(seed: 5)
+        var features: [[Double]] = []
+        var labels: [Bool] = []
+        for _ in 0..<400 {
+            let right = Bool.random(using: &generator)
+            let margin = (right ? 0.3 : 0.05) + Double.random(in: -0.05...0.05, using: &generator)
+            features.append([margin + 0.5, margin, 0.8, margin / 2, 0.5, margin * 4])
+            labels.append(right)
+        }
+        let model = ConfidenceModel.fit(features: features, labels: labels)
+        let sure = model.probability(features: [0.8, 0.3, 0.8, 0.15, 0.5, 1.2])
+        let unsure = model.probability(features: [0.55, 0.05, 0.8, 0.025, 0.5, 0.2])
+        #expect(sure > 0.95)
+        #expect(unsure < 0.1)
+    }
+
+    @Test("the Wilson lower bound is below the observed rate and tightens with more trials")
+    func wilson() {
+        let small = RetrievalCalibration.wilsonLowerBound(successes: 10, trials: 10)
+        let large = RetrievalCalibration.wilsonLowerBound(successes: 1000, trials: 1000)
+        #expect(small < 1 && large < 1)
+        #expect(small < large)
+        #expect(large > 0.99)
+        #expect(RetrievalCalibration.wilsonLowerBound(successes: 0, trials: 0) == 0)
+    }
+
+    @Test("a fitted calibration orders its thresholds and bands a query with no evidence as no match")
+    func calibrationBands() throws {
+        let (retriever, tokenizer) = try makeRetriever()
+        let queries = [
+            ("refund please", [Float](arrayLiteral: 1, 0, 0), "refund"), ("parcel delivery", [0, 1, 0], "shipping"),
+            ("password", [0, 0, 1], "password"), ("weather today", [0.5, 0.5, 0.5], nil),
+        ].flatMap { query in
+            Array(repeating: PreparedQuery(text: query.0, terms: tokenizer.terms(query.0), vector: query.1, expected: query.2), count: 5)
+        }
+        let calibration = RetrievalCalibration.fit(retriever: retriever, queries: queries)
+        #expect(calibration.midThreshold <= calibration.highThreshold)
+        #expect(calibration.calibrationQueries == 20)
+        let empty = retriever.rank(terms: [], vector: [], fusion: calibration.fusion)
+        #expect(calibration.band(for: empty, confidence: calibration.confidence(for: empty)) == .noMatch)
+    }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Our benchmarks and the Python peers (rank-bm25, bm25s with numba, numpy, faiss-cpu, jieba) in one run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+VENV=${PEERS_VENV:-.venv/peers}
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install --quiet 'rank-bm25==0.2.2' bm25s numba faiss-cpu numpy threadpoolctl 'jieba==0.42.1'
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 MKL_NUM_THREADS=1
+DATA=$(mktemp -d)
+trap 'rm -rf "$DATA"' EXIT
+swift build -c release --product vividcrowd-bench
+.build/release/vividcrowd-bench segmentation
+.build/release/vividcrowd-bench scale --export "$DATA"
+"$VENV/bin/python" scripts/peers/peers.py "$DATA"
