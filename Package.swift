@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
@@ -34,6 +35,7 @@ let package = Package(
                 "CVectorKernels",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/Core",
             swiftSettings: swiftSettings
@@ -47,6 +49,7 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             path: "Sources/Server",
+            resources: [.copy("Public")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -75,6 +78,17 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tests/VividCrowdCoreTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VividCrowdServerTests",
+            dependencies: [
+                "vividcrowd-server",
+                "VividCrowdCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+            ],
+            path: "Tests/VividCrowdServerTests",
             swiftSettings: swiftSettings
         ),
     ]

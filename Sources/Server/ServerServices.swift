@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import VividCrowdCore
 
@@ -6,16 +7,22 @@ struct ServerServices: Sendable {
     let settings: VividCrowdConfiguration
     let database: SQLiteDatabase
     let llm: LLMClient
+    let customerService: CustomerServiceDesk
 
-    static func start(_ settings: VividCrowdConfiguration, logger: Logger) async throws -> ServerServices {
+    /// Opens the store and the LLM client; `corpora` holds jieba's dictionaries.
+    static func start(_ settings: VividCrowdConfiguration, corpora: URL, logger: Logger) async throws -> ServerServices {
         let database = try SQLiteDatabase.open(settings.storage)
         let llm = try LLMClient.make(configuration: settings, logger: Logger(label: "vividcrowd.llm"))
+        let customerService = try CustomerServiceDesk.make(
+            database: database, llm: llm, configuration: settings, corpora: corpora)
+        let rows = try await customerService.entryCount()
         logger.info(
             "services ready",
             metadata: [
                 "database": "\(database.path)", "llm_mode": "\(settings.llm.mode.rawValue)",
                 "llm_base_url": "\(settings.llm.baseURL.absoluteString)",
+                "knowledge_base_rows": "\(rows)",
             ])
-        return ServerServices(settings: settings, database: database, llm: llm)
+        return ServerServices(settings: settings, database: database, llm: llm, customerService: customerService)
     }
 }

@@ -7,10 +7,15 @@ public actor Cassette {
     private let redactor: Redactor
     private var recordings: [String: [Int: CassetteInteraction]] = [:]
     private var occurrencesUsed: [String: Int] = [:]
+    private let repeatsLastRecording: Bool
 
-    /// Opens `directory/name.json`; with `startEmpty` (record mode) earlier recordings are discarded.
-    public init(directory: String, name: String, startEmpty: Bool, redactor: Redactor) throws {
+    /// Opens `directory/name.json`; with `startEmpty` (record mode) earlier recordings are discarded. With
+    /// `repeatsLastRecording`, a request claimed more often than recorded gets its last recording again.
+    public init(
+        directory: String, name: String, startEmpty: Bool, redactor: Redactor, repeatsLastRecording: Bool = false
+    ) throws {
         self.name = name
+        self.repeatsLastRecording = repeatsLastRecording
         self.url = URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName(for: name))
         self.redactor = redactor
         if !startEmpty, FileManager.default.fileExists(atPath: url.path) {
@@ -34,7 +39,10 @@ public actor Cassette {
         let key = endpoint.rawValue + " " + request.canonicalString
         let occurrence = occurrencesUsed[key, default: 0]
         occurrencesUsed[key] = occurrence + 1
-        return (occurrence, recordings[key]?[occurrence])
+        guard let recorded = recordings[key] else { return (occurrence, nil) }
+        if let recording = recorded[occurrence] { return (occurrence, recording) }
+        guard repeatsLastRecording, let last = recorded.keys.max() else { return (occurrence, nil) }
+        return (occurrence, recorded[last])
     }
 
     /// Stores a new recording and rewrites the file.

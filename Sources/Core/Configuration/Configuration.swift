@@ -13,6 +13,14 @@ public enum LLMMode: String, Sendable, CaseIterable, Codable {
     case auto
 }
 
+/// What replay does when a request comes more often than the cassette recorded it.
+public enum ReplayRepeat: String, Sendable, CaseIterable {
+    /// A miss, like any unrecorded request: tests see every extra call.
+    case error
+    /// Serve the last recording again: a long-running server or a load test replaying a scenario.
+    case last
+}
+
 /// Log verbosity, named as `LOG_LEVEL` accepts it.
 public enum LogLevelSetting: String, Sendable, CaseIterable {
     case trace, debug, info, notice, warning, error, critical
@@ -40,6 +48,8 @@ public struct VividCrowdConfiguration: Sendable {
         public var cassetteDirectory: String
         public var cassetteName: String
         public var replaySpeed: Double
+        /// In replay, answer a request made more often than it was recorded with its last recording instead of failing.
+        public var replayRepeatsLast: Bool
     }
 
     /// Where the HTTP server listens.
@@ -106,7 +116,8 @@ public struct VividCrowdConfiguration: Sendable {
             mode: try env.choice("LLM_MODE", default: LLMMode.live),
             cassetteDirectory: env.string("CASSETTE_DIR", default: "corpora/cassettes"),
             cassetteName: env.string("CASSETTE_NAME", default: "default"),
-            replaySpeed: try env.double("REPLAY_SPEED", default: 0, in: 0...100)
+            replaySpeed: try env.double("REPLAY_SPEED", default: 0, in: 0...100),
+            replayRepeatsLast: try env.choice("REPLAY_REPEAT", default: ReplayRepeat.error) == .last
         )
         server = Server(
             host: env.string("HOST", default: "127.0.0.1"),
@@ -176,6 +187,7 @@ public struct VividCrowdConfiguration: Sendable {
             ("LLM_MAX_CONCURRENCY", String(llm.maxConcurrency)), ("LLM_MAX_RETRIES", String(llm.maxRetries)),
             ("LLM_MODE", llm.mode.rawValue), ("CASSETTE_DIR", llm.cassetteDirectory),
             ("CASSETTE_NAME", llm.cassetteName), ("REPLAY_SPEED", String(llm.replaySpeed)),
+            ("REPLAY_REPEAT", llm.replayRepeatsLast ? ReplayRepeat.last.rawValue : ReplayRepeat.error.rawValue),
             ("HOST", server.host), ("PORT", String(server.port)),
             ("ADMIN_TOKEN", server.adminToken == nil ? "(not set)" : "(set, hidden)"),
             ("DATABASE_PATH", storage.databasePath),

@@ -59,7 +59,8 @@ public final class LLMClient: Sendable {
         } else {
             let cassette = try Cassette(
                 directory: settings.cassetteDirectory, name: cassetteName ?? settings.cassetteName,
-                startEmpty: settings.mode == .record, redactor: Redactor(secrets: [settings.apiKey]))
+                startEmpty: settings.mode == .record, redactor: Redactor(secrets: [settings.apiKey]),
+                repeatsLastRecording: settings.replayRepeatsLast && settings.mode == .replay)
             transport = CassetteTransport(
                 cassette: cassette, mode: settings.mode, live: http, replaySpeed: settings.replaySpeed, clock: clock,
                 meter: meter)

@@ -20,6 +20,67 @@ public enum Migrations {
                     created_at REAL NOT NULL,
                     PRIMARY KEY (model, input_type, text)
                 ) WITHOUT ROWID;
-                """)
+                """),
+        Migration(
+            version: 2, name: "customer service",
+            sql: """
+                CREATE TABLE csv_registry (
+                    file_name TEXT PRIMARY KEY,
+                    md5 TEXT NOT NULL,
+                    row_count INTEGER NOT NULL,
+                    encoding TEXT NOT NULL,
+                    imported_at REAL NOT NULL
+                );
+                CREATE INDEX csv_registry_md5 ON csv_registry(md5);
+                CREATE TABLE customer_service_qa (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    source_file TEXT NOT NULL REFERENCES csv_registry(file_name) ON DELETE CASCADE,
+                    line INTEGER NOT NULL,
+                    question_count INTEGER NOT NULL,
+                    topic_name TEXT NOT NULL,
+                    typical_question TEXT NOT NULL,
+                    phrasings TEXT NOT NULL,
+                    standard_script TEXT NOT NULL,
+                    risk_notes TEXT NOT NULL,
+                    keywords TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX customer_service_qa_source ON customer_service_qa(source_file);
+                CREATE TABLE customer_service_sessions (
+                    id TEXT PRIMARY KEY,
+                    created_at REAL NOT NULL,
+                    message_count INTEGER NOT NULL DEFAULT 0,
+                    rating INTEGER CHECK (rating BETWEEN 1 AND 5),
+                    rating_comment TEXT,
+                    transfer_to_human INTEGER NOT NULL DEFAULT 0,
+                    handoff_reason TEXT,
+                    handoff_state TEXT CHECK (handoff_state IN ('pending', 'open', 'closed'))
+                );
+                CREATE TABLE customer_service_logs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    session_id TEXT NOT NULL REFERENCES customer_service_sessions(id) ON DELETE CASCADE,
+                    created_at REAL NOT NULL,
+                    query TEXT NOT NULL,
+                    response TEXT NOT NULL,
+                    qa_topic TEXT,
+                    qa_question TEXT,
+                    confidence REAL NOT NULL,
+                    match_type TEXT NOT NULL,
+                    llm_used INTEGER NOT NULL,
+                    transfer_to_human INTEGER NOT NULL,
+                    latency_ms REAL NOT NULL
+                );
+                CREATE INDEX customer_service_logs_session ON customer_service_logs(session_id, id);
+                """),
+        Migration(
+            version: 3, name: "knowledge-base calibration",
+            sql: """
+                CREATE TABLE kb_calibration (
+                    embedding_model TEXT PRIMARY KEY,
+                    calibration TEXT NOT NULL,
+                    query_count INTEGER NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                """),
     ]
 }

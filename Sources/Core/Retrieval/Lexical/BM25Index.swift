@@ -27,6 +27,8 @@ public struct BM25Index: Sendable {
     /// idf × tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen)) per posting.
     private let postingWeights: [Float]
     private let documentLengths: [Int32]
+    /// The weight a term found once, in one document of average length, would have.
+    private let unknownTermWeight: Float
 
     /// Indexes documents given as term lists.
     public init(documents: [[String]], parameters: Parameters = Parameters()) {
@@ -66,6 +68,8 @@ public struct BM25Index: Sendable {
         var idf = documentFrequency.map { log(corpusSize - Double($0) + 0.5) - log(Double($0) + 0.5) }
         let averageIDF = idf.isEmpty ? 0 : idf.reduce(0, +) / Double(idf.count)
         for index in idf.indices where idf[index] < 0 { idf[index] = parameters.epsilon * averageIDF }
+        let rareIDF = log(corpusSize - 1 + 0.5) - log(1.5)
+        unknownTermWeight = documents.isEmpty ? 0 : Float(rareIDF > 0 ? rareIDF : parameters.epsilon * averageIDF)
 
         var offsets: [Int32] = [0]
         var postingDocuments: [Int32] = []
@@ -147,16 +151,22 @@ public struct BM25Index: Sendable {
         }
     }
 
-    /// The largest score `query` could reach: the sum over its terms of each term's best posting weight.
+    /// The largest score `query` could reach: the sum over its terms of each term's best posting weight, where a
+    /// term the index has never seen counts as a term of one document would (no document can match it, so a
+    /// query made mostly of unknown words cannot look like a perfect match by sharing one common word).
     public func maximumAttainableScore(for query: [String]) -> Float {
         var total: Float = 0
         for term in query {
-            guard let id = termIDs[term].map(Int.init) else { continue }
+            guard let id = termIDs[term].map(Int.init) else {
+                total += unknownTermWeight
+                continue
+            }
             let range = Int(postingOffsets[id])..<Int(postingOffsets[id + 1])
             total += range.map { postingWeights[$0] }.max() ?? 0
         }
         return total
     }
+
 }
 
 /// Per-document score accumulators that remember which documents were touched, so resetting is cheap.

@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import VividCrowdCore
+
+/// Runs a built-in suite through the customer-service mode itself (importer, matcher, bands) and reports the
+/// band distribution and top-1 accuracy per band.
+struct CustomerServiceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "customer-service",
+        abstract: "Band distribution and top-1 accuracy of the customer-service matcher on the built-in suites.",
+        discussion: """
+            Each suite's knowledge base is imported through the same importer the server uses (into an in-memory
+            database) and every query is matched as a chat message would be; no reply is generated, so no chat
+            LLM is called. Embeddings replay from corpora/cassettes/embeddings-<suite>.json.
+            Example: vividcrowd-bench customer-service --suites qa,banking77,clinc150
+            """)
+
+    @Option(help: "Suites to run (comma-separated): qa, banking77, clinc150, hwu64.")
+    var suites = "qa,banking77,clinc150,hwu64"
+
+    @Option(help: "replay (offline, default), record, auto or live.")
+    var llmMode: LLMMode = .replay
+
+    @Option(help: "The embedding model the cassettes hold.")
+    var embeddingModel = "multilingual-e5-small"
+
+    @Option(help: "Directory holding jieba/ and suites/.")
+    var corpora = "corpora"
+
+    @Option(help: "Directory for the reports.")
+    var reports = "reports"
+
+    struct SuiteFigures: Codable {
+        var suite: String
+        /// "default" (the configured weights and thresholds) or "calibrated" (fitted on the suite's calibration split).
+        var variant: String
+        var knowledgeBase: String
+        var queries: Int
+        var outOfScope: Int
+        var topAccuracy: Double
+        var bands: [String: Band]
+        /// Share of out-of-scope queries kept out of the verbatim and rewrite bands.
+        var oosKeptOut: Double?
+        var calibration: String
+
+        struct Band: Codable {
+            var count = 0
+            var correct = 0
+            var outOfScope = 0
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case suite, variant, queries, bands, calibration
+            case knowledgeBase = "knowledge_base"
+            case outOfScope = "out_of_scope"
+            case topAccuracy = "top1_accuracy"
+            case oosKeptOut = "oos_kept_out"
+        }
+    }
+
+    func run() async throws {
+        var settings = try VividCrowdConfiguration.load()
+        settings.llm.mode = llmMode
+        settings.llm.embeddingModel = embeddingModel
+        LoggingSetup.bootstrap(settings)
+        var figures: [SuiteFigures] = []
+        for suite in suites.split(separator: ",").map(String.init) {
+            progress("customer-service suite \(suite)…")
+            let client = try LLMClient.make(configuration: settings, cassetteName: "embeddings-\(suite)")
+            do {
+                figures += try await runSuite(suite, settings: settings, client: client)
+                try await client.shutdown()
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+        }
+        let markdown = Self.markdown(figures)
+        try writeText(markdown, to: reports + "/customer-service.md")
+        try writeJSON(figures, to: reports + "/customer-service.json")
+        print(markdown)
+    }
+
+    private func runSuite(_ name: String, settings: VividCrowdConfiguration, client: LLMClient) async throws -> [SuiteFigures] {
+        let folder = URL(fileURLWithPath: "\(corpora)/suites/\(name)")
+        let kbFile = FileManager.default.fileExists(atPath: folder.appendingPathComponent("kb-10shot.csv").path)
+            ? "kb-10shot.csv" : "kb-1shot.csv"
+        let kbData = try Data(contentsOf: folder.appendingPathComponent(kbFile))
+        let queries = try LabelledQuery.load(
+            jsonLines: Data(contentsOf: folder.appendingPathComponent("queries.jsonl")), source: name)
+        let calibrationURL = folder.appendingPathComponent("calibration.jsonl")
+        let calibration = FileManager.default.fileExists(atPath: calibrationURL.path)
+            ? try LabelledQuery.load(jsonLines: Data(contentsOf: calibrationURL), source: name) : []
+
+        let database = try SQLiteDatabase(path: ":memory:")
+        // The suite cassettes embed every text once, sorted, as query-type vectors (see `vividcrowd-bench suites`);
+        // warming the store's cache with that same request lets the importer and matcher run offline on it.
+        let entries = try KnowledgeBaseCSV.parse(kbData).entries
+        let texts = TopicRetriever.phrasings(of: entries) + queries.map(\.query) + calibration.map(\.query)
+        let table = try await EmbeddingTable.embed(
+            texts, inputType: CustomerServiceMatcher.defaultInputType, client: client)
+        let cache = SQLiteEmbeddingCache(database: database)
+        try await cache.store(
+            Array(table.values), for: Array(table.keys), model: client.models.embedding,
+            inputType: CustomerServiceMatcher.defaultInputType)
+
+        let desk = try CustomerServiceDesk.make(
+            database: database, llm: client, configuration: settings, corpora: URL(fileURLWithPath: corpora))
+        _ = try await desk.importKnowledgeBase(kbData, fileName: kbFile)
+        var results = [try await measure(desk, suite: name, kbFile: kbFile, queries: queries, variant: "default")]
+        if !calibration.isEmpty {
+            _ = try await desk.matcher.calibrate(calibration)
+            results.append(try await measure(desk, suite: name, kbFile: kbFile, queries: queries, variant: "calibrated"))
+        }
+        return results
+    }
+
+    private func measure(
+        _ desk: CustomerServiceDesk, suite: String, kbFile: String, queries: [LabelledQuery], variant: String
+    ) async throws -> SuiteFigures {
+        var bands = Dictionary(uniqueKeysWithValues: MatchBand.allCases.map { ($0.rawValue, SuiteFigures.Band()) })
+        var correct = 0
+        var oosKeptOut = 0
+        for query in queries {
+            let match = try await desk.matcher.match(query.query)
+            let right = query.expected != nil && match.entry?.entry.topicName == query.expected
+            if right { correct += 1 }
+            if query.expected == nil, match.band == .low || match.band == .noMatch { oosKeptOut += 1 }
+            bands[match.band.rawValue]!.count += 1
+            if right { bands[match.band.rawValue]!.correct += 1 }
+            if query.expected == nil { bands[match.band.rawValue]!.outOfScope += 1 }
+        }
+        let inScope = queries.filter { $0.expected != nil }.count
+        let outOfScope = queries.count - inScope
+        let calibration = try await desk.matcher.currentCalibration()
+        var scoring: String
+        switch calibration.fusion {
+        case .convex(let weight): scoring = String(format: "%.2f·BM25/max + %.2f·cos", weight, 1 - weight)
+        case .zScore(let weight): scoring = String(format: "%.3f·z(BM25) + %.3f·z(cos)", weight, 1 - weight)
+        default: scoring = calibration.fusion.name
+        }
+        scoring += calibration.confidence == nil ? ", uncalibrated" : ", logistic confidence"
+        scoring += String(format: "; high ≥ %.3f, mid ≥ %.3f", calibration.highThreshold, calibration.midThreshold)
+        return SuiteFigures(
+            suite: suite, variant: variant, knowledgeBase: kbFile, queries: queries.count, outOfScope: outOfScope,
+            topAccuracy: inScope == 0 ? 0 : Double(correct) / Double(inScope), bands: bands,
+            oosKeptOut: outOfScope == 0 ? nil : Double(oosKeptOut) / Double(outOfScope), calibration: scoring)
+    }
+
+    static func markdown(_ figures: [SuiteFigures]) -> String {
+        var lines = [
+            "# Customer-service matching on the built-in suites", "",
+            "Each suite's knowledge base imported through the server's importer; every query matched as a chat message",
+            "(handoff rules aside). Embeddings: multilingual-e5-small, replayed. Precision = share of the band's queries",
+            "whose matched topic is the expected one. `default` is what a knowledge base gets on import (the configured",
+            "BM25_WEIGHT/EMBEDDING_WEIGHT and thresholds); `calibrated` is after `vividcrowd-server calibrate-kb` on the",
+            "suite's calibration split (disjoint from the queries).", "",
+            "Reproduce: `swift run -c release vividcrowd-bench customer-service`", "",
+            "| suite | matcher | KB | queries (OOS) | top-1 accuracy % | high n (prec %) | mid n (prec %) | low n (prec %) | no match n | OOS kept out of high/mid % | scoring |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for suite in figures {
+            func band(_ band: MatchBand) -> String {
+                let figures = suite.bands[band.rawValue] ?? .init()
+                let precision = figures.count > 0 ? String(format: "%.1f", Double(figures.correct) / Double(figures.count) * 100) : "—"
+                return "\(figures.count) (\(precision))"
+            }
+            lines.append(
+                "| \(suite.suite) | \(suite.variant) | \(suite.knowledgeBase) | \(suite.queries) (\(suite.outOfScope)) | "
+                    + String(format: "%.1f", suite.topAccuracy * 100) + " | \(band(.high)) | \(band(.mid)) | \(band(.low)) | "
+                    + "\(suite.bands[MatchBand.noMatch.rawValue]?.count ?? 0) | "
+                    + (suite.oosKeptOut.map { String(format: "%.1f", $0 * 100) } ?? "—") + " | \(suite.calibration) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

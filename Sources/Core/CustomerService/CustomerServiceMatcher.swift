@@ -1,0 +1,147 @@
+import Foundation
+
+/// One match decision: the ranked topics, the confidence in the top one and the band it puts the reply in.
+public struct CustomerServiceMatch: Sendable {
+    public var band: MatchBand
+    public var confidence: Double
+    /// Best first; empty when the knowledge base is empty.
+    public var candidates: [TopicCandidate]
+    /// The stored entry of the top candidate.
+    public var entry: StoredQAEntry?
+    /// Stored entries of the next candidates, for "did you mean" suggestions.
+    public var alternatives: [StoredQAEntry]
+}
+
+/// Matches questions against the stored knowledge base with the hybrid retriever, and rebuilds its index
+/// whenever an import changes the rows.
+public actor CustomerServiceMatcher {
+    /// Phrasings and queries are both short questions, so both are embedded as queries.
+    public static let defaultInputType = "query"
+
+    private let store: any CustomerServiceStore
+    private let embedder: CachingEmbedder
+    private let tokenizer: SearchTokenizer
+    private let defaultCalibration: RetrievalCalibration
+    private let inputType: String?
+    /// The index being or already built; one build serves every match that waits for it.
+    private var index: Task<KnowledgeIndex, any Error>?
+
+    private struct KnowledgeIndex: Sendable {
+        var retriever: TopicRetriever?
+        var entries: [StoredQAEntry]
+        var calibration: RetrievalCalibration
+    }
+
+    /// A matcher that uses the calibration stored for its embedding model, or `defaultCalibration` until one is fitted.
+    public init(
+        store: any CustomerServiceStore, embedder: CachingEmbedder, tokenizer: SearchTokenizer,
+        defaultCalibration: RetrievalCalibration, inputType: String? = defaultInputType
+    ) {
+        self.store = store
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.defaultCalibration = defaultCalibration
+        self.inputType = inputType
+    }
+
+    /// The calibration matches use now.
+    public func currentCalibration() async throws -> RetrievalCalibration { try await currentIndex().calibration }
+
+    /// Fits the fusion weight, the confidence model and the band thresholds on labelled questions (disjoint from
+    /// anything you will measure on), stores them for this knowledge base and embedding model, and uses them.
+    public func calibrate(_ queries: [LabelledQuery], at date: Date = Date()) async throws -> RetrievalCalibration {
+        let current = try await currentIndex()
+        guard let retriever = current.retriever else { throw CalibrationError.emptyKnowledgeBase }
+        let labelled = queries.filter { $0.expected != nil }
+        guard labelled.count >= 20 else { throw CalibrationError.tooFewQueries(labelled.count) }
+        let unknown = Set(labelled.compactMap(\.expected)).subtracting(retriever.topics)
+        guard unknown.isEmpty else { throw CalibrationError.unknownTopics(unknown.sorted()) }
+        let vectors = try await embedder.embed(queries.map(\.query), inputType: inputType)
+        let prepared = zip(queries, vectors).map { query, vector in
+            PreparedQuery(text: query.query, terms: tokenizer.terms(query.query), vector: vector, expected: query.expected)
+        }
+        let fitted = RetrievalCalibration.fit(
+            retriever: retriever, queries: prepared, defaultHigh: defaultCalibration.highThreshold,
+            defaultMid: defaultCalibration.midThreshold)
+        try await store.storeCalibration(fitted, embeddingModel: embedder.client.models.embedding, at: date)
+        index = nil
+        return fitted
+    }
+
+    /// The calibration a knowledge base without labelled queries gets: BM25 divided by the query's maximum
+    /// attainable score and cosine, mixed by the configured weights, banded at the configured thresholds.
+    /// Unlike the original's division by the query's own top score, a top candidate scores high only when it
+    /// actually shares the query's words.
+    public static func defaultCalibration(_ matching: VividCrowdConfiguration.Matching) -> RetrievalCalibration {
+        let total = matching.bm25Weight + matching.embeddingWeight
+        let weight = total > 0 ? matching.bm25Weight / total : 0.5
+        return RetrievalCalibration(
+            fusion: .convex(weight: weight), confidence: nil, highThreshold: matching.highConfidenceThreshold,
+            midThreshold: matching.midConfidenceThreshold)
+    }
+
+    /// Drops the index so the next match rebuilds it from the store.
+    public func invalidate() { index = nil }
+
+    /// Matches one question.
+    public func match(_ query: String, limit: Int = 5) async throws -> CustomerServiceMatch {
+        let current = try await currentIndex()
+        guard let retriever = current.retriever else {
+            return CustomerServiceMatch(band: .noMatch, confidence: 0, candidates: [], entry: nil, alternatives: [])
+        }
+        let terms = tokenizer.terms(query)
+        let vector = try await embedder.embed([query], inputType: inputType)[0]
+        let calibration = current.calibration
+        let candidates = retriever.rank(terms: terms, vector: vector, fusion: calibration.fusion, limit: limit)
+        let confidence = calibration.confidence(for: candidates)
+        var band = calibration.band(for: candidates, confidence: confidence)
+        // Not one word in common and no confident meaning either: nothing to rewrite or to offer.
+        if band == .low, (candidates.first?.bm25 ?? 0) <= 0 { band = .noMatch }
+        let stored = candidates.map { current.entries[$0.entry] }
+        return CustomerServiceMatch(
+            band: band, confidence: (confidence * 10_000).rounded() / 10_000, candidates: candidates,
+            entry: stored.first, alternatives: Array(stored.dropFirst()))
+    }
+
+    private func currentIndex() async throws -> KnowledgeIndex {
+        if let index { return try await index.value }
+        let (store, embedder, tokenizer, inputType) = (self.store, self.embedder, self.tokenizer, self.inputType)
+        let fallback = defaultCalibration
+        let build = Task {
+            let calibration = try await store.calibration(embeddingModel: embedder.client.models.embedding) ?? fallback
+            let stored = try await store.knowledgeEntries()
+            guard !stored.isEmpty else { return KnowledgeIndex(retriever: nil, entries: [], calibration: calibration) }
+            let entries = stored.map(\.entry)
+            let phrasings = TopicRetriever.phrasings(of: entries)
+            let vectors = try await embedder.embed(phrasings, inputType: inputType)
+            let retriever = try TopicRetriever(
+                entries: entries, phrasingTerms: phrasings.map(tokenizer.terms), phrasingVectors: vectors)
+            return KnowledgeIndex(retriever: retriever, entries: stored, calibration: calibration)
+        }
+        index = build
+        do {
+            return try await build.value
+        } catch {
+            // A failed build (the embedding server was down, say) is not kept: the next match tries again.
+            index = nil
+            throw error
+        }
+    }
+}
+
+/// Why a calibration could not be fitted.
+public enum CalibrationError: Error, CustomStringConvertible, Equatable, Sendable {
+    case emptyKnowledgeBase
+    case tooFewQueries(Int)
+    case unknownTopics([String])
+
+    public var description: String {
+        switch self {
+        case .emptyKnowledgeBase: return "import a knowledge base before calibrating it"
+        case .tooFewQueries(let count):
+            return "\(count) labelled in-scope questions; calibration needs at least 20 (more is better)"
+        case .unknownTopics(let topics):
+            return "expected topics not in the knowledge base: \(topics.prefix(5).joined(separator: ", "))"
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// A knowledge-base row as stored, with its keywords.
+public struct StoredQAEntry: Sendable, Hashable, Codable {
+    public var id: Int
+    public var sourceFile: String
+    public var entry: KnowledgeEntry
+    public var keywords: [String]
+}
+
+/// One imported file in the MD5 registry.
+public struct RegistryRecord: Sendable, Hashable, Codable {
+    public var fileName: String
+    public var md5: String
+    public var rowCount: Int
+}
+
+/// Where a human handoff stands.
+public enum HandoffState: String, Sendable, Codable, CaseIterable {
+    case pending, open, closed
+
+    /// Whether an agent may move a handoff from this state to `next`.
+    public func canMove(to next: HandoffState) -> Bool {
+        switch (self, next) {
+        case (.pending, .open), (.open, .closed), (.pending, .closed): return true
+        default: return false
+        }
+    }
+}
+
+/// A customer-service session.
+public struct SessionRecord: Sendable, Hashable, Codable {
+    public var id: String
+    public var createdAt: Date
+    public var messageCount: Int
+    public var rating: Int?
+    public var ratingComment: String?
+    public var transferToHuman: Bool
+    public var handoffReason: String?
+    public var handoffState: HandoffState?
+
+    enum CodingKeys: String, CodingKey {
+        case id = "session_id"
+        case createdAt = "start_time"
+        case messageCount = "message_count"
+        case rating = "user_rating"
+        case ratingComment = "rating_comment"
+        case transferToHuman = "transfer_to_human"
+        case handoffReason = "handoff_reason"
+        case handoffState = "handoff_state"
+    }
+}
+
+/// One user turn and the reply it got.
+public struct TurnLog: Sendable, Hashable, Codable {
+    public var sessionID: String
+    public var createdAt: Date
+    public var query: String
+    public var response: String
+    public var topic: String?
+    public var matchedQuestion: String?
+    public var confidence: Double
+    public var matchType: MatchBand
+    public var llmUsed: Bool
+    public var transferToHuman: Bool
+    public var latencyMs: Double
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id"
+        case createdAt = "timestamp"
+        case query, response, topic, confidence
+        case matchedQuestion = "matched_question"
+        case matchType = "match_type"
+        case llmUsed = "llm_used"
+        case transferToHuman = "transfer_to_human"
+        case latencyMs = "latency_ms"
+    }
+}
+
+/// Exact counts over all sessions and turns.
+public struct CustomerServiceStats: Sendable, Codable, Equatable {
+    public var totalSessions: Int
+    public var totalMessages: Int
+    public var avgConfidence: Double
+    /// Share of sessions handed to a human, in percent (as the original API reports it).
+    public var transferRate: Double
+    public var transferredSessions: Int
+    public var matchTypeDistribution: [String: Int]
+    public var averageRating: Double?
+    public var ratedSessions: Int
+    /// Hits per knowledge-base topic, most asked first.
+    public var topicHits: [TopicHits]
+
+    public struct TopicHits: Sendable, Codable, Equatable {
+        public var topic: String
+        public var hits: Int
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case totalSessions = "total_sessions"
+        case totalMessages = "total_messages"
+        case avgConfidence = "avg_confidence"
+        case transferRate = "transfer_rate"
+        case transferredSessions = "transferred_sessions"
+        case matchTypeDistribution = "match_type_distribution"
+        case averageRating = "average_rating"
+        case ratedSessions = "rated_sessions"
+        case topicHits = "topic_hits"
+    }
+}
+
+/// What an import did.
+public struct ImportOutcome: Sendable, Codable, Equatable {
+    public enum Status: String, Sendable, Codable { case imported, replaced, unchanged }
+
+    public var status: Status
+    public var fileName: String
+    public var md5: String
+    /// Rows in this file.
+    public var count: Int
+    /// Rows removed because an earlier version of the same file was replaced.
+    public var replacedRows: Int
+    /// Rows in the whole knowledge base afterwards.
+    public var totalRows: Int
+    public var encoding: String
+    public var message: String
+
+    enum CodingKeys: String, CodingKey {
+        case status, md5, count, encoding, message
+        case fileName = "file_name"
+        case replacedRows = "replaced_rows"
+        case totalRows = "total_rows"
+    }
+}
+
+/// A session that does not exist, or an invalid request about one.
+public enum CustomerServiceError: Error, Equatable, CustomStringConvertible, Sendable {
+    case unknownSession(String)
+    case invalidRating(Int)
+    case invalidHandoffTransition(from: HandoffState?, to: HandoffState)
+    case emptyMessage
+    case messageTooLong(Int, limit: Int)
+
+    public var description: String {
+        switch self {
+        case .unknownSession(let id): return "no customer-service session \(id)"
+        case .invalidRating(let rating): return "rating \(rating) is not accepted; expected a whole number from 1 to 5"
+        case .invalidHandoffTransition(let from, let to):
+            return "a handoff cannot move from \(from?.rawValue ?? "none") to \(to.rawValue)"
+        case .emptyMessage: return "the message is empty"
+        case .messageTooLong(let length, let limit): return "the message has \(length) characters; the limit is \(limit)"
+        }
+    }
+}

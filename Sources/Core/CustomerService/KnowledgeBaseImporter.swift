@@ -1,0 +1,62 @@
+import Crypto
+import Foundation
+
+/// Imports a 5-column knowledge-base CSV: validates it whole, extracts keywords, embeds every phrasing, and
+/// only then replaces that file's rows in one transaction, so a failure at any step leaves the old rows intact.
+public struct KnowledgeBaseImporter: Sendable {
+    public let store: any CustomerServiceStore
+    public let embedder: CachingEmbedder
+    public let keywords: KeywordExtractor
+    /// The input type phrasings are embedded with (E5 servers: "query" keeps both sides symmetric).
+    public let inputType: String?
+    private let now: @Sendable () -> Date
+
+    public init(
+        store: any CustomerServiceStore, embedder: CachingEmbedder, keywords: KeywordExtractor,
+        inputType: String? = CustomerServiceMatcher.defaultInputType, now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.store = store
+        self.embedder = embedder
+        self.keywords = keywords
+        self.inputType = inputType
+        self.now = now
+    }
+
+    /// The hex MD5 of a file's bytes, as the registry records it.
+    public static func md5(_ data: Data) -> String {
+        Insecure.MD5.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Imports `data` as `fileName`: a byte-identical file already imported under that name is a no-op.
+    public func importFile(_ data: Data, fileName: String) async throws -> ImportOutcome {
+        let name = Self.cleanFileName(fileName)
+        let md5 = Self.md5(data)
+        if let existing = try await store.registryRecord(fileName: name), existing.md5 == md5 {
+            return ImportOutcome(
+                status: .unchanged, fileName: name, md5: md5, count: existing.rowCount, replacedRows: 0,
+                totalRows: try await store.knowledgeEntryCount(), encoding: "",
+                message: "\(name) is already imported with the same content (md5 \(md5)); nothing changed")
+        }
+        let (entries, encoding) = try KnowledgeBaseCSV.parse(data)
+        let entryKeywords = entries.map { keywords.keywords($0.phrasings.joined(separator: "\n") + "\n" + $0.standardScript) }
+        // Embedding first: vectors land in the cache, and a failure here stores no row at all.
+        _ = try await embedder.embed(TopicRetriever.phrasings(of: entries), inputType: inputType)
+        let replaced = try await store.replaceKnowledgeBase(
+            fileName: name, md5: md5, encoding: encoding.rawValue, entries: entries, keywords: entryKeywords, at: now())
+        let total = try await store.knowledgeEntryCount()
+        let status: ImportOutcome.Status = replaced > 0 ? .replaced : .imported
+        let message = status == .replaced
+            ? "replaced \(replaced) rows of \(name) with \(entries.count); the knowledge base holds \(total) rows"
+            : "imported \(entries.count) rows from \(name); the knowledge base holds \(total) rows"
+        return ImportOutcome(
+            status: status, fileName: name, md5: md5, count: entries.count, replacedRows: replaced, totalRows: total,
+            encoding: encoding.rawValue, message: message)
+    }
+
+    /// The last path component, so "../x.csv" and "C:\\dir\\x.csv" name the same registry entry as "x.csv".
+    static func cleanFileName(_ fileName: String) -> String {
+        let last = fileName.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        let trimmed = last.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? "upload.csv" : String(trimmed.prefix(255))
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Hummingbird
+import VividCrowdCore
+
+/// REST endpoints of the customer-service mode, at the original's paths under /api/customer-service.
+enum CustomerServiceRoutes {
+    /// Largest upload accepted: the CSV limit plus room for the multipart envelope.
+    static let maximumUploadBytes = KnowledgeBaseCSV.maximumFileBytes + 64 * 1024
+
+    static func add(to router: Router<some RequestContext>, services: ServerServices) {
+        let desk = services.customerService
+        let group = router.group("/api/customer-service")
+
+        group.get("/stats") { _, _ -> Response in
+            try .json(encoding: try await desk.stats())
+        }
+        group.get("/qa/count") { _, _ -> Response in
+            .json(["count": .number(Double(try await desk.entryCount()))])
+        }
+        group.post("/qa/import") { request, _ -> Response in
+            if let failure = AdminToken.check(request, expected: services.settings.server.adminToken) { return failure }
+            return await importUpload(request, desk: desk)
+        }
+        group.post("/session") { _, _ -> Response in
+            try .json(encoding: try await desk.createSession())
+        }
+        group.get("/session/{id}/history") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            return try await respond {
+                let session = try await desk.session(id)
+                let turns = try await desk.history(id)
+                return try .json(encoding: SessionHistory(session: session, turns: turns))
+            }
+        }
+        group.post("/session/{id}/rating") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            let body = try await request.body.collect(upTo: 16 * 1024)
+            return try await respond {
+                let (rating, comment) = try RatingRequest.read(body: Data(buffer: body), query: request.uri.queryParameters)
+                return try .json(encoding: try await desk.rate(id, rating: rating, comment: comment))
+            }
+        }
+        group.post("/session/{id}/handoff") { request, context -> Response in
+            if let failure = AdminToken.check(request, expected: services.settings.server.adminToken) { return failure }
+            let id = try context.parameters.require("id")
+            let body = try await request.body.collect(upTo: 16 * 1024)
+            return try await respond {
+                guard let json = try? JSONValue.parse(String(decoding: Data(buffer: body), as: UTF8.self)),
+                    let state = json["state"]?.stringValue.flatMap(HandoffState.init(rawValue:))
+                else { return .error(.unprocessableContent, "expected {\"state\": \"open\" | \"closed\"}") }
+                return try .json(encoding: try await desk.moveHandoff(id, to: state))
+            }
+        }
+    }
+
+    /// Maps the mode's own errors to 404 / 422 / 409.
+    static func respond(_ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let error as CustomerServiceError {
+            switch error {
+            case .unknownSession: return .error(.notFound, error.description)
+            case .invalidHandoffTransition: return .error(.conflict, error.description)
+            case .invalidRating, .emptyMessage, .messageTooLong: return .error(.unprocessableContent, error.description)
+            }
+        } catch let error as RatingRequest.Invalid {
+            return .error(.unprocessableContent, error.description)
+        }
+    }
+
+    private static func importUpload(_ request: Request, desk: CustomerServiceDesk) async -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maximumUploadBytes)
+        } catch {
+            return .error(.contentTooLarge, "the upload is larger than \(maximumUploadBytes) bytes")
+        }
+        let part: MultipartPart
+        do {
+            let boundary = try MultipartForm.boundary(contentType: request.headers[.contentType])
+            let parts = try MultipartForm.parts(Data(buffer: body), boundary: boundary)
+            guard let file = parts.first(where: { $0.name == "file" }) else {
+                return .error(.unprocessableContent, "the upload has no field named \"file\"")
+            }
+            part = file
+        } catch {
+            return .error(.badRequest, String(describing: error))
+        }
+        do {
+            let outcome = try await desk.importKnowledgeBase(part.body, fileName: part.fileName ?? "upload.csv")
+            return try .json(encoding: outcome)
+        } catch let error as KnowledgeBaseImportError {
+            return .error(.unprocessableContent, "\(part.fileName ?? "upload.csv"): \(error.description); nothing was imported")
+        } catch {
+            return .error(.badGateway, "import failed, nothing was imported: \(error)")
+        }
+    }
+}
+
+/// A session with its turns, as `GET …/session/{id}/history` returns it.
+struct SessionHistory: Encodable {
+    var session: SessionRecord
+    var turns: [TurnLog]
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(session.id, forKey: .sessionID)
+        try container.encode(session, forKey: .session)
+        try container.encode(turns, forKey: .history)
+        try container.encode(turns.count, forKey: .messageCount)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id"
+        case session, history
+        case messageCount = "message_count"
+    }
+}
+
+/// A rating, from a JSON body `{"rating": 4, "comment": "…"}` or from query parameters `?rating=4`.
+enum RatingRequest {
+    struct Invalid: Error, CustomStringConvertible { var description: String }
+
+    static func read(body: Data, query: Parameters) throws -> (Int, String?) {
+        if let text = query["rating"] {
+            guard let rating = Int(text) else { throw Invalid(description: "rating \"\(text)\" is not a whole number from 1 to 5") }
+            return (rating, query["comment"].map(String.init))
+        }
+        guard !body.isEmpty, let json = try? JSONValue.parse(String(decoding: body, as: UTF8.self)) else {
+            throw Invalid(description: "expected a JSON body {\"rating\": 1-5, \"comment\": \"optional\"} or ?rating=N")
+        }
+        guard let number = json["rating"]?.doubleValue, number == number.rounded() else {
+            throw Invalid(description: "rating must be a whole number from 1 to 5")
+        }
+        return (Int(number), json["comment"]?.stringValue)
+    }
+}
+
+/// Optional protection of write endpoints by `ADMIN_TOKEN`.
+enum AdminToken {
+    /// nil when the request may proceed; otherwise the 401 to send.
+    static func check(_ request: Request, expected: String?) -> Response? {
+        guard let expected, !expected.isEmpty else { return nil }
+        let bearer = request.headers[.authorization].flatMap { header -> String? in
+            header.lowercased().hasPrefix("bearer ") ? String(header.dropFirst(7)) : nil
+        }
+        let given = bearer ?? request.headers.first { $0.name.canonicalName == "x-admin-token" }?.value
+        guard let given, constantTimeEqual(given, expected) else {
+            return .error(.unauthorized, "this endpoint needs the admin token: Authorization: Bearer <ADMIN_TOKEN>")
+        }
+        return nil
+    }
+
+    private static func constantTimeEqual(_ left: String, _ right: String) -> Bool {
+        let a = Array(left.utf8), b = Array(right.utf8)
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
