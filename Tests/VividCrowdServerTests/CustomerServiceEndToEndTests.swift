@@ -31,6 +31,9 @@ struct CustomerServiceEndToEndTests {
             let again = try await importCSV(client, fileName: "qa.csv", contents: qaCSV)
             #expect(again.json["status"]?.stringValue == "unchanged")
             #expect(again.json["message"]?.stringValue?.contains("already imported") == true)
+            let renamed = try await importCSV(client, fileName: "copy of qa.csv", contents: qaCSV)
+            #expect(renamed.json["status"]?.stringValue == "unchanged")
+            #expect(renamed.json["file_name"]?.stringValue == "qa.csv")
             let count = try await requestJSON(client, "/api/customer-service/qa/count")
             #expect(count.json["count"]?.intValue == 499)
         }
@@ -169,7 +172,11 @@ struct CustomerServiceEndToEndTests {
             let highConfidence = try #require(
                 await log(client, BandQuestions.high).last?["confidence"]?.doubleValue)
             let afterThird = try await requestJSON(client, "/api/customer-service/stats")
-            #expect(abs((afterThird.json["avg_confidence"]?.doubleValue ?? 0) - (2 * highConfidence + 0) / 3) < 1e-9)
+            #expect(abs((afterThird.json["avg_confidence"]?.doubleValue ?? 0) - highConfidence) < 1e-9)
+            #expect(afterThird.json["total_messages"]?.intValue == 3)
+            #expect(afterThird.json["handoff_messages"]?.intValue == 1)
+            #expect(afterThird.json["match_type_distribution"]?["no_match"]?.intValue == 0)
+            #expect(afterThird.json["match_type_distribution"]?["high_confidence"]?.intValue == 2)
         }
     }
 

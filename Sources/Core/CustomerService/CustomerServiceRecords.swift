@@ -81,6 +81,9 @@ public struct TurnLog: Sendable, Hashable, Codable {
 public struct CustomerServiceStats: Sendable, Codable, Equatable {
     public var totalSessions: Int
     public var totalMessages: Int
+    /// Messages answered by a handoff rather than a match; not counted in `avgConfidence` or the distribution.
+    public var handoffMessages: Int
+    /// Mean confidence of the matched messages.
     public var avgConfidence: Double
     /// Share of sessions handed to a human, in percent (as the original API reports it).
     public var transferRate: Double
@@ -99,6 +102,7 @@ public struct CustomerServiceStats: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case totalSessions = "total_sessions"
         case totalMessages = "total_messages"
+        case handoffMessages = "handoff_messages"
         case avgConfidence = "avg_confidence"
         case transferRate = "transfer_rate"
         case transferredSessions = "transferred_sessions"

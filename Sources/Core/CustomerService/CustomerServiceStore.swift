@@ -5,6 +5,8 @@ import Foundation
 public protocol CustomerServiceStore: Sendable {
     /// The registry record of a file, if it was imported.
     func registryRecord(fileName: String) async throws -> RegistryRecord?
+    /// The registry record of a file with these exact bytes, under whatever name, if one was imported.
+    func registryRecord(md5: String) async throws -> RegistryRecord?
     /// Replaces every row of `fileName` with `entries` and updates the registry, in one transaction.
     /// Returns how many rows were removed.
     func replaceKnowledgeBase(
@@ -46,6 +48,14 @@ public struct SQLiteCustomerServiceStore: CustomerServiceStore {
         try await database.read { connection in
             try connection.query("SELECT file_name, md5, row_count FROM csv_registry WHERE file_name = ?", [.text(fileName)])
                 .first.map { RegistryRecord(fileName: $0[0].string ?? "", md5: $0[1].string ?? "", rowCount: $0[2].int ?? 0) }
+        }
+    }
+
+    public func registryRecord(md5: String) async throws -> RegistryRecord? {
+        try await database.read { connection in
+            try connection.query(
+                "SELECT file_name, md5, row_count FROM csv_registry WHERE md5 = ? ORDER BY imported_at LIMIT 1", [.text(md5)]
+            ).first.map { RegistryRecord(fileName: $0[0].string ?? "", md5: $0[1].string ?? "", rowCount: $0[2].int ?? 0) }
         }
     }
 
@@ -226,9 +236,17 @@ public struct SQLiteCustomerServiceStore: CustomerServiceStore {
                 FROM customer_service_sessions
                 """
             ).first ?? []
-            let turns = try connection.query("SELECT COUNT(*), AVG(confidence) FROM customer_service_logs").first ?? []
+            // Handoff turns are not matched: they count as messages but not towards confidence or bands.
+            let turns = try connection.query(
+                """
+                SELECT COUNT(*), AVG(CASE WHEN transfer_to_human = 0 THEN confidence END), COALESCE(SUM(transfer_to_human), 0)
+                FROM customer_service_logs
+                """
+            ).first ?? []
             var distribution = Dictionary(uniqueKeysWithValues: MatchBand.allCases.map { ($0.rawValue, 0) })
-            for row in try connection.query("SELECT match_type, COUNT(*) FROM customer_service_logs GROUP BY match_type") {
+            for row in try connection.query(
+                "SELECT match_type, COUNT(*) FROM customer_service_logs WHERE transfer_to_human = 0 GROUP BY match_type")
+            {
                 if let band = row[0].string { distribution[band] = row[1].int ?? 0 }
             }
             let hits = try connection.query(
@@ -241,6 +259,7 @@ public struct SQLiteCustomerServiceStore: CustomerServiceStore {
             let transferred = sessions.count > 1 ? sessions[1].int ?? 0 : 0
             return CustomerServiceStats(
                 totalSessions: total, totalMessages: turns.first?.int ?? 0,
+                handoffMessages: turns.count > 2 ? turns[2].int ?? 0 : 0,
                 avgConfidence: turns.count > 1 ? turns[1].double ?? 0 : 0,
                 transferRate: total == 0 ? 0 : Double(transferred) / Double(total) * 100,
                 transferredSessions: transferred, matchTypeDistribution: distribution,

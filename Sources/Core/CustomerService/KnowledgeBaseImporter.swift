@@ -27,15 +27,17 @@ public struct KnowledgeBaseImporter: Sendable {
         Insecure.MD5.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Imports `data` as `fileName`: a byte-identical file already imported under that name is a no-op.
+    /// Imports `data` as `fileName`: a byte-identical file already imported, under this name or another, is a no-op
+    /// (importing it again under a new name would only duplicate every row).
     public func importFile(_ data: Data, fileName: String) async throws -> ImportOutcome {
         let name = Self.cleanFileName(fileName)
         let md5 = Self.md5(data)
-        if let existing = try await store.registryRecord(fileName: name), existing.md5 == md5 {
+        if let existing = try await store.registryRecord(md5: md5) {
+            let which = existing.fileName == name ? name : "\(name) has the same content as \(existing.fileName), which"
             return ImportOutcome(
-                status: .unchanged, fileName: name, md5: md5, count: existing.rowCount, replacedRows: 0,
+                status: .unchanged, fileName: existing.fileName, md5: md5, count: existing.rowCount, replacedRows: 0,
                 totalRows: try await store.knowledgeEntryCount(), encoding: "",
-                message: "\(name) is already imported with the same content (md5 \(md5)); nothing changed")
+                message: "\(which) is already imported (md5 \(md5)); nothing changed")
         }
         let (entries, encoding) = try KnowledgeBaseCSV.parse(data)
         let entryKeywords = entries.map { keywords.keywords($0.phrasings.joined(separator: "\n") + "\n" + $0.standardScript) }

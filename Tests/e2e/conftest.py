@@ -1,0 +1,20 @@
+"""Fixtures for the end-to-end tests: the running server's base URL and the repository's sample data."""
+import os
+import pathlib
+
+import pytest
+
+REPOSITORY = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def base_url() -> str:
+    url = os.environ.get("VIVIDCROWD_URL")
+    if not url:
+        pytest.fail("VIVIDCROWD_URL is not set: run these tests through scripts/e2e.sh, which starts the server")
+    return url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def qa_csv() -> pathlib.Path:
+    return REPOSITORY / "corpora" / "seed" / "qa.csv"

@@ -1,0 +1,63 @@
+"""Drives the customer-service web page in headless Chromium: upload, chat in every kind of reply, rate, stats."""
+import os
+import pathlib
+import shutil
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+@pytest.fixture()
+def browser():
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
+        options.add_argument(argument)
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    yield driver
+    driver.quit()
+
+
+def send(driver, text):
+    box = driver.find_element(By.ID, "cs-input")
+    box.send_keys(text)
+    driver.find_element(By.ID, "cs-send").click()
+
+
+def test_customer_service_page(browser, base_url, qa_csv):
+    wait = WebDriverWait(browser, 30)
+    browser.get(base_url + "/")
+    wait.until(lambda d: len(d.find_element(By.ID, "cs-session").text) == 36)
+
+    browser.find_element(By.ID, "csv-file").send_keys(str(qa_csv))
+    browser.find_element(By.ID, "csv-upload").click()
+    wait.until(lambda d: "qa.csv" in d.find_element(By.ID, "upload-result").text)
+    wait.until(lambda d: d.find_element(By.ID, "kb-count").text == "499")
+
+    send(browser, "老师，张善庭一天可以吃几个水果西红柿呀？他挺喜欢吃的。")
+    high = wait.until(conditions.presence_of_element_located((By.CSS_SELECTOR, '.msg.assistant[data-band="high_confidence"]')))
+    assert "西红柿由于含有的水杨酸较高" in high.text
+    assert "high" in high.find_element(By.CSS_SELECTOR, ".badge").text
+
+    send(browser, "检测报告多久出来")
+    mid = wait.until(conditions.presence_of_element_located((By.CSS_SELECTOR, '.msg.assistant[data-band="mid_confidence"]')))
+    assert "rewritten by the LLM" in mid.text
+    assert len(mid.text) > 40
+
+    send(browser, "我要转人工")
+    notice = wait.until(conditions.visibility_of_element_located((By.ID, "cs-handoff")))
+    assert "Handed to a human" in notice.text
+
+    browser.find_element(By.CSS_SELECTOR, '#cs-rating button[data-rating="5"]').click()
+    wait.until(lambda d: d.find_element(By.ID, "cs-rating-result").text == "rated 5/5")
+    wait.until(lambda d: int(d.find_element(By.ID, "stat-messages").text) >= 3)
+    assert int(browser.find_element(By.CSS_SELECTOR, '#stat-bands [data-band="high_confidence"]').text) >= 1
+
+    screenshot = os.environ.get("VIVIDCROWD_SCREENSHOT")
+    if screenshot:
+        pathlib.Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(screenshot)
