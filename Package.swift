@@ -67,6 +67,7 @@ let package = Package(
                 "VividCrowdCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
             path: "Sources/Bench",
             swiftSettings: swiftSettings

@@ -54,6 +54,7 @@ public actor SQLiteDatabase {
     }
 
     /// Runs `body` in one transaction: all of it is stored, or none.
+    @discardableResult
     public func write<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
         try connection.transaction { try body(connection) }
     }
