@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Histogram
 import VividCrowdCore
@@ -107,4 +108,28 @@ func writeText(_ text: String, to path: String) throws {
 /// Progress on stderr, so stdout stays the report.
 func progress(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// The options every built-in-suite command shares.
+struct SuiteOptions: ParsableArguments {
+    @Option(help: "replay (offline, default), record, auto or live.")
+    var llmMode: LLMMode = .replay
+
+    @Option(help: "The embedding model the cassettes hold.")
+    var embeddingModel = "multilingual-e5-small"
+
+    @Option(help: "Directory holding jieba/ and suites/.")
+    var corpora = "corpora"
+
+    @Option(help: "Directory for the reports.")
+    var reports = "reports"
+
+    /// The configuration with this run's LLM mode and embedding model, logging set up.
+    func settings() throws -> VividCrowdConfiguration {
+        var settings = try VividCrowdConfiguration.load()
+        settings.llm.mode = llmMode
+        settings.llm.embeddingModel = embeddingModel
+        LoggingSetup.bootstrap(settings)
+        return settings
+    }
 }

@@ -18,17 +18,7 @@ struct CustomerServiceCommand: AsyncParsableCommand {
     @Option(help: "Suites to run (comma-separated): qa, banking77, clinc150, hwu64.")
     var suites = "qa,banking77,clinc150,hwu64"
 
-    @Option(help: "replay (offline, default), record, auto or live.")
-    var llmMode: LLMMode = .replay
-
-    @Option(help: "The embedding model the cassettes hold.")
-    var embeddingModel = "multilingual-e5-small"
-
-    @Option(help: "Directory holding jieba/ and suites/.")
-    var corpora = "corpora"
-
-    @Option(help: "Directory for the reports.")
-    var reports = "reports"
+    @OptionGroup var suiteOptions: SuiteOptions
 
     struct SuiteFigures: Codable {
         var suite: String
@@ -59,10 +49,8 @@ struct CustomerServiceCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var settings = try VividCrowdConfiguration.load()
-        settings.llm.mode = llmMode
-        settings.llm.embeddingModel = embeddingModel
-        LoggingSetup.bootstrap(settings)
+        let settings = try suiteOptions.settings()
+        BLASThreads.set(1)
         var figures: [SuiteFigures] = []
         for suite in suites.split(separator: ",").map(String.init) {
             progress("customer-service suite \(suite)…")
@@ -76,13 +64,13 @@ struct CustomerServiceCommand: AsyncParsableCommand {
             }
         }
         let markdown = Self.markdown(figures)
-        try writeText(markdown, to: reports + "/customer-service.md")
-        try writeJSON(figures, to: reports + "/customer-service.json")
+        try writeText(markdown, to: suiteOptions.reports + "/customer-service.md")
+        try writeJSON(figures, to: suiteOptions.reports + "/customer-service.json")
         print(markdown)
     }
 
     private func runSuite(_ name: String, settings: VividCrowdConfiguration, client: LLMClient) async throws -> [SuiteFigures] {
-        let folder = URL(fileURLWithPath: "\(corpora)/suites/\(name)")
+        let folder = URL(fileURLWithPath: "\(suiteOptions.corpora)/suites/\(name)")
         let kbFile = FileManager.default.fileExists(atPath: folder.appendingPathComponent("kb-10shot.csv").path)
             ? "kb-10shot.csv" : "kb-1shot.csv"
         let kbData = try Data(contentsOf: folder.appendingPathComponent(kbFile))
@@ -105,7 +93,7 @@ struct CustomerServiceCommand: AsyncParsableCommand {
             inputType: CustomerServiceMatcher.defaultInputType)
 
         let desk = try CustomerServiceDesk.make(
-            database: database, llm: client, configuration: settings, corpora: URL(fileURLWithPath: corpora))
+            database: database, llm: client, configuration: settings, corpora: URL(fileURLWithPath: suiteOptions.corpora))
         _ = try await desk.importKnowledgeBase(kbData, fileName: kbFile)
         var results = [try await measure(desk, suite: name, kbFile: kbFile, queries: queries, variant: "default")]
         if !calibration.isEmpty {

@@ -16,25 +16,12 @@ struct SuitesCommand: AsyncParsableCommand {
     @Option(help: "Suites to run (comma-separated).")
     var suites = "banking77,clinc150,hwu64,qa"
 
-    @Option(help: "replay (offline, default), record, auto or live.")
-    var llmMode: LLMMode = .replay
-
-    @Option(help: "The embedding model the cassettes hold.")
-    var embeddingModel = "multilingual-e5-small"
-
-    @Option(help: "Directory holding jieba/ and suites/.")
-    var corpora = "corpora"
-
-    @Option(help: "Directory for the reports.")
-    var reports = "reports"
+    @OptionGroup var suiteOptions: SuiteOptions
 
     func run() async throws {
-        var settings = try VividCrowdConfiguration.load()
-        settings.llm.mode = llmMode
-        settings.llm.embeddingModel = embeddingModel
-        LoggingSetup.bootstrap(settings)
+        let settings = try suiteOptions.settings()
         BLASThreads.set(1)
-        let tokenizer = SearchTokenizer(segmenter: try JiebaSegmenter(directory: URL(fileURLWithPath: corpora + "/jieba")))
+        let tokenizer = SearchTokenizer(segmenter: try JiebaSegmenter(directory: URL(fileURLWithPath: suiteOptions.corpora + "/jieba")))
         var summaries: [SuiteReport] = []
         for suite in suites.split(separator: ",").map(String.init) {
             progress("suite \(suite)…")
@@ -47,15 +34,15 @@ struct SuitesCommand: AsyncParsableCommand {
                 throw error
             }
         }
-        let markdown = SuiteReport.markdown(summaries, model: embeddingModel)
-        try writeText(markdown, to: reports + "/retrieval.md")
-        try writeJSON(summaries, to: reports + "/retrieval.json")
-        try writeText(SuiteReport.recallChart(summaries), to: reports + "/retrieval-recall.svg")
+        let markdown = SuiteReport.markdown(summaries, model: suiteOptions.embeddingModel)
+        try writeText(markdown, to: suiteOptions.reports + "/retrieval.md")
+        try writeJSON(summaries, to: suiteOptions.reports + "/retrieval.json")
+        try writeText(SuiteReport.recallChart(summaries), to: suiteOptions.reports + "/retrieval-recall.svg")
         print(markdown)
     }
 
     private func runSuite(_ name: String, tokenizer: SearchTokenizer, client: LLMClient) async throws -> SuiteReport {
-        let folder = "\(corpora)/suites/\(name)"
+        let folder = "\(suiteOptions.corpora)/suites/\(name)"
         func read(_ file: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(file)")) }
         let hasTenShot = FileManager.default.fileExists(atPath: "\(folder)/kb-10shot.csv")
         let full = try KnowledgeBaseCSV.parse(try read(hasTenShot ? "kb-10shot.csv" : "kb-1shot.csv")).entries

@@ -13,17 +13,10 @@ struct ImportKnowledgeBase: AsyncParsableCommand {
     @Argument(help: "The CSV file.")
     var file: String
 
-    @Option(help: "The .env file to read before the process environment.")
-    var envFile = ".env"
-
-    @Option(help: "Directory holding jieba/ (the segmentation dictionaries).")
-    var corpora = "corpora"
+    @OptionGroup var serviceOptions: ServiceOptions
 
     func run() async throws {
-        let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
-        LoggingSetup.bootstrap(settings)
-        let services = try await ServerServices.start(
-            settings, corpora: URL(fileURLWithPath: corpora), logger: Logger(label: "vividcrowd.import"))
+        let services = try await serviceOptions.start(label: "vividcrowd.import")
         let url = URL(fileURLWithPath: file)
         do {
             let outcome = try await services.customerService.importKnowledgeBase(
@@ -54,18 +47,11 @@ struct CalibrateKnowledgeBase: AsyncParsableCommand {
     @Argument(help: "Labelled questions (JSON lines).")
     var questions: String
 
-    @Option(help: "The .env file to read before the process environment.")
-    var envFile = ".env"
-
-    @Option(help: "Directory holding jieba/ (the segmentation dictionaries).")
-    var corpora = "corpora"
+    @OptionGroup var serviceOptions: ServiceOptions
 
     func run() async throws {
-        let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
-        LoggingSetup.bootstrap(settings)
         let labelled = try LabelledQuery.load(jsonLines: Data(contentsOf: URL(fileURLWithPath: questions)), source: questions)
-        let services = try await ServerServices.start(
-            settings, corpora: URL(fileURLWithPath: corpora), logger: Logger(label: "vividcrowd.calibrate"))
+        let services = try await serviceOptions.start(label: "vividcrowd.calibrate")
         do {
             let fitted = try await services.customerService.matcher.calibrate(labelled)
             try await services.llm.shutdown()

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Logging
 import VividCrowdCore
@@ -11,6 +12,8 @@ struct ServerServices: Sendable {
 
     /// Opens the store and the LLM client; `corpora` holds jieba's dictionaries.
     static func start(_ settings: VividCrowdConfiguration, corpora: URL, logger: Logger) async throws -> ServerServices {
+        // One BLAS thread per scoring call: requests already run in parallel, and idle OpenBLAS threads spin.
+        BLASThreads.set(1)
         let database = try SQLiteDatabase.open(settings.storage)
         let llm = try LLMClient.make(configuration: settings, logger: Logger(label: "vividcrowd.llm"))
         let customerService = try CustomerServiceDesk.make(
@@ -24,5 +27,24 @@ struct ServerServices: Sendable {
                 "knowledge_base_rows": "\(rows)",
             ])
         return ServerServices(settings: settings, database: database, llm: llm, customerService: customerService)
+    }
+}
+
+/// The options every command that opens the services shares.
+struct ServiceOptions: ParsableArguments {
+    @Option(help: "The .env file to read before the process environment.")
+    var envFile = ".env"
+
+    @Option(help: "Directory holding jieba/ (the segmentation dictionaries).")
+    var corpora = "corpora"
+
+    /// Loads the configuration (adjusted by `adjust`), sets up logging and opens the services.
+    func start(
+        label: String, adjust: (inout VividCrowdConfiguration) -> Void = { _ in }
+    ) async throws -> ServerServices {
+        var settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
+        adjust(&settings)
+        LoggingSetup.bootstrap(settings)
+        return try await ServerServices.start(settings, corpora: URL(fileURLWithPath: corpora), logger: Logger(label: label))
     }
 }

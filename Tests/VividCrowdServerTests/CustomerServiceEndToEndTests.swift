@@ -191,6 +191,8 @@ struct CustomerServiceEndToEndTests {
             let header = "question_count,topic_name,typical_question,standard_script,risk_notes\n"
             let cases: [(String, String)] = [
                 (header + "1,topic,question,script\n", "line 2"),
+                (header + "1,topic,question,script,notes,extra\n", "6 columns"),
+                (header + "1,topic,question,,notes\n", "column standard_script"),
                 (header + "1,,question,script,notes\n", "column topic_name"),
                 (header + "x,topic,question,script,notes\n", "column question_count"),
                 (header + "1,topic,\"never closed,script,notes\n", "never closed"),
@@ -208,6 +210,9 @@ struct CustomerServiceEndToEndTests {
                 uri: "/api/customer-service/qa/import", method: .post, headers: [.contentType: "text/csv"],
                 body: .init(string: header))
             #expect(notMultipart.status == .badRequest)
+            let huge = Data(repeating: 0x41, count: CustomerServiceRoutes.maximumUploadBytes + 1)
+            let tooLarge = try await importCSV(client, fileName: "huge.csv", contents: huge)
+            #expect(tooLarge.status == .contentTooLarge)
             let count = try await requestJSON(client, "/api/customer-service/qa/count")
             #expect(count.json["count"]?.intValue == 499)
         }
