@@ -70,6 +70,7 @@ export LLM_BASE_URL=http://127.0.0.1:$CHAT_PORT/v1
 export EMBEDDING_BASE_URL=http://127.0.0.1:$EMBED_PORT/v1
 export MODEL_NAME=smollm2 ROUTER_MODEL_NAME=smollm2 EVALUATION_MODEL=smollm2
 export EMBEDDING_MODEL=multilingual-e5-small
+export LLM_LOCAL_SCHEMA=on
 ENV
 }
 

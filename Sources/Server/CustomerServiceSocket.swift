@@ -26,17 +26,17 @@ enum CustomerServiceSocket {
                 return
             }
             try await send(outbound, ["type": "session_created", "session_id": .string(sessionID)])
-            for try await message in inbound.messages(maxSize: maximumFrameBytes) {
+            try await SerialMessages.process(inbound, maxSize: maximumFrameBytes) { message in
                 guard case .text(let text) = message else {
                     try await send(outbound, errorFrame("bad_frame", "send text frames holding {\"message\": \"...\"}"))
-                    continue
+                    return
                 }
                 let question: String
                 switch parse(text) {
                 case .success(let parsed): question = parsed
                 case .failure(let failure):
                     try await send(outbound, errorFrame(failure.code, failure.description))
-                    continue
+                    return
                 }
                 try await answer(question, sessionID: sessionID, desk: desk, outbound: outbound, logger: context.logger)
             }

@@ -18,6 +18,9 @@ enum Routes {
             return .json(health)
         }
         CustomerServiceRoutes.add(to: router, services: services)
+        router.get("/api/chat/agents") { _, _ -> Response in
+            try .json(encoding: services.groupChat.personas.map(AgentSummary.init))
+        }
         router.get("/openapi.json") { _, _ -> Response in .json(OpenAPIDocument.document) }
         WebAssets.add(to: router)
         return router
@@ -27,6 +30,7 @@ enum Routes {
     static func webSockets(_ services: ServerServices) -> Router<BasicWebSocketRequestContext> {
         let router = Router(context: BasicWebSocketRequestContext.self)
         CustomerServiceSocket.add(to: router, desk: services.customerService)
+        GroupChatSocket.add(to: router, chat: services.groupChat)
         return router
     }
 
@@ -44,5 +48,38 @@ enum Routes {
                 logger.notice("VividCrowd listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
             },
             logger: logger)
+    }
+}
+
+/// A persona as `GET /api/chat/agents` lists it (prompts and guardrail rules stay on the server).
+struct AgentSummary: Encodable {
+    var id: String
+    var name: String
+    var occupation: String?
+    var age: Int?
+    var gender: String?
+    var personalityTraits: [String]
+    var interests: [String]
+    var expertise: [String]
+    var speechStyle: String?
+    var talkativeness: Double
+
+    init(_ persona: Persona) {
+        id = persona.id
+        name = persona.name
+        occupation = persona.occupation
+        age = persona.age
+        gender = persona.gender
+        personalityTraits = persona.personalityTraits
+        interests = persona.interests
+        expertise = persona.expertise
+        speechStyle = persona.speechStyle
+        talkativeness = persona.talkativeness
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, occupation, age, gender, interests, expertise, talkativeness
+        case personalityTraits = "personality_traits"
+        case speechStyle = "speech_style"
     }
 }

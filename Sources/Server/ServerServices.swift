@@ -9,24 +9,31 @@ struct ServerServices: Sendable {
     let database: SQLiteDatabase
     let llm: LLMClient
     let customerService: CustomerServiceDesk
+    let groupChat: GroupChatService
 
     /// Opens the store and the LLM client; `corpora` holds jieba's dictionaries.
-    static func start(_ settings: VividCrowdConfiguration, corpora: URL, logger: Logger) async throws -> ServerServices {
+    static func start(
+        _ settings: VividCrowdConfiguration, corpora: URL, personas: URL? = nil, logger: Logger
+    ) async throws -> ServerServices {
         // One BLAS thread per scoring call: requests already run in parallel, and idle OpenBLAS threads spin.
         BLASThreads.set(1)
         let database = try SQLiteDatabase.open(settings.storage)
         let llm = try LLMClient.make(configuration: settings, logger: Logger(label: "vividcrowd.llm"))
         let customerService = try CustomerServiceDesk.make(
             database: database, llm: llm, configuration: settings, corpora: corpora)
+        let groupChat = try GroupChatService.make(
+            personasFile: personas ?? corpora.appendingPathComponent("seed/agents_profiles.json"), database: database,
+            llm: llm, configuration: settings)
         let rows = try await customerService.entryCount()
         logger.info(
             "services ready",
             metadata: [
                 "database": "\(database.path)", "llm_mode": "\(settings.llm.mode.rawValue)",
                 "llm_base_url": "\(settings.llm.baseURL.absoluteString)",
-                "knowledge_base_rows": "\(rows)",
+                "knowledge_base_rows": "\(rows)", "personas": "\(groupChat.personas.map(\.id).joined(separator: ","))",
             ])
-        return ServerServices(settings: settings, database: database, llm: llm, customerService: customerService)
+        return ServerServices(
+            settings: settings, database: database, llm: llm, customerService: customerService, groupChat: groupChat)
     }
 }
 
@@ -38,6 +45,9 @@ struct ServiceOptions: ParsableArguments {
     @Option(help: "Directory holding jieba/ (the segmentation dictionaries).")
     var corpora = "corpora"
 
+    @Option(help: "Group-chat personas (the original agents_profiles.json form, or a list with expertise).")
+    var personas = "corpora/seed/agents_profiles.json"
+
     /// Loads the configuration (adjusted by `adjust`), sets up logging and opens the services.
     func start(
         label: String, adjust: (inout VividCrowdConfiguration) -> Void = { _ in }
@@ -45,6 +55,7 @@ struct ServiceOptions: ParsableArguments {
         var settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
         adjust(&settings)
         LoggingSetup.bootstrap(settings)
-        return try await ServerServices.start(settings, corpora: URL(fileURLWithPath: corpora), logger: Logger(label: label))
+        return try await ServerServices.start(
+            settings, corpora: URL(fileURLWithPath: corpora), personas: URL(fileURLWithPath: personas), logger: Logger(label: label))
     }
 }

@@ -13,6 +13,11 @@ public enum LLMMode: String, Sendable, CaseIterable, Codable {
     case auto
 }
 
+/// An on/off setting.
+public enum Switch: String, Sendable, CaseIterable {
+    case on, off
+}
+
 /// What replay does when a request comes more often than the cassette recorded it.
 public enum ReplayRepeat: String, Sendable, CaseIterable {
     /// A miss, like any unrecorded request: tests see every extra call.
@@ -50,6 +55,8 @@ public struct VividCrowdConfiguration: Sendable {
         public var replaySpeed: Double
         /// In replay, answer a request made more often than it was recorded with its last recording instead of failing.
         public var replayRepeatsLast: Bool
+        /// Send llama.cpp's non-standard `schema` key with JSON requests (local servers only; DashScope rejects it).
+        public var localSchema: Bool
     }
 
     /// Where the HTTP server listens.
@@ -117,7 +124,8 @@ public struct VividCrowdConfiguration: Sendable {
             cassetteDirectory: env.string("CASSETTE_DIR", default: "corpora/cassettes"),
             cassetteName: env.string("CASSETTE_NAME", default: "default"),
             replaySpeed: try env.double("REPLAY_SPEED", default: 0, in: 0...100),
-            replayRepeatsLast: try env.choice("REPLAY_REPEAT", default: ReplayRepeat.error) == .last
+            replayRepeatsLast: try env.choice("REPLAY_REPEAT", default: ReplayRepeat.error) == .last,
+            localSchema: try env.choice("LLM_LOCAL_SCHEMA", default: Switch.off) == .on
         )
         server = Server(
             host: env.string("HOST", default: "127.0.0.1"),
@@ -188,6 +196,7 @@ public struct VividCrowdConfiguration: Sendable {
             ("LLM_MODE", llm.mode.rawValue), ("CASSETTE_DIR", llm.cassetteDirectory),
             ("CASSETTE_NAME", llm.cassetteName), ("REPLAY_SPEED", String(llm.replaySpeed)),
             ("REPLAY_REPEAT", llm.replayRepeatsLast ? ReplayRepeat.last.rawValue : ReplayRepeat.error.rawValue),
+            ("LLM_LOCAL_SCHEMA", llm.localSchema ? "on" : "off"),
             ("HOST", server.host), ("PORT", String(server.port)),
             ("ADMIN_TOKEN", server.adminToken == nil ? "(not set)" : "(set, hidden)"),
             ("DATABASE_PATH", storage.databasePath),

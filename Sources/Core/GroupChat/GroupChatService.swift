@@ -1,0 +1,76 @@
+import Foundation
+
+/// The group-chat mode: one roster of personas, one router, and the rooms (one per connection unless named).
+public actor GroupChatService {
+    public nonisolated let personas: [Persona]
+    public nonisolated let policy: GroupChatPolicy
+    private let embedder: CachingEmbedder
+    private let llm: LLMClient
+    private let clock: any Clock<Duration>
+    private let date: @Sendable () -> Date
+    private let seed: UInt64
+    private let localSchema: Bool
+    private var router: Task<GroupChatRouter, any Error>?
+    private var rooms: [String: GroupChatRoom] = [:]
+    private var roomsCreated: UInt64 = 0
+
+    public init(
+        personas: [Persona], policy: GroupChatPolicy, embedder: CachingEmbedder, llm: LLMClient,
+        clock: any Clock<Duration> = ContinuousClock(), date: @escaping @Sendable () -> Date = Date.init, seed: UInt64 = 42,
+        localSchema: Bool = false
+    ) {
+        self.personas = personas
+        self.policy = policy
+        self.embedder = embedder
+        self.llm = llm
+        self.clock = clock
+        self.date = date
+        self.seed = seed
+        self.localSchema = localSchema
+    }
+
+    /// The service over a persona file and the SQLite embedding cache, with the configured knobs.
+    public static func make(
+        personasFile: URL, database: SQLiteDatabase, llm: LLMClient, configuration: VividCrowdConfiguration
+    ) throws -> GroupChatService {
+        let data: Data
+        do {
+            data = try Data(contentsOf: personasFile)
+        } catch {
+            throw PersonaError(file: personasFile.path, reason: "cannot be read (\(error.localizedDescription))")
+        }
+        let personas = try PersonaLoader.load(data, file: personasFile.lastPathComponent)
+        return GroupChatService(
+            personas: personas, policy: GroupChatPolicy(configuration.groupChat),
+            embedder: CachingEmbedder(client: llm, cache: SQLiteEmbeddingCache(database: database)), llm: llm,
+            localSchema: configuration.llm.localSchema)
+    }
+
+    /// The room called `name`, created on first use; nil makes a private room.
+    public func room(named name: String? = nil) async throws -> GroupChatRoom {
+        if let name, let room = rooms[name] { return room }
+        let router = try await currentRouter()
+        roomsCreated += 1
+        let id = name ?? "private-\(roomsCreated)"
+        let room = GroupChatRoom(id: id, router: router, clock: clock, date: date, seed: seed &+ roomsCreated)
+        if name != nil { rooms[id] = room }
+        return room
+    }
+
+    private func currentRouter() async throws -> GroupChatRouter {
+        if let router { return try await router.value }
+        let (personas, embedder, policy, llm, localSchema) = (self.personas, self.embedder, self.policy, self.llm, self.localSchema)
+        let build = Task {
+            GroupChatRouter(
+                index: try await PersonaIndex.build(personas, embedder: embedder), policy: policy, embedder: embedder,
+                llm: llm, localSchema: localSchema)
+        }
+        router = build
+        do {
+            return try await build.value
+        } catch {
+            router = nil
+            throw error
+        }
+    }
+}
