@@ -23,17 +23,35 @@ fi
 
 swift build --product vividcrowd-server
 work=$(mktemp -d)
-port=$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-env LLM_MODE=replay REPLAY_REPEAT=last CASSETTE_NAME=customer-service DATABASE_PATH="$work" \
-  MODEL_NAME=smollm2 ROUTER_MODEL_NAME=smollm2 EVALUATION_MODEL=smollm2 EMBEDDING_MODEL=multilingual-e5-small \
-  LOG_LEVEL=warning .build/debug/vividcrowd-server serve --port "$port" --env-file "$work/no.env" >"$work/server.log" 2>&1 &
-server=$!
-cleanup() { kill -9 "$server" 2>/dev/null || true; rm -rf "$work"; }
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-for _ in $(seq 1 60); do
-  curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 1
-done
-VIVIDCROWD_URL="http://127.0.0.1:$port" "$VENV/bin/python" -m pytest -q Tests/e2e "$@" \
-  || { echo "--- server log" >&2; tail -50 "$work/server.log" >&2; exit 1; }
+free_port() { "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# E2E_LLM_MODE=auto (with `eval "$(scripts/local-models.sh env)"`) records what the cassettes miss.
+mode=${E2E_LLM_MODE:-replay}
+start_server() {  # name cassette port [env...]
+  local name=$1 cassette=$2 port=$3
+  shift 3
+  mkdir -p "$work/$name"
+  env LLM_MODE="$mode" REPLAY_REPEAT=last CASSETTE_NAME="$cassette" DATABASE_PATH="$work/$name" \
+    MODEL_NAME=smollm2 ROUTER_MODEL_NAME=smollm2 EVALUATION_MODEL=smollm2 EMBEDDING_MODEL=multilingual-e5-small \
+    LOG_LEVEL=warning "$@" .build/debug/vividcrowd-server serve --port "$port" --env-file "$work/no.env" \
+    >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 60); do
+    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return 0
+    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/$name.log" >&2; return 1; }
+    sleep 1
+  done
+  echo "$name server did not start" >&2
+  return 1
+}
+cs_port=$(free_port)
+start_server customer-service customer-service "$cs_port"
+chat_port=$(free_port)
+start_server group-chat group-chat "$chat_port" MIN_TYPING_DELAY=0.1 MAX_TYPING_DELAY=0.3 LLM_LOCAL_SCHEMA=on
+
+VIVIDCROWD_URL="http://127.0.0.1:$cs_port" VIVIDCROWD_CHAT_URL="http://127.0.0.1:$chat_port" \
+  "$VENV/bin/python" -m pytest -q Tests/e2e "$@" \
+  || { for log in "$work"/*.log; do echo "--- $log" >&2; tail -30 "$log" >&2; done; exit 1; }

@@ -18,3 +18,11 @@ def base_url() -> str:
 @pytest.fixture(scope="session")
 def qa_csv() -> pathlib.Path:
     return REPOSITORY / "corpora" / "seed" / "qa.csv"
+
+
+@pytest.fixture(scope="session")
+def chat_url() -> str:
+    url = os.environ.get("VIVIDCROWD_CHAT_URL")
+    if not url:
+        pytest.fail("VIVIDCROWD_CHAT_URL is not set: run these tests through scripts/e2e.sh, which starts the server")
+    return url.rstrip("/")

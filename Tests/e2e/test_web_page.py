@@ -61,3 +61,22 @@ def test_customer_service_page(browser, base_url, qa_csv):
     if screenshot:
         pathlib.Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(screenshot)
+
+
+def test_group_chat_page(browser, chat_url):
+    wait = WebDriverWait(browser, 30)
+    browser.get(chat_url + "/#group-chat")
+    wait.until(lambda d: d.find_element(By.ID, "gc-status").text == "online")
+    agent = wait.until(conditions.element_to_be_clickable((By.CSS_SELECTOR, '#gc-agents li[data-agent="xiaolin"]')))
+    agent.click()
+    assert browser.find_element(By.ID, "gc-input").get_attribute("value").startswith("@小林 ")
+    browser.find_element(By.ID, "gc-input").send_keys("最近喝什么茶好？")
+    browser.find_element(By.ID, "gc-send").click()
+    reply = wait.until(conditions.presence_of_element_located((By.CSS_SELECTOR, '#gc-messages .msg.assistant[data-sender="小林"]')))
+    assert len(reply.text) > len("小林")
+    wait.until(lambda d: "mention" in d.find_element(By.ID, "gc-route").text)
+    assert browser.find_element(By.ID, "gc-typing").text == ""
+
+    screenshot = os.environ.get("VIVIDCROWD_CHAT_SCREENSHOT")
+    if screenshot:
+        browser.save_screenshot(screenshot)

@@ -157,3 +157,94 @@ async function refreshStats() {
 connect();
 refreshStats();
 setInterval(refreshStats, 10000);
+
+// ---- Group chat ----
+const gc = { socket: null, agents: [], drafts: {}, queue: [] };
+const colors = ["#6b7bd6", "#d66b9a", "#3c9b78", "#d6913c", "#8a5bd6", "#3c86d6"];
+
+function addLine(sender, text, role) {
+  const item = document.createElement("li");
+  item.className = `msg ${role}`;
+  if (role === "assistant") {
+    const name = document.createElement("span");
+    name.className = "sender";
+    name.textContent = sender;
+    item.appendChild(name);
+    item.dataset.sender = sender;
+  }
+  item.appendChild(document.createTextNode(text));
+  $("gc-messages").appendChild(item);
+  item.scrollIntoView({ block: "end" });
+}
+
+function onChatFrame(frame) {
+  switch (frame.type) {
+    case "typing": $("gc-typing").textContent = `${frame.sender} is typing…`; break;
+    case "stream_start": gc.drafts[frame.sender] = ""; break;
+    case "stream_chunk": gc.drafts[frame.sender] = (gc.drafts[frame.sender] || "") + frame.content; break;
+    case "stream_end":
+      // Messages appear whole, as a person's would.
+      $("gc-typing").textContent = "";
+      addLine(frame.sender, (gc.drafts[frame.sender] || "").trim(), "assistant");
+      delete gc.drafts[frame.sender];
+      break;
+    case "round_end":
+      $("gc-route").textContent = `last message routed by: ${frame.path}` + (frame.notes.length ? ` (${frame.notes.join("; ")})` : "");
+      break;
+    case "error": addLine("", `⚠ ${frame.content}`, "assistant error"); break;
+  }
+}
+
+function connectChat() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/api/chat/ws`);
+  gc.socket = socket;
+  socket.onopen = () => {
+    $("gc-status").textContent = "online";
+    $("gc-status").classList.add("online");
+    while (gc.queue.length) socket.send(gc.queue.shift());
+  };
+  socket.onmessage = (event) => onChatFrame(JSON.parse(event.data));
+  socket.onclose = () => {
+    $("gc-status").textContent = "offline — reconnecting";
+    $("gc-status").classList.remove("online");
+    setTimeout(connectChat, 1500);
+  };
+}
+
+async function loadAgents() {
+  gc.agents = await fetch("/api/chat/agents").then((r) => r.json());
+  $("gc-agents").innerHTML = "";
+  gc.agents.forEach((agent, index) => {
+    const item = document.createElement("li");
+    item.dataset.agent = agent.id;
+    item.title = `@mention ${agent.name}`;
+    item.innerHTML = `<span class="avatar" style="background:${colors[index % colors.length]}"></span><span></span>`;
+    item.querySelector(".avatar").textContent = agent.name.slice(0, 1);
+    item.lastChild.textContent = `${agent.name}${agent.occupation ? " · " + agent.occupation : ""}`;
+    item.addEventListener("click", () => {
+      $("gc-input").value = `@${agent.name} ` + $("gc-input").value.replace(/^@\S+\s*/, "");
+      $("gc-input").focus();
+    });
+    $("gc-agents").appendChild(item);
+  });
+}
+
+$("gc-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = $("gc-input").value.trim();
+  if (!text) return;
+  addLine("you", text, "user");
+  $("gc-input").value = "";
+  if (gc.socket && gc.socket.readyState === WebSocket.OPEN) gc.socket.send(text);
+  else gc.queue.push(text);
+});
+
+function showView() {
+  const view = location.hash === "#group-chat" ? "group-chat" : "customer-service";
+  document.querySelectorAll(".view").forEach((element) => { element.hidden = element.id !== view; });
+  document.querySelectorAll("nav a").forEach((link) => link.classList.toggle("active", link.id === `tab-${view}`));
+  if (view === "group-chat" && !gc.socket) { loadAgents(); connectChat(); }
+}
+window.addEventListener("hashchange", showView);
+showView();
