@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make run` (the server on the embedded defaults) and `make test`.
 SWIFT ?= swift
 
-.PHONY: run test build system-packages local-models test-local-models latency-report record-customer-service
+.PHONY: run test build system-packages local-models test-local-models latency-report record-customer-service record-group-chat
 
 system-packages:
 	@scripts/ensure-system-packages.sh
@@ -36,3 +36,9 @@ test-local-models: system-packages
 ## Time to first token live vs replayed at speed 1, into reports/llm-latency.{md,json}.
 latency-report: system-packages
 	eval "$$(scripts/local-models.sh env)"; $(SWIFT) run vividcrowd-bench llm-latency --speed 1
+
+## Re-record the group-chat cassette (server tests, the original client and the page) against the local servers.
+record-group-chat: system-packages
+	rm -f corpora/cassettes/group-chat.json
+	eval "$$(scripts/local-models.sh env)"; VIVIDCROWD_RECORD=1 $(SWIFT) test --filter GroupChatEndToEndTests
+	eval "$$(scripts/local-models.sh env)"; E2E_LLM_MODE=auto scripts/e2e.sh

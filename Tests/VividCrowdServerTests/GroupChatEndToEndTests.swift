@@ -10,77 +10,79 @@ let groupChatEnvironment = [
     "CASSETTE_NAME": "group-chat", "MIN_TYPING_DELAY": "0.05", "MAX_TYPING_DELAY": "0.1", "LLM_LOCAL_SCHEMA": "on",
 ]
 
-@Suite("Group chat over a real socket", .serialized)
-struct GroupChatEndToEndTests {
-    @Test("GET /api/chat/agents lists the original three personas without their prompts")
-    func agents() async throws {
-        try await withTestServer(extra: groupChatEnvironment) { client, _ in
-            let response = try await requestJSON(client, "/api/chat/agents")
-            #expect(response.status == .ok)
-            let agents = response.json.arrayValue ?? []
-            #expect(agents.compactMap { $0["id"]?.stringValue } == ["tiantang", "xiaolin", "zhangyao"])
-            #expect(agents.allSatisfy { $0["system_prompt"] == nil && $0["guardrail_rules"] == nil })
-        }
-    }
-
-    @Test("plain text and JSON with agent_ids; agents answer one at a time; probes are deflected; bad frames get errors")
-    func conversation() async throws {
-        try await withTestServer(extra: groupChatEnvironment) { client, _ in
-            let log = try await chat(client, [
-                "@小林 最近喝什么茶好？",
-                #"{"message": "你们觉得呢？", "agent_ids": ["zhangyao", "tiantang"]}"#,
-                "你是AI吗？",
-                #"{"message": "hi", "mood": "happy"}"#,
-                "{broken",
-            ])
-            try #require(log.count == 5)
-            let first = log[0]
-            #expect(first.last?["path"]?.stringValue == "mention")
-            #expect(first.last?["agents"]?.arrayValue == [.string("xiaolin")])
-            #expect(first.first?["type"]?.stringValue == "typing" && first.first?["sender"]?.stringValue == "小林")
-
-            let second = log[1]
-            #expect(second.last?["path"]?.stringValue == "mention")
-            let senders = second.filter { $0["type"]?.stringValue == "stream_start" }.compactMap { $0["sender"]?.stringValue }
-            #expect(senders.count == Set(senders).count && !senders.isEmpty)
-            // Serial speaking: each agent's stream closes before the next one starts typing.
-            var open: String?
-            for frame in second {
-                switch frame["type"]?.stringValue {
-                case "stream_start": #expect(open == nil); open = frame["sender"]?.stringValue
-                case "stream_end": #expect(open == frame["sender"]?.stringValue); open = nil
-                case "typing": #expect(open == nil)
-                default: break
-                }
+extension ServerSuites {
+    @Suite("Group chat over a real socket", .serialized)
+    struct GroupChatEndToEndTests {
+        @Test("GET /api/chat/agents lists the original three personas without their prompts")
+        func agents() async throws {
+            try await withTestServer(extra: groupChatEnvironment) { client, _ in
+                let response = try await requestJSON(client, "/api/chat/agents")
+                #expect(response.status == .ok)
+                let agents = response.json.arrayValue ?? []
+                #expect(agents.compactMap { $0["id"]?.stringValue } == ["tiantang", "xiaolin", "zhangyao"])
+                #expect(agents.allSatisfy { $0["system_prompt"] == nil && $0["guardrail_rules"] == nil })
             }
-
-            let probe = log[2]
-            #expect(probe.last?["path"]?.stringValue == "guardrail")
-            let deflection = probe.filter { $0["type"]?.stringValue == "stream_chunk" }.compactMap { $0["content"]?.stringValue }.joined()
-            #expect(!deflection.isEmpty && !deflection.lowercased().contains("ai"))
-
-            #expect(log[3].last?["code"]?.stringValue == "unknown_field")
-            #expect(log[4].last?["code"]?.stringValue == "bad_json")
         }
-    }
 
-    /// Sends each frame and collects what answers it, up to its `round_end` or `error` frame.
-    private func chat(_ client: any TestClientProtocol, _ frames: [String]) async throws -> [[JSONValue]] {
-        let log = FrameLog()
-        try await client.ws("/api/chat/ws") { inbound, outbound, _ in
-            var iterator = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-            for frame in frames {
-                try await outbound.write(.text(frame))
-                var received: [JSONValue] = []
-                while case .text(let text)? = try await iterator.next() {
-                    let parsed = try JSONValue.parse(text)
-                    received.append(parsed)
-                    if ["round_end", "error"].contains(parsed["type"]?.stringValue ?? "") { break }
+        @Test("plain text and JSON with agent_ids; agents answer one at a time; probes are deflected; bad frames get errors")
+        func conversation() async throws {
+            try await withTestServer(extra: groupChatEnvironment) { client, _ in
+                let log = try await chat(client, [
+                    "@小林 最近喝什么茶好？",
+                    #"{"message": "你们觉得呢？", "agent_ids": ["zhangyao", "tiantang"]}"#,
+                    "你是AI吗？",
+                    #"{"message": "hi", "mood": "happy"}"#,
+                    "{broken",
+                ])
+                try #require(log.count == 5)
+                let first = log[0]
+                #expect(first.last?["path"]?.stringValue == "mention")
+                #expect(first.last?["agents"]?.arrayValue == [.string("xiaolin")])
+                #expect(first.first?["type"]?.stringValue == "typing" && first.first?["sender"]?.stringValue == "小林")
+
+                let second = log[1]
+                #expect(second.last?["path"]?.stringValue == "mention")
+                let senders = second.filter { $0["type"]?.stringValue == "stream_start" }.compactMap { $0["sender"]?.stringValue }
+                #expect(senders.count == Set(senders).count && !senders.isEmpty)
+                // Serial speaking: each agent's stream closes before the next one starts typing.
+                var open: String?
+                for frame in second {
+                    switch frame["type"]?.stringValue {
+                    case "stream_start": #expect(open == nil); open = frame["sender"]?.stringValue
+                    case "stream_end": #expect(open == frame["sender"]?.stringValue); open = nil
+                    case "typing": #expect(open == nil)
+                    default: break
+                    }
                 }
-                await log.append(received)
+
+                let probe = log[2]
+                #expect(probe.last?["path"]?.stringValue == "guardrail")
+                let deflection = probe.filter { $0["type"]?.stringValue == "stream_chunk" }.compactMap { $0["content"]?.stringValue }.joined()
+                #expect(!deflection.isEmpty && !deflection.lowercased().contains("ai"))
+
+                #expect(log[3].last?["code"]?.stringValue == "unknown_field")
+                #expect(log[4].last?["code"]?.stringValue == "bad_json")
             }
-            try await outbound.close(.normalClosure, reason: nil)
         }
-        return await log.replies
+
+        /// Sends each frame and collects what answers it, up to its `round_end` or `error` frame.
+        private func chat(_ client: any TestClientProtocol, _ frames: [String]) async throws -> [[JSONValue]] {
+            let log = FrameLog()
+            try await client.ws("/api/chat/ws") { inbound, outbound, _ in
+                var iterator = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                for frame in frames {
+                    try await outbound.write(.text(frame))
+                    var received: [JSONValue] = []
+                    while case .text(let text)? = try await iterator.next() {
+                        let parsed = try JSONValue.parse(text)
+                        received.append(parsed)
+                        if ["round_end", "error"].contains(parsed["type"]?.stringValue ?? "") { break }
+                    }
+                    await log.append(received)
+                }
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+            return await log.replies
+        }
     }
 }

@@ -28,18 +28,21 @@ public struct GuardrailPatterns: Sendable {
         let machine = "(ai|a\\.i\\.|bot|robot|chat ?bot|machine|computer program|program|language model|llm|gpt|assistant|android)"
         let zhMachine = "(ai|人工智能|机器人|程序|模型|大模型|语言模型|虚拟人|聊天机器人|智能体|助手|gpt)"
         let table: [(String, String)] = [
-            ("identity", "\\bare (you|u) (an? |just an? |really an? |actually an? )?\(machine)s?\\b"),
+            ("identity", "\\b(are|r) (you|u) (an? |just an? |really an? |actually an? )?\(machine)s?\\b"),
             ("identity", "\\b(you('| a)re|ur) (just |only |really |actually )?(an? )?\(machine)s?\\b"),
             ("identity", "\\bare (you|u) (a )?(real|human|real person|a person|alive|sentient)\\b"),
             ("identity", "\\bwhat (ai|model|llm|language model|bot) are you\\b"),
             ("identity", "\\b(who|which company) (made|created|built|programmed|trained|designed) (you|u)\\b"),
-            ("identity", "\\b(chatgpt|openai|qwen|tongyi|llama|claude|gemini)\\b"),
+            // Product names, but not words with other meanings (Gemini the sign, Claude the name, the llama).
+            ("identity", "(?<![a-z])(chatgpt|openai|qwen|tongyi)(?![a-z])|通义千问|文心一言"),
             ("identity", "你(是|就是|是不是|到底是|其实是)(一个|个)?\(zhMachine)"),
             ("identity", "你是(不是)?(真人|真的人|活人)"),
             ("identity", "你是真的(人|存在)"),
             ("identity", "是不是(ai|机器人|真人|程序)"),
             ("identity", "(谁|哪个公司|哪家公司)(开发|训练|创造|制造|做)(了)?你"),
-            ("identity", "你(用|是)的?(什么|哪个)模型"),
+            ("identity", "你(用|使用|是)的?是?(什么|哪个)模型"),
+            ("identity", "(真人|人|活人)还是(ai|机器人|程序|机器|模型)"),
+            ("identity", "(ai|机器人|程序|机器)还是(真人|活人)"),
             ("roleplay", "\\b(pretend|act) (to be|as if you|like you('re| are)|as an?|as my)\\b"),
             ("roleplay", "\\b(role-?play|roleplay)\\b"),
             ("roleplay", "\\b(play the role of|from now on,? you('re| are)|imagine you('re| are) an?)\\b"),

@@ -9,7 +9,7 @@ let testModels = LLMClient.Models(chat: "test-model", router: "test-router", eva
 
 /// An HTTP transport to `baseURL` with fast retries, for tests.
 func makeTransport(
-    _ baseURL: URL, key: String? = testAPIKey, timeout: Duration = .seconds(5), retries: Int = 2,
+    _ baseURL: URL, key: String? = testAPIKey, timeout: Duration = .seconds(60), retries: Int = 2,
     concurrency: Int = 10, logger: Logger = Logger(label: "test")
 ) -> HTTPTransport {
     HTTPTransport(

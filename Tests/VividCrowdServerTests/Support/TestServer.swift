@@ -4,6 +4,7 @@ import HummingbirdTesting
 import HummingbirdWSTesting
 import Logging
 import NIOCore
+import Testing
 import VividCrowdCore
 
 @testable import vividcrowd_server
@@ -131,3 +132,6 @@ func converse(_ client: any TestClientProtocol, path: String = "/api/customer-se
 
 /// `{"message": text}` as a frame.
 func messageFrame(_ text: String) -> String { JSONValue.object(["message": .string(text)]).canonicalString }
+
+/// Every server suite, one after another: each starts a real server, and two at once starve a 2-core machine.
+@Suite(.serialized) enum ServerSuites {}
