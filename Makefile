@@ -14,10 +14,12 @@ run: system-packages
 	$(SWIFT) run vividcrowd-server serve
 
 ## Run every test; LLM replies come from committed cassettes, so no network or key is needed.
-## Swift tests first, then the Python end-to-end tests (original clients, the web page in headless Chromium).
+## Swift tests first, then the Python end-to-end tests (original clients, the web page in headless Chromium), then the
+## simulator's regression gate (the committed scenarios replayed against corpora/scenarios/baseline.json).
 test: system-packages
 	$(SWIFT) test
 	scripts/e2e.sh
+	$(SWIFT) run vividcrowd-sim check
 
 ## Re-record the customer-service cassette against the local servers (needs `make local-models` first).
 record-customer-service: system-packages

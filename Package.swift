@@ -57,6 +57,7 @@ let package = Package(
             dependencies: [
                 "VividCrowdCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
             path: "Sources/Sim",
             swiftSettings: swiftSettings

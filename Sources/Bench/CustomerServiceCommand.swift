@@ -70,28 +70,12 @@ struct CustomerServiceCommand: AsyncParsableCommand {
     }
 
     private func runSuite(_ name: String, settings: VividCrowdConfiguration, client: LLMClient) async throws -> [SuiteFigures] {
-        let folder = URL(fileURLWithPath: "\(suiteOptions.corpora)/suites/\(name)")
-        let kbFile = FileManager.default.fileExists(atPath: folder.appendingPathComponent("kb-10shot.csv").path)
-            ? "kb-10shot.csv" : "kb-1shot.csv"
-        let kbData = try Data(contentsOf: folder.appendingPathComponent(kbFile))
-        let queries = try LabelledQuery.load(
-            jsonLines: Data(contentsOf: folder.appendingPathComponent("queries.jsonl")), source: name)
-        let calibrationURL = folder.appendingPathComponent("calibration.jsonl")
-        let calibration = FileManager.default.fileExists(atPath: calibrationURL.path)
-            ? try LabelledQuery.load(jsonLines: Data(contentsOf: calibrationURL), source: name) : []
-
+        let suite = try BuiltInSuite(name: name, corpora: URL(fileURLWithPath: suiteOptions.corpora))
+        let (kbData, kbFile, queries, calibration) = (suite.knowledgeBaseData, suite.knowledgeBaseFile, suite.queries, suite.calibration)
         let database = try SQLiteDatabase(path: ":memory:")
         // The suite cassettes embed every text once, sorted, as query-type vectors (see `vividcrowd-bench suites`);
         // warming the store's cache with that same request lets the importer and matcher run offline on it.
-        let entries = try KnowledgeBaseCSV.parse(kbData).entries
-        let texts = TopicRetriever.phrasings(of: entries) + queries.map(\.query) + calibration.map(\.query)
-        let table = try await EmbeddingTable.embed(
-            texts, inputType: CustomerServiceMatcher.defaultInputType, client: client)
-        let cache = SQLiteEmbeddingCache(database: database)
-        try await cache.store(
-            Array(table.values), for: Array(table.keys), model: client.models.embedding,
-            inputType: CustomerServiceMatcher.defaultInputType)
-
+        try await suite.warm(SQLiteEmbeddingCache(database: database), client: client)
         let desk = try CustomerServiceDesk.make(
             database: database, llm: client, configuration: settings, corpora: URL(fileURLWithPath: suiteOptions.corpora))
         _ = try await desk.importKnowledgeBase(kbData, fileName: kbFile)

@@ -76,21 +76,17 @@ struct RoutingCommand: AsyncParsableCommand {
             }
             personaOfDomain[domain] = persona.id
         }
-        let val = try LabelledQuery.load(jsonLines: Data(contentsOf: suite.appendingPathComponent("queries.jsonl")), source: "val")
-        let calibration = try LabelledQuery.load(
-            jsonLines: Data(contentsOf: suite.appendingPathComponent("calibration.jsonl")), source: "calibration")
+        let clinc = try BuiltInSuite(name: "clinc150", corpora: corpora)
+        let (val, calibration) = (clinc.queries, clinc.calibration)
         func expectedAgent(_ query: LabelledQuery) -> String? { query.expected.flatMap { domainOfIntent[$0] }.flatMap { personaOfDomain[$0] } }
         let inScopeVal = val.filter { expectedAgent($0) != nil }
         let inScopeCalibration = calibration.filter { expectedAgent($0) != nil }
 
         // Utterance vectors: the suite cassette's one canonical request, warmed into the cache.
         let utterances = try LLMClient.make(configuration: settings, cassetteName: "embeddings-clinc150")
-        let kb = try KnowledgeBaseCSV.parse(Data(contentsOf: suite.appendingPathComponent("kb-10shot.csv"))).entries
-        let table = try await EmbeddingTable.embed(
-            TopicRetriever.phrasings(of: kb) + val.map(\.query) + calibration.map(\.query), inputType: "query", client: utterances)
-        try await utterances.shutdown()
         let cache = InMemoryEmbeddingCache()
-        await cache.store(Array(table.values), for: Array(table.keys), model: settings.llm.embeddingModel, inputType: "query")
+        try await clinc.warm(cache, client: utterances)
+        try await utterances.shutdown()
 
         let client = try LLMClient.make(configuration: settings, cassetteName: "routing")
         do {

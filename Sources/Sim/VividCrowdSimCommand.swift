@@ -11,7 +11,7 @@ struct VividCrowdSimCommand: AsyncParsableCommand {
             LLM calls follow LLM_MODE: replay answers from cassettes in CASSETTE_DIR (offline, deterministic),
             record/auto call the configured server and write cassettes, live calls without recording.
             """,
-        subcommands: [LLMSmoke.self])
+        subcommands: [RunScenarios.self, CheckScenarios.self, LoadCommand.self, LLMSmoke.self])
 }
 
 /// Runs the LLM smoke scenario and writes its transcript.

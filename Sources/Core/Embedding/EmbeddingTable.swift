@@ -10,3 +10,14 @@ public enum EmbeddingTable {
         return Dictionary(uniqueKeysWithValues: zip(unique, vectors))
     }
 }
+
+extension EmbeddingTable {
+    /// Embeds `texts` in the canonical order (so a suite cassette that recorded exactly these texts answers) and
+    /// stores the vectors in `cache`, so later per-text lookups are cache hits and need no recording of their own.
+    public static func warm(
+        _ cache: any EmbeddingCache, texts: [String], inputType: String, client: LLMClient
+    ) async throws {
+        let table = try await embed(texts, inputType: inputType, client: client)
+        try await cache.store(Array(table.values), for: Array(table.keys), model: client.models.embedding, inputType: inputType)
+    }
+}

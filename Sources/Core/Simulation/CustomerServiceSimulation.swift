@@ -1,0 +1,131 @@
+import Foundation
+
+/// Synthetic customers through the customer-service desk: they ask real suite questions (out-of-scope ones too), say
+/// handoff phrases with and without negation, and rate their sessions; the run becomes band, accuracy and handoff
+/// metrics.
+public struct CustomerServiceSimulation: Sendable {
+    public let scenario: Scenario
+    public let corpora: URL
+    public let settings: VividCrowdConfiguration
+
+    public init(scenario: Scenario, corpora: URL, settings: VividCrowdConfiguration) {
+        self.scenario = scenario
+        self.corpora = corpora
+        self.settings = settings
+    }
+
+    /// One thing a user says, and what they want from it.
+    public struct Turn: Sendable, Hashable {
+        public var text: String
+        /// The topic they mean; nil for out-of-scope questions and handoff phrases.
+        public var intended: String?
+        public var wantsHuman: Bool
+    }
+
+    /// The scenario's users: for each, their turns and the rating they give (nil: none).
+    public static func population(_ scenario: Scenario, questions: [LabelledQuery]) -> [(turns: [Turn], rating: Int?)] {
+        var random = SeededGenerator(seed: scenario.seed)
+        return (0..<scenario.users).map { _ in
+            let turns = (0..<scenario.turns).map { _ -> Turn in
+                let roll = Double.random(in: 0..<1, using: &random)
+                if roll < 0.1 {
+                    return Turn(text: HandoffPhrases.requests.randomElement(using: &random)!, intended: nil, wantsHuman: true)
+                }
+                if roll < 0.15 {
+                    return Turn(text: HandoffPhrases.negated.randomElement(using: &random)!, intended: nil, wantsHuman: false)
+                }
+                let question = questions.randomElement(using: &random)!
+                return Turn(text: question.query, intended: question.expected, wantsHuman: false)
+            }
+            let rating = Double.random(in: 0..<1, using: &random) < 0.5 ? Int.random(in: 1...5, using: &random) : nil
+            return (turns, rating)
+        }
+    }
+
+    /// Runs every user in turn, in process.
+    public func run() async throws -> SimulationReport {
+        guard let kbPath = scenario.knowledgeBase else {
+            throw ScenarioError(file: scenario.name, reason: "a customer-service scenario needs knowledge_base")
+        }
+        let questions = try LabelledQuery.load(
+            jsonLines: Data(contentsOf: corpora.appendingPathComponent(scenario.questions)), source: scenario.questions)
+        let database = try SQLiteDatabase(path: ":memory:")
+        if let embeddingCassette = scenario.embeddingCassette, let suiteName = scenario.suiteName {
+            let suiteClient = try LLMClient.make(configuration: settings, cassetteName: embeddingCassette)
+            try await BuiltInSuite(name: suiteName, corpora: corpora).warm(SQLiteEmbeddingCache(database: database), client: suiteClient)
+            try await suiteClient.shutdown()
+        }
+        let client = try LLMClient.make(configuration: settings, cassetteName: scenario.cassette)
+        do {
+            let report = try await drive(database: database, client: client, kb: corpora.appendingPathComponent(kbPath), questions: questions)
+            try await client.shutdown()
+            return report
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private func drive(database: SQLiteDatabase, client: LLMClient, kb: URL, questions: [LabelledQuery]) async throws -> SimulationReport {
+        let desk = try CustomerServiceDesk.make(database: database, llm: client, configuration: settings, corpora: corpora)
+        _ = try await desk.importKnowledgeBase(try Data(contentsOf: kb), fileName: kb.lastPathComponent)
+        var bands: [MatchBand: Int] = [:]
+        var (inScope, correct, oos, oosKeptOut) = (0, 0, 0, 0)
+        var (wanted, wantedAndGot, handedOff, falseHandoffs, ordinaryTurns) = (0, 0, 0, 0, 0)
+        var latencies: [Double] = []
+        var transcript: [String] = []
+        for (number, user) in Self.population(scenario, questions: questions).enumerated() {
+            let session = try await desk.createSession()
+            for turn in user.turns {
+                let reply = try await desk.answer(turn.text, sessionID: session.id)
+                latencies.append(reply.latencyMs)
+                transcript.append("user \(number): \(turn.text) -> \(reply.transferToHuman ? "handoff" : reply.matchType.rawValue) \(reply.matched?.topic ?? "-")")
+                if turn.wantsHuman {
+                    wanted += 1
+                    if reply.transferToHuman { wantedAndGot += 1 }
+                } else {
+                    ordinaryTurns += 1
+                    if reply.transferToHuman { falseHandoffs += 1 }
+                }
+                if reply.transferToHuman { handedOff += 1; continue }
+                bands[reply.matchType, default: 0] += 1
+                if turn.wantsHuman { continue }
+                if let intended = turn.intended {
+                    inScope += 1
+                    if reply.matched?.topic == intended { correct += 1 }
+                } else if !HandoffPhrases.negated.contains(turn.text) {
+                    oos += 1
+                    if reply.matchType == .low || reply.matchType == .noMatch { oosKeptOut += 1 }
+                }
+            }
+            if let rating = user.rating { _ = try await desk.rate(session.id, rating: rating) }
+        }
+        let stats = try await desk.stats()
+        func share(_ part: Int, _ whole: Int) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
+        var metrics: [String: Double] = [
+            "turns": Double(latencies.count), "sessions": Double(stats.totalSessions),
+            "top1_accuracy": share(correct, inScope), "oos_kept_out": share(oosKeptOut, oos),
+            "handoff_precision": share(wantedAndGot, handedOff), "handoff_recall": share(wantedAndGot, wanted),
+            "false_handoff_rate": share(falseHandoffs, ordinaryTurns), "transfer_rate_percent": stats.transferRate,
+            "rated_sessions": Double(stats.ratedSessions), "avg_confidence": (stats.avgConfidence * 10_000).rounded() / 10_000,
+        ]
+        for band in MatchBand.allCases { metrics["band_\(band.rawValue)"] = Double(bands[band] ?? 0) }
+        let usage = await client.meter.snapshot
+        metrics["llm_calls"] = Double(usage.chatCalls + usage.streamedChatCalls)
+        metrics["llm_completion_tokens"] = Double(usage.completionTokens)
+        metrics["cassette_misses"] = Double(usage.cassetteMisses)
+        let sorted = latencies.sorted()
+        func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+        return SimulationReport(
+            scenario: scenario.name, mode: .customerService, metrics: metrics,
+            measurements: ["latency_p50_ms": percentile(0.5), "latency_p99_ms": percentile(0.99)], llm: usage,
+            transcript: transcript)
+    }
+}
+
+extension Scenario {
+    /// The built-in suite an embedding cassette `embeddings-NAME` belongs to.
+    var suiteName: String? {
+        embeddingCassette.flatMap { $0.hasPrefix("embeddings-") ? String($0.dropFirst("embeddings-".count)) : nil }
+    }
+}
