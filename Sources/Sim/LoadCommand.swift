@@ -10,7 +10,8 @@ struct LoadCommand: AsyncParsableCommand {
         commandName: "load",
         abstract: "N concurrent customer-service users over WebSocket against a running server: round trips, errors, peak RSS.",
         discussion: """
-            Users ask qa.csv's typical questions (real data) over their own connections, all at once.
+            Users ask qa.csv's typical questions (real data) over their own connections, all at once: the questions a
+            first, untimed pass finds answered at high confidence (no LLM call), with no think time between messages.
             scripts/cs-load.sh starts a release server replaying the customer-service cassette with qa.csv imported and
             runs this with 1,000 users; reports/sim-load.{md,json}.
             """)
@@ -49,9 +50,14 @@ struct LoadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let entries = try KnowledgeBaseCSV.parse(Data(contentsOf: URL(fileURLWithPath: knowledgeBase))).entries
-        var random = SeededGenerator(seed: seed)
-        let plans = (0..<users).map { _ in (0..<messages).map { _ in entries.randomElement(using: &random)!.typicalQuestion } }
         let url = server.replacingOccurrences(of: "http", with: "ws", options: .anchored) + "/api/customer-service/ws"
+        // Untimed first pass: keep the questions the server answers at high confidence, so the load measures the
+        // code path (no LLM) and a replaying server needs no recording per question.
+        let candidates = Array(Set(entries.map(\.typicalQuestion))).sorted()
+        let highQuestions = try await Self.highConfidence(candidates, url: url)
+        guard !highQuestions.isEmpty else { throw ValidationError("no question of \(knowledgeBase) is answered at high confidence") }
+        var random = SeededGenerator(seed: seed)
+        let plans = (0..<users).map { _ in (0..<messages).map { _ in highQuestions.randomElement(using: &random)! } }
         let results = Results()
         let started = ContinuousClock.now
         await withTaskGroup(of: Void.self) { group in
@@ -100,8 +106,9 @@ struct LoadCommand: AsyncParsableCommand {
         let markdown = """
             # Customer-service load: \(users) concurrent users over WebSocket
 
-            Each user opens its own connection to \(url) and sends \(messages) qa.csv typical questions one after another;
-            all users at once. Round trip = send → final `response` frame.
+            Each user opens its own connection to \(url) and sends \(messages) qa.csv typical questions one after another,
+            with no think time; all users at once (closed loop). Questions: the \(highQuestions.count) typical questions a first
+            untimed pass found answered at high confidence. Round trip = send → final `response` frame.
 
             | users | round trips | errors | p50 ms | p99 ms | max ms | msgs/s | server peak RSS MB |
             |---|---|---|---|---|---|---|---|
@@ -116,6 +123,27 @@ struct LoadCommand: AsyncParsableCommand {
         print(markdown)
         if let first = errors.first { print("first error: \(first)") }
         if !errors.isEmpty { throw ExitCode.failure }
+    }
+
+    /// The questions answered with `high_confidence`, asked once each over one connection.
+    static func highConfidence(_ questions: [String], url: String) async throws -> [String] {
+        actor Kept { var questions: [String] = []; func add(_ q: String) { questions.append(q) } }
+        let kept = Kept()
+        try await WebSocketClient.connect(url: url, logger: Logger(label: "load-probe")) { inbound, outbound, _ in
+            var frames = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+            _ = try await frames.next()
+            for question in questions {
+                try await outbound.write(.text(JSONValue.object(["message": .string(question)]).canonicalString))
+                while case .text(let text)? = try await frames.next() {
+                    let frame = try JSONValue.parse(text)
+                    guard ["response", "error"].contains(frame["type"]?.stringValue ?? "") else { continue }
+                    if frame["match_type"]?.stringValue == "high_confidence" { await kept.add(question) }
+                    break
+                }
+            }
+            try await outbound.close(.normalClosure, reason: nil)
+        }
+        return await kept.questions
     }
 
     /// VmHWM of a process, in MB.
