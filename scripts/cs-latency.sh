@@ -3,19 +3,7 @@
 # then `vividcrowd-bench ws-latency` against it -> reports/customer-service-ws-latency.{md,json}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product vividcrowd-server
+source scripts/lib/replay-server.sh
 swift build -c release --product vividcrowd-bench
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-env LLM_MODE=replay REPLAY_REPEAT=last CASSETTE_NAME=customer-service DATABASE_PATH="$work" \
-  MODEL_NAME=smollm2 ROUTER_MODEL_NAME=smollm2 EVALUATION_MODEL=smollm2 EMBEDDING_MODEL=multilingual-e5-small \
-  LOG_LEVEL=warning .build/release/vividcrowd-server serve --port "$port" --env-file "$work/no.env" \
-  --import-csv corpora/seed/qa.csv >"$work/server.log" 2>&1 &
-server=$!
-trap 'kill -9 $server 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 120); do
-  curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 1
-done
+start_replay_server
 .build/release/vividcrowd-bench ws-latency --url "ws://127.0.0.1:$port/api/customer-service/ws" "$@"
