@@ -13,7 +13,7 @@ struct LoadCommand: AsyncParsableCommand {
             Users ask qa.csv's typical questions (real data) over their own connections, all at once: the questions a
             first, untimed pass finds answered at high confidence (no LLM call), with no think time between messages.
             scripts/cs-load.sh starts a release server replaying the customer-service cassette with qa.csv imported and
-            runs this with 1,000 users; reports/sim-load.{md,json}.
+            runs this with 1,000 users; reports/sim-load.{md,json} (sim-load-closed-loop.* with --think-min 0 --think-max 0).
             """)
 
     @Option(help: "The server's base URL.")
@@ -31,8 +31,14 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "The knowledge base the questions come from (it must be imported on the server).")
     var knowledgeBase = "corpora/seed/qa.csv"
 
-    @Option(help: "Seed for choosing the questions.")
+    @Option(help: "Seed for choosing the questions and think times.")
     var seed: UInt64 = 7
+
+    @Option(help: "Think time between a user's messages, in ms: uniform in [think-min, think-max]; 0 0 is a closed loop.")
+    var thinkMin = 1000
+
+    @Option(help: "Upper end of the think time, in ms (users also start spread over it).")
+    var thinkMax = 3000
 
     @Option(help: "Directory for the reports.")
     var reports = "reports"
@@ -57,7 +63,10 @@ struct LoadCommand: AsyncParsableCommand {
         let highQuestions = try await Self.highConfidence(candidates, url: url)
         guard !highQuestions.isEmpty else { throw ValidationError("no question of \(knowledgeBase) is answered at high confidence") }
         var random = SeededGenerator(seed: seed)
-        let plans = (0..<users).map { _ in (0..<messages).map { _ in highQuestions.randomElement(using: &random)! } }
+        let (low, high) = (max(0, thinkMin), max(thinkMin, thinkMax))
+        let plans = (0..<users).map { _ in
+            (0..<messages).map { _ in (highQuestions.randomElement(using: &random)!, Int.random(in: low...high, using: &random)) }
+        }
         let results = Results()
         let started = ContinuousClock.now
         await withTaskGroup(of: Void.self) { group in
@@ -67,7 +76,9 @@ struct LoadCommand: AsyncParsableCommand {
                         try await WebSocketClient.connect(url: url, logger: Logger(label: "load")) { inbound, outbound, _ in
                             var frames = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
                             _ = try await frames.next()
-                            for question in plan {
+                            for (question, think) in plan {
+                                // The pause before each message: a person reading the last reply (and a staggered start).
+                                if think > 0 { try await Task.sleep(for: .milliseconds(think)) }
                                 let sent = ContinuousClock.now
                                 try await outbound.write(.text(JSONValue.object(["message": .string(question)]).canonicalString))
                                 while case .text(let text)? = try await frames.next() {
@@ -97,6 +108,7 @@ struct LoadCommand: AsyncParsableCommand {
         let peakRSS = serverPid.flatMap(Self.peakResidentMegabytes)
         let report: JSONValue = [
             "users": .number(Double(users)), "messages_per_user": .number(Double(messages)),
+            "think_ms": [.number(Double(low)), .number(Double(high))],
             "round_trips": .number(Double(trips.count)), "errors": .number(Double(errors.count)),
             "p50_ms": .number(percentile(0.5)), "p99_ms": .number(percentile(0.99)), "max_ms": .number(trips.last ?? 0),
             "wall_seconds": .number(wall), "messages_per_second": .number(Double(trips.count) / max(wall, 1e-9)),
@@ -107,19 +119,20 @@ struct LoadCommand: AsyncParsableCommand {
             # Customer-service load: \(users) concurrent users over WebSocket
 
             Each user opens its own connection to \(url) and sends \(messages) qa.csv typical questions one after another,
-            with no think time; all users at once (closed loop). Questions: the \(highQuestions.count) typical questions a first
+            \(high == 0 ? "with no think time (a closed loop: all users at once)" : "pausing \(low)–\(high) ms (seeded) before each message, as a person reading the reply would"). Questions: the \(highQuestions.count) typical questions a first
             untimed pass found answered at high confidence. Round trip = send → final `response` frame.
 
             | users | round trips | errors | p50 ms | p99 ms | max ms | msgs/s | server peak RSS MB |
             |---|---|---|---|---|---|---|---|
             | \(users) | \(trips.count) | \(errors.count) | \(String(format: "%.2f", percentile(0.5))) | \(String(format: "%.2f", percentile(0.99))) | \(String(format: "%.1f", trips.last ?? 0)) | \(String(format: "%.0f", Double(trips.count) / max(wall, 1e-9))) | \(peakRSS.map { String(format: "%.1f", $0) } ?? "—") |
 
-            Reproduce: `scripts/cs-load.sh` (release server, LLM_MODE=replay, qa.csv imported).
+            Reproduce: `scripts/cs-load.sh --think-min \(low) --think-max \(high)` (release server, LLM_MODE=replay, qa.csv imported).
 
             """
         try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
-        try markdown.write(toFile: reports + "/sim-load.md", atomically: true, encoding: .utf8)
-        try Data((report.canonicalString + "\n").utf8).write(to: URL(fileURLWithPath: reports + "/sim-load.json"))
+        let name = high == 0 ? "sim-load-closed-loop" : "sim-load"
+        try markdown.write(toFile: reports + "/\(name).md", atomically: true, encoding: .utf8)
+        try Data((report.canonicalString + "\n").utf8).write(to: URL(fileURLWithPath: reports + "/\(name).json"))
         print(markdown)
         if let first = errors.first { print("first error: \(first)") }
         if !errors.isEmpty { throw ExitCode.failure }
