@@ -64,7 +64,7 @@ struct ScenarioOptions: ParsableArguments {
         return reports
     }
 
-    private func write(_ report: SimulationReport) throws {
+    func write(_ report: SimulationReport) throws {
         let folder = URL(fileURLWithPath: reports)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
@@ -94,7 +94,26 @@ struct RunScenarios: AsyncParsableCommand {
 
     @OptionGroup var options: ScenarioOptions
 
+    @Option(help: "Drive a running server over WebSocket instead (customer-service scenarios; N = the scenario's concurrency).")
+    var server: String?
+
     func run() async throws {
+        if let server {
+            let settings = try VividCrowdConfiguration.load()
+            for file in try options.scenarioFiles {
+                let scenario = try Scenario.load(file)
+                guard scenario.mode == .customerService else {
+                    throw ValidationError("\(scenario.name): --server drives customer-service scenarios")
+                }
+                let report = try await ServerDriver(
+                    simulation: CustomerServiceSimulation(scenario: scenario, corpora: URL(fileURLWithPath: options.corpora), settings: settings),
+                    server: server
+                ).run()
+                try options.write(report)
+                print("\(report.scenario): " + report.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.4g", $0.value))" }.joined(separator: " "))
+            }
+            return
+        }
         for report in try await options.runAll() {
             print("\(report.scenario): " + report.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.4g", $0.value))" }.joined(separator: " "))
         }

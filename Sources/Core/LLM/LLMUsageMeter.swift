@@ -11,6 +11,8 @@ public actor LLMUsageMeter {
         public var cassetteHits = 0
         public var cassetteMisses = 0
         public var failures = 0
+
+        public init() {}
     }
 
     private var counters = Snapshot()

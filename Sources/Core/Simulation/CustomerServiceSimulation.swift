@@ -42,6 +42,13 @@ public struct CustomerServiceSimulation: Sendable {
         }
     }
 
+    /// The scenario's users, drawn from its question file.
+    public func users() throws -> [(turns: [Turn], rating: Int?)] {
+        let questions = try LabelledQuery.load(
+            jsonLines: Data(contentsOf: corpora.appendingPathComponent(scenario.questions)), source: scenario.questions)
+        return Self.population(scenario, questions: questions)
+    }
+
     /// Runs every user in turn, in process.
     public func run() async throws -> SimulationReport {
         guard let kbPath = scenario.knowledgeBase else {
@@ -69,57 +76,83 @@ public struct CustomerServiceSimulation: Sendable {
     private func drive(database: SQLiteDatabase, client: LLMClient, kb: URL, questions: [LabelledQuery]) async throws -> SimulationReport {
         let desk = try CustomerServiceDesk.make(database: database, llm: client, configuration: settings, corpora: corpora)
         _ = try await desk.importKnowledgeBase(try Data(contentsOf: kb), fileName: kb.lastPathComponent)
-        var bands: [MatchBand: Int] = [:]
-        var (inScope, correct, oos, oosKeptOut) = (0, 0, 0, 0)
-        var (wanted, wantedAndGot, handedOff, falseHandoffs, ordinaryTurns) = (0, 0, 0, 0, 0)
-        var latencies: [Double] = []
-        var transcript: [String] = []
+        var tally = CustomerServiceTally()
         for (number, user) in Self.population(scenario, questions: questions).enumerated() {
             let session = try await desk.createSession()
             for turn in user.turns {
-                let reply = try await desk.answer(turn.text, sessionID: session.id)
-                latencies.append(reply.latencyMs)
-                transcript.append("user \(number): \(turn.text) -> \(reply.transferToHuman ? "handoff" : reply.matchType.rawValue) \(reply.matched?.topic ?? "-")")
-                if turn.wantsHuman {
-                    wanted += 1
-                    if reply.transferToHuman { wantedAndGot += 1 }
-                } else {
-                    ordinaryTurns += 1
-                    if reply.transferToHuman { falseHandoffs += 1 }
-                }
-                if reply.transferToHuman { handedOff += 1; continue }
-                bands[reply.matchType, default: 0] += 1
-                if turn.wantsHuman { continue }
-                if let intended = turn.intended {
-                    inScope += 1
-                    if reply.matched?.topic == intended { correct += 1 }
-                } else if !HandoffPhrases.negated.contains(turn.text) {
-                    oos += 1
-                    if reply.matchType == .low || reply.matchType == .noMatch { oosKeptOut += 1 }
-                }
+                tally.add(user: number, turn: turn, reply: try await desk.answer(turn.text, sessionID: session.id))
             }
             if let rating = user.rating { _ = try await desk.rate(session.id, rating: rating) }
         }
         let stats = try await desk.stats()
-        func share(_ part: Int, _ whole: Int) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
-        var metrics: [String: Double] = [
-            "turns": Double(latencies.count), "sessions": Double(stats.totalSessions),
-            "top1_accuracy": share(correct, inScope), "oos_kept_out": share(oosKeptOut, oos),
-            "handoff_precision": share(wantedAndGot, handedOff), "handoff_recall": share(wantedAndGot, wanted),
-            "false_handoff_rate": share(falseHandoffs, ordinaryTurns), "transfer_rate_percent": stats.transferRate,
-            "rated_sessions": Double(stats.ratedSessions), "avg_confidence": (stats.avgConfidence * 10_000).rounded() / 10_000,
-        ]
-        for band in MatchBand.allCases { metrics["band_\(band.rawValue)"] = Double(bands[band] ?? 0) }
+        var metrics = tally.metrics
+        metrics["sessions"] = Double(stats.totalSessions)
+        metrics["transfer_rate_percent"] = stats.transferRate
+        metrics["rated_sessions"] = Double(stats.ratedSessions)
+        metrics["avg_confidence"] = (stats.avgConfidence * 10_000).rounded() / 10_000
         let usage = await client.meter.snapshot
         metrics["llm_calls"] = Double(usage.chatCalls + usage.streamedChatCalls)
         metrics["llm_completion_tokens"] = Double(usage.completionTokens)
         metrics["cassette_misses"] = Double(usage.cassetteMisses)
+        return SimulationReport(
+            scenario: scenario.name, mode: .customerService, metrics: metrics, measurements: tally.latencyMeasurements,
+            llm: usage, transcript: tally.transcript)
+    }
+}
+
+/// Turns customer-service replies into the scenario metrics, whichever driver produced them.
+public struct CustomerServiceTally: Sendable {
+    var bands: [MatchBand: Int] = [:]
+    var (inScope, correct, outOfScope, outOfScopeKeptOut) = (0, 0, 0, 0)
+    var (wanted, wantedAndGot, handedOff, falseHandoffs, ordinaryTurns) = (0, 0, 0, 0, 0)
+    public private(set) var latencies: [Double] = []
+    public private(set) var transcript: [String] = []
+
+    public init() {}
+
+    /// Counts one turn of user `user` and the reply it got.
+    public mutating func add(user: Int, turn: CustomerServiceSimulation.Turn, reply: CustomerServiceReply, latencyMs: Double? = nil) {
+        latencies.append(latencyMs ?? reply.latencyMs)
+        transcript.append("user \(user): \(turn.text) -> \(reply.transferToHuman ? "handoff" : reply.matchType.rawValue) \(reply.matched?.topic ?? "-")")
+        if turn.wantsHuman {
+            wanted += 1
+            if reply.transferToHuman { wantedAndGot += 1 }
+        } else {
+            ordinaryTurns += 1
+            if reply.transferToHuman { falseHandoffs += 1 }
+        }
+        if reply.transferToHuman {
+            handedOff += 1
+            return
+        }
+        bands[reply.matchType, default: 0] += 1
+        if turn.wantsHuman { return }
+        if let intended = turn.intended {
+            inScope += 1
+            if reply.matched?.topic == intended { correct += 1 }
+        } else if !HandoffPhrases.negated.contains(turn.text) {
+            outOfScope += 1
+            if reply.matchType == .low || reply.matchType == .noMatch { outOfScopeKeptOut += 1 }
+        }
+    }
+
+    /// The deterministic metrics so far.
+    public var metrics: [String: Double] {
+        func share(_ part: Int, _ whole: Int) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
+        var metrics: [String: Double] = [
+            "turns": Double(latencies.count), "top1_accuracy": share(correct, inScope),
+            "oos_kept_out": share(outOfScopeKeptOut, outOfScope), "handoff_precision": share(wantedAndGot, handedOff),
+            "handoff_recall": share(wantedAndGot, wanted), "false_handoff_rate": share(falseHandoffs, ordinaryTurns),
+        ]
+        for band in MatchBand.allCases { metrics["band_\(band.rawValue)"] = Double(bands[band] ?? 0) }
+        return metrics
+    }
+
+    /// Latency percentiles (timing: reported, never gated).
+    public var latencyMeasurements: [String: Double] {
         let sorted = latencies.sorted()
         func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        return SimulationReport(
-            scenario: scenario.name, mode: .customerService, metrics: metrics,
-            measurements: ["latency_p50_ms": percentile(0.5), "latency_p99_ms": percentile(0.99)], llm: usage,
-            transcript: transcript)
+        return ["latency_p50_ms": percentile(0.5), "latency_p99_ms": percentile(0.99)]
     }
 }
 

@@ -53,6 +53,11 @@ public struct ScenarioError: Error, CustomStringConvertible, Sendable {
     public var file: String
     public var reason: String
     public var description: String { "\(file): \(reason)" }
+
+    public init(file: String, reason: String) {
+        self.file = file
+        self.reason = reason
+    }
 }
 
 /// A simulation's outcome: deterministic metrics (gated against the baseline) and the rest (reported only).
@@ -66,6 +71,18 @@ public struct SimulationReport: Sendable, Codable {
     public var llm: LLMUsageMeter.Snapshot
     /// The conversation, for reading and for checking that a seed reproduces it.
     public var transcript: [String]
+
+    public init(
+        scenario: String, mode: Scenario.Mode, metrics: [String: Double], measurements: [String: Double],
+        llm: LLMUsageMeter.Snapshot, transcript: [String]
+    ) {
+        self.scenario = scenario
+        self.mode = mode
+        self.metrics = metrics
+        self.measurements = measurements
+        self.llm = llm
+        self.transcript = transcript
+    }
 }
 
 /// Handoff phrases users say, with and without negation.
