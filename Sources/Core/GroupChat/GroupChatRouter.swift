@@ -163,7 +163,7 @@ public struct GroupChatRouter: Sendable {
 
         var verdict = patterns.check(message) ?? context.check(message, recentUserMessages: room.recentUserMessages)
         if verdict == nil, guardDraw < policy.llmGuardRate {
-            verdict = await LLMGuard(client: llm, sampleRate: policy.llmGuardRate, localSchema: localSchema).check(message)
+            verdict = await LLMGuard(client: llm, localSchema: localSchema).check(message)
         }
         if let verdict {
             let target = (requested + mentioned).first ?? room.focusAgent ?? mostTalkative(excluding: room.exhausted)

@@ -102,16 +102,15 @@ public struct ContextGuard: Sendable {
     }
 }
 
-/// Layer 3: an LLM judgement, asked for a sampled share of the messages the first two layers let through.
+/// Layer 3: an LLM judgement; the router asks it for a sampled share (`llmGuardRate`) of the messages the first two
+/// layers let through.
 public struct LLMGuard: Sendable {
     public let client: LLMClient
-    public let sampleRate: Double
     /// Send llama.cpp's `schema` extension (local servers only).
     public let localSchema: Bool
 
-    public init(client: LLMClient, sampleRate: Double, localSchema: Bool = false) {
+    public init(client: LLMClient, localSchema: Bool = false) {
         self.client = client
-        self.sampleRate = sampleRate
         self.localSchema = localSchema
     }
 

@@ -57,11 +57,7 @@ public struct CustomerServiceSimulation: Sendable {
         let questions = try LabelledQuery.load(
             jsonLines: Data(contentsOf: corpora.appendingPathComponent(scenario.questions)), source: scenario.questions)
         let database = try SQLiteDatabase(path: ":memory:")
-        if let embeddingCassette = scenario.embeddingCassette, let suiteName = scenario.suiteName {
-            let suiteClient = try LLMClient.make(configuration: settings, cassetteName: embeddingCassette)
-            try await BuiltInSuite(name: suiteName, corpora: corpora).warm(SQLiteEmbeddingCache(database: database), client: suiteClient)
-            try await suiteClient.shutdown()
-        }
+        try await scenario.warmSuiteVectors(SQLiteEmbeddingCache(database: database), corpora: corpora, settings: settings)
         let client = try LLMClient.make(configuration: settings, cassetteName: scenario.cassette)
         do {
             let report = try await drive(database: database, client: client, kb: corpora.appendingPathComponent(kbPath), questions: questions)
@@ -160,5 +156,18 @@ extension Scenario {
     /// The built-in suite an embedding cassette `embeddings-NAME` belongs to.
     var suiteName: String? {
         embeddingCassette.flatMap { $0.hasPrefix("embeddings-") ? String($0.dropFirst("embeddings-".count)) : nil }
+    }
+
+    /// Fills `cache` with the suite's vectors from its cassette, when the scenario names one.
+    func warmSuiteVectors(_ cache: any EmbeddingCache, corpora: URL, settings: VividCrowdConfiguration) async throws {
+        guard let embeddingCassette, let suiteName else { return }
+        let client = try LLMClient.make(configuration: settings, cassetteName: embeddingCassette)
+        do {
+            try await BuiltInSuite(name: suiteName, corpora: corpora).warm(cache, client: client)
+            try await client.shutdown()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
     }
 }

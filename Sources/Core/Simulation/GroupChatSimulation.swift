@@ -33,11 +33,7 @@ public struct GroupChatSimulation: Sendable {
             jsonLines: Data(contentsOf: corpora.appendingPathComponent(scenario.questions)), source: scenario.questions)
             .filter { $0.expected.flatMap { expert[$0] } != nil }
         let cache = InMemoryEmbeddingCache()
-        if let embeddingCassette = scenario.embeddingCassette, let suiteName = scenario.suiteName {
-            let suiteClient = try LLMClient.make(configuration: settings, cassetteName: embeddingCassette)
-            try await BuiltInSuite(name: suiteName, corpora: corpora).warm(cache, client: suiteClient)
-            try await suiteClient.shutdown()
-        }
+        try await scenario.warmSuiteVectors(cache, corpora: corpora, settings: settings)
         let client = try LLMClient.make(configuration: settings, cassetteName: scenario.cassette)
         do {
             let report = try await drive(personas: personas, expert: expert, questions: questions, cache: cache, client: client)
