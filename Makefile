@@ -1,7 +1,8 @@
 # The two commands a newcomer needs: `make run` (the server on the embedded defaults) and `make test`.
 SWIFT ?= swift
 
-.PHONY: run test build system-packages local-models test-local-models latency-report record-customer-service record-group-chat
+.PHONY: run test build system-packages local-models test-local-models latency-report record-customer-service record-group-chat \
+	record-scenarios record-scenarios-dashscope
 
 system-packages:
 	@scripts/ensure-system-packages.sh
@@ -20,6 +21,7 @@ test: system-packages
 	$(SWIFT) test
 	scripts/e2e.sh
 	$(SWIFT) run vividcrowd-sim check
+	@if [ -d $(DASHSCOPE_CASSETTES) ]; then $(SWIFT) run vividcrowd-sim check $(DASHSCOPE_SCENARIOS); fi
 
 ## Re-record the customer-service cassette against the local servers (needs `make local-models` first).
 record-customer-service: system-packages
@@ -44,3 +46,21 @@ record-group-chat: system-packages
 	rm -f corpora/cassettes/group-chat.json
 	eval "$$(scripts/local-models.sh env)"; VIVIDCROWD_RECORD=1 $(SWIFT) test --filter GroupChatEndToEndTests
 	eval "$$(scripts/local-models.sh env)"; E2E_LLM_MODE=auto scripts/e2e.sh
+
+## Re-record every simulator scenario against the local servers (needs `make local-models`), then rewrite the baseline.
+record-scenarios: system-packages
+	rm -f corpora/cassettes/sim-*.json
+	eval "$$(scripts/local-models.sh env)"; $(SWIFT) run vividcrowd-sim check --write --llm-mode auto
+
+## The simulator's scenarios against live DashScope: their own cassettes and baseline, so the local set stays as it is.
+DASHSCOPE_CASSETTES = corpora/cassettes/dashscope
+DASHSCOPE_SCENARIOS = --cassettes $(DASHSCOPE_CASSETTES) --baseline corpora/scenarios/baseline-dashscope.json \
+	--model qwen-plus --embedding-model text-embedding-v2 --no-local-schema --no-suite-vectors
+
+## Re-record every scenario against live DashScope (needs DASHSCOPE_API_KEY) and write baseline-dashscope.json;
+## `make test` replays and gates that set too once it exists.
+record-scenarios-dashscope: system-packages
+	@[ -n "$$DASHSCOPE_API_KEY" ] || grep -qs '^DASHSCOPE_API_KEY=.' .env || { echo "set DASHSCOPE_API_KEY (or put it in .env)" >&2; exit 1; }
+	rm -rf $(DASHSCOPE_CASSETTES)
+	env -u LLM_BASE_URL -u EMBEDDING_BASE_URL -u LLM_LOCAL_SCHEMA \
+		$(SWIFT) run vividcrowd-sim check --write --llm-mode auto $(DASHSCOPE_SCENARIOS)

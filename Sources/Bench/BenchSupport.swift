@@ -50,13 +50,7 @@ struct MethodReport: Codable {
 
     init(_ result: MethodResult) {
         method = result.method
-        switch result.fusion {
-        case .bm25: fusion = "BM25 / max attainable"
-        case .dense: fusion = "cosine"
-        case .vividcrowd(let lexical, let dense): fusion = "original: \(lexical)·BM25/top + \(dense)·(cos+1)/2"
-        case .convex(let weight): fusion = String(format: "%.3f·BM25/max + %.3f·cos", weight, 1 - weight)
-        case .zScore(let weight): fusion = String(format: "%.3f·z(BM25) + %.3f·z(cos)", weight, 1 - weight)
-        }
+        fusion = result.fusion.formula
         recallAt1 = result.quality.recallAt1
         recallAt5 = result.quality.recallAt5
         mrr = result.quality.mrr

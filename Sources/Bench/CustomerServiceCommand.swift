@@ -105,12 +105,7 @@ struct CustomerServiceCommand: AsyncParsableCommand {
         let inScope = queries.filter { $0.expected != nil }.count
         let outOfScope = queries.count - inScope
         let calibration = try await desk.matcher.currentCalibration()
-        var scoring: String
-        switch calibration.fusion {
-        case .convex(let weight): scoring = String(format: "%.2f·BM25/max + %.2f·cos", weight, 1 - weight)
-        case .zScore(let weight): scoring = String(format: "%.3f·z(BM25) + %.3f·z(cos)", weight, 1 - weight)
-        default: scoring = calibration.fusion.name
-        }
+        var scoring = calibration.fusion.formula
         scoring += calibration.confidence == nil ? ", uncalibrated" : ", logistic confidence"
         scoring += String(format: "; high ≥ %.3f, mid ≥ %.3f", calibration.highThreshold, calibration.midThreshold)
         return SuiteFigures(

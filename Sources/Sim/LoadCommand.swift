@@ -56,7 +56,7 @@ struct LoadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let entries = try KnowledgeBaseCSV.parse(Data(contentsOf: URL(fileURLWithPath: knowledgeBase))).entries
-        let url = server.replacingOccurrences(of: "http", with: "ws", options: .anchored) + "/api/customer-service/ws"
+        let url = WireUsers.socketURL(server, path: "/api/customer-service/ws")
         // Untimed first pass: keep the questions the server answers at high confidence, so the load measures the
         // code path (no LLM) and a replaying server needs no recording per question.
         let candidates = Array(Set(entries.map(\.typicalQuestion))).sorted()

@@ -16,6 +16,14 @@ struct ScenarioOptions: ParsableArguments {
     @Option(help: "Directory for the reports.")
     var reports = "reports"
 
+    @Option(help: "Directory of the cassettes to replay or record (default: CASSETTE_DIR, else corpora/cassettes).")
+    var cassettes: String?
+
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "Take the questions' and knowledge base's vectors from the suites' embedding cassettes.",
+        discussion: "--no-suite-vectors embeds what a scenario needs through its own cassette (another embedding model)."))
+    var suiteVectors = true
+
     @Option(help: "Chat model the cassettes were recorded with.")
     var model = "smollm2"
 
@@ -43,13 +51,15 @@ struct ScenarioOptions: ParsableArguments {
         settings.llm.evaluationModel = model
         settings.llm.embeddingModel = embeddingModel
         settings.llm.localSchema = localSchema
+        if let cassettes { settings.llm.cassetteDirectory = cassettes }
         if settings.logLevel == .info { settings.logLevel = .warning }
         LoggingSetup.bootstrap(settings)
         BLASThreads.set(1)
         let corpora = URL(fileURLWithPath: self.corpora)
         var reports: [SimulationReport] = []
         for file in try scenarioFiles {
-            let scenario = try Scenario.load(file)
+            var scenario = try Scenario.load(file)
+            if !suiteVectors { scenario.embeddingCassette = nil }
             FileHandle.standardError.write(Data("scenario \(scenario.name)…\n".utf8))
             let report: SimulationReport
             switch scenario.mode {
@@ -64,7 +74,8 @@ struct ScenarioOptions: ParsableArguments {
         return reports
     }
 
-    func write(_ report: SimulationReport) throws {
+    /// Writes reports/sim-NAME.{md,json}; `server` names the server an over-the-wire run drove.
+    func write(_ report: SimulationReport, server: String? = nil) throws {
         let folder = URL(fileURLWithPath: reports)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
@@ -75,9 +86,16 @@ struct ScenarioOptions: ParsableArguments {
         for (name, value) in report.measurements.sorted(by: { $0.key < $1.key }) {
             lines.append("| \(name) (timing, not gated) | \(String(format: "%.4g", value)) |")
         }
-        lines += ["", "LLM: \(report.llm.chatCalls + report.llm.streamedChatCalls) chat calls, \(report.llm.embeddingCalls) embedding calls, "
-                  + "\(report.llm.promptTokens)+\(report.llm.completionTokens) tokens, cassette \(report.llm.cassetteHits) hits / \(report.llm.cassetteMisses) misses.",
-                  "", "Reproduce: `swift run vividcrowd-sim run --scenario corpora/scenarios/\(report.scenario).json`", ""]
+        let file = "corpora/scenarios/\(server == nil ? report.scenario : String(report.scenario.dropLast("-server".count))).json"
+        if let server {
+            lines += ["", "Driven over WebSocket against \(server); LLM calls and cassette use are the server's to count.",
+                      "", "Reproduce: start `vividcrowd-server serve` (with the scenario's personas or knowledge base), then "
+                      + "`swift run vividcrowd-sim run --server URL --scenario \(file)`", ""]
+        } else {
+            lines += ["", "LLM: \(report.llm.chatCalls + report.llm.streamedChatCalls) chat calls, \(report.llm.embeddingCalls) embedding calls, "
+                      + "\(report.llm.promptTokens)+\(report.llm.completionTokens) tokens, cassette \(report.llm.cassetteHits) hits / \(report.llm.cassetteMisses) misses.",
+                      "", "Reproduce: `swift run vividcrowd-sim run --scenario \(file)`", ""]
+        }
         try lines.joined(separator: "\n").write(to: folder.appendingPathComponent("sim-\(report.scenario).md"), atomically: true, encoding: .utf8)
     }
 }
@@ -94,29 +112,38 @@ struct RunScenarios: AsyncParsableCommand {
 
     @OptionGroup var options: ScenarioOptions
 
-    @Option(help: "Drive a running server over WebSocket instead (customer-service scenarios; N = the scenario's concurrency).")
+    @Option(help: ArgumentHelp(
+        "Drive a running server over WebSocket instead, the scenario's concurrency at a time.",
+        discussion: "The server must hold the scenario's knowledge base (customer service) or run with its personas (group chat)."))
     var server: String?
 
     func run() async throws {
         if let server {
             let settings = try VividCrowdConfiguration.load()
+            let corpora = URL(fileURLWithPath: options.corpora)
             for file in try options.scenarioFiles {
                 let scenario = try Scenario.load(file)
-                guard scenario.mode == .customerService else {
-                    throw ValidationError("\(scenario.name): --server drives customer-service scenarios")
+                let report: SimulationReport
+                switch scenario.mode {
+                case .customerService:
+                    report = try await CustomerServiceServerDriver(
+                        simulation: CustomerServiceSimulation(scenario: scenario, corpora: corpora, settings: settings), server: server
+                    ).run()
+                case .groupChat:
+                    report = try await GroupChatServerDriver(
+                        simulation: GroupChatSimulation(scenario: scenario, corpora: corpora, settings: settings), server: server
+                    ).run()
                 }
-                let report = try await ServerDriver(
-                    simulation: CustomerServiceSimulation(scenario: scenario, corpora: URL(fileURLWithPath: options.corpora), settings: settings),
-                    server: server
-                ).run()
-                try options.write(report)
-                print("\(report.scenario): " + report.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.4g", $0.value))" }.joined(separator: " "))
+                try options.write(report, server: server)
+                print(Self.summary(report))
             }
             return
         }
-        for report in try await options.runAll() {
-            print("\(report.scenario): " + report.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.4g", $0.value))" }.joined(separator: " "))
-        }
+        for report in try await options.runAll() { print(Self.summary(report)) }
+    }
+
+    static func summary(_ report: SimulationReport) -> String {
+        "\(report.scenario): " + report.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.4g", $0.value))" }.joined(separator: " ")
     }
 }
 
@@ -125,7 +152,10 @@ struct CheckScenarios: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Run the scenarios and fail when a deterministic metric moves beyond its tolerance in the baseline.",
-        discussion: "After an intended change: vividcrowd-sim check --write (then commit corpora/scenarios/baseline.json).")
+        discussion: """
+            After an intended change: vividcrowd-sim check --write (then commit corpora/scenarios/baseline.json).
+            With --llm-mode record or auto, --write records, then replays the new cassettes and writes what they give.
+            """)
 
     @OptionGroup var options: ScenarioOptions
 
@@ -136,7 +166,13 @@ struct CheckScenarios: AsyncParsableCommand {
     var write = false
 
     func run() async throws {
-        let reports = try await options.runAll()
+        var reports = try await options.runAll()
+        if write, options.llmMode != .replay {
+            // A recording run counts its misses; the baseline is what the new cassettes replay, offline.
+            var replay = options
+            replay.llmMode = .replay
+            reports = try await replay.runAll()
+        }
         let url = URL(fileURLWithPath: baseline)
         if write {
             let encoder = JSONEncoder()

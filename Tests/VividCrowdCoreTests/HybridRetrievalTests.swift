@@ -55,14 +55,29 @@ struct HybridRetrievalTests {
         for _ in 0..<400 {
             let right = Bool.random(using: &generator)
             let margin = (right ? 0.3 : 0.05) + Double.random(in: -0.05...0.05, using: &generator)
-            features.append([margin + 0.5, margin, 0.8, margin / 2, 0.5, margin * 4])
+            features.append([margin + 0.5, margin, 0.8, margin / 2, 0.5, margin * 4, 0])
             labels.append(right)
         }
         let model = ConfidenceModel.fit(features: features, labels: labels)
-        let sure = model.probability(features: [0.8, 0.3, 0.8, 0.15, 0.5, 1.2])
-        let unsure = model.probability(features: [0.55, 0.05, 0.8, 0.025, 0.5, 0.2])
+        let sure = model.probability(features: [0.8, 0.3, 0.8, 0.15, 0.5, 1.2, 0])
+        let unsure = model.probability(features: [0.55, 0.05, 0.8, 0.025, 0.5, 0.2, 0])
         #expect(sure > 0.95)
         #expect(unsure < 0.1)
+    }
+
+    @Test("retrievers agreeing on the top topic is a feature; a stored model over other features is refused")
+    func agreementAndStaleModels() throws {
+        let (retriever, tokenizer) = try makeRetriever()
+        let agreed = retriever.rank(terms: tokenizer.terms("reset my password"), vector: [0, 0.1, 1], fusion: .zScore(weight: 0.5))
+        #expect(ConfidenceModel.features(agreed).last == 1)
+        // Lexically "password", semantically "refund": the fused top cannot have both the best cosine and BM25.
+        let split = retriever.rank(terms: tokenizer.terms("reset my password"), vector: [1, 0.1, 0], fusion: .zScore(weight: 0.5))
+        #expect(ConfidenceModel.features(split).last == 0)
+
+        let stale = #"{"means": [0, 0, 0, 0, 0, 0], "scales": [1, 1, 1, 1, 1, 1], "weights": [0, 0, 0, 0, 0, 0, 0]}"#
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(ConfidenceModel.self, from: Data(stale.utf8)) }
+        let model = ConfidenceModel.fit(features: [ConfidenceModel.features(agreed), ConfidenceModel.features(split)], labels: [true, false])
+        #expect(try JSONDecoder().decode(ConfidenceModel.self, from: JSONEncoder().encode(model)) == model)
     }
 
     @Test("the Wilson lower bound is below the observed rate and tightens with more trials")

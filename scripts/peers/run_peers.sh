@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 VENV=${PEERS_VENV:-.venv/peers}
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install --quiet 'rank-bm25==0.2.2' bm25s numba faiss-cpu numpy threadpoolctl 'jieba==0.42.1'
+"$VENV/bin/pip" install --quiet 'rank-bm25==0.2.2' 'bm25s==0.3.16' 'numba==0.68.1' 'faiss-cpu==1.15.1' 'numpy==2.4.6' threadpoolctl 'jieba==0.42.1'
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 MKL_NUM_THREADS=1
 DATA=$(mktemp -d)
 trap 'rm -rf "$DATA"' EXIT

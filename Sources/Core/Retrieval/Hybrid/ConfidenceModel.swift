@@ -3,13 +3,34 @@ import Foundation
 /// A logistic model of "the top-ranked topic is right", over features of the top two candidates.
 public struct ConfidenceModel: Sendable, Hashable, Codable {
     public static let featureNames = [
-        "fused_top1", "fused_margin", "cosine_top1", "cosine_margin", "bm25_top1", "cosine_z_top1",
+        "fused_top1", "fused_margin", "cosine_top1", "cosine_margin", "bm25_top1", "cosine_z_top1", "methods_agree",
     ]
 
     public var means: [Double]
     public var scales: [Double]
     /// Bias first, then one weight per feature (on standardised features).
     public var weights: [Double]
+
+    public init(means: [Double], scales: [Double], weights: [Double]) {
+        self.means = means
+        self.scales = scales
+        self.weights = weights
+    }
+
+    /// Decodes a stored model, refusing one fitted on a different feature set (an older version's calibration).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        means = try container.decode([Double].self, forKey: .means)
+        scales = try container.decode([Double].self, forKey: .scales)
+        weights = try container.decode([Double].self, forKey: .weights)
+        let count = Self.featureNames.count
+        guard means.count == count, scales.count == count, weights.count == count + 1 else {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: container.codingPath,
+                debugDescription: "a confidence model over \(means.count) features, but this version uses \(count) "
+                    + "(\(Self.featureNames.joined(separator: ", "))): run calibrate-kb again"))
+        }
+    }
 
     /// The features of a ranking.
     public static func features(_ candidates: [TopicCandidate]) -> [Double] {
@@ -18,7 +39,15 @@ public struct ConfidenceModel: Sendable, Hashable, Codable {
         return [
             Double(first.fused), Double(first.fused - (second?.fused ?? 0)), Double(first.cosine),
             Double(first.cosine - (second?.cosine ?? 0)), Double(first.bm25Normalised), Double(first.cosineZ),
+            methodsAgree(candidates) ? 1 : 0,
         ]
+    }
+
+    /// Whether the top candidate also has the best cosine and the best BM25 among the candidates: two retrievers
+    /// that fail differently rarely agree on the same wrong topic.
+    static func methodsAgree(_ candidates: [TopicCandidate]) -> Bool {
+        guard let first = candidates.first, first.bm25 > 0 else { return false }
+        return candidates.allSatisfy { $0.cosine <= first.cosine && $0.bm25 <= first.bm25 }
     }
 
     /// The probability that the top candidate is right.

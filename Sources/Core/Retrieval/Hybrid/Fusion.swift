@@ -1,3 +1,5 @@
+import Foundation
+
 /// How lexical and dense similarity become one ranking score.
 public enum Fusion: Sendable, Hashable, Codable {
     /// BM25 alone, divided by the query's maximum attainable BM25 score.
@@ -20,6 +22,17 @@ public enum Fusion: Sendable, Hashable, Codable {
         case .dense: return "dense"
         case .vividcrowd: return "vividcrowd"
         case .convex, .zScore: return "hybrid"
+        }
+    }
+
+    /// The scoring formula with its weights, for reports.
+    public var formula: String {
+        switch self {
+        case .bm25: return "BM25 / max attainable"
+        case .dense: return "cosine"
+        case .vividcrowd(let lexical, let dense): return "original: \(lexical)·BM25/top + \(dense)·(cos+1)/2"
+        case .convex(let weight): return String(format: "%.3f·BM25/max + %.3f·cos", weight, 1 - weight)
+        case .zScore(let weight): return String(format: "%.3f·z(BM25) + %.3f·z(cos)", weight, 1 - weight)
         }
     }
 }

@@ -115,7 +115,7 @@ public struct BM25Index: Sendable {
         return scores
     }
 
-    /// Every document with a non-zero score, in no particular order, from the precomputed weights.
+    /// Every document the query touches, in no particular order, from the precomputed weights.
     public func matches(_ query: [String], scratch: inout ScoreAccumulator) -> [ScoredDocument] {
         accumulate(query, into: &scratch)
         return scratch.touched.map { ScoredDocument(document: Int($0), score: scratch.scores[Int($0)]) }
@@ -131,21 +131,44 @@ public struct BM25Index: Sendable {
     public func search(_ query: [String], k: Int, scratch: inout ScoreAccumulator) -> [ScoredDocument] {
         accumulate(query, into: &scratch)
         var heap = TopKHeap(capacity: k)
-        for document in scratch.touched {
-            let score = scratch.scores[Int(document)]
-            if score > 0, score >= heap.threshold { heap.insert(Int(document), score) }
+        scratch.scores.withUnsafeBufferPointer { scores in
+            scratch.touched.withUnsafeBufferPointer { touched in
+                var threshold: Float = 0
+                for document in touched {
+                    let score = scores[Int(document)]
+                    if score > 0, score >= threshold {
+                        heap.insert(Int(document), score)
+                        threshold = max(heap.threshold, 0)
+                    }
+                }
+            }
         }
         return heap.sorted()
     }
 
     private func accumulate(_ query: [String], into scratch: inout ScoreAccumulator) {
-        scratch.reset()
+        scratch.begin()
+        let epoch = scratch.epoch
         for term in query {
             guard let id = termIDs[term].map(Int.init) else { continue }
             let range = Int(postingOffsets[id])..<Int(postingOffsets[id + 1])
+            // Raw buffers: the inner loop is the whole cost of a query, and bounds and uniqueness checks doubled it.
             postingDocuments.withUnsafeBufferPointer { documents in
                 postingWeights.withUnsafeBufferPointer { weights in
-                    for posting in range { scratch.add(weights[posting], to: Int(documents[posting])) }
+                    scratch.scores.withUnsafeMutableBufferPointer { scores in
+                        scratch.stamps.withUnsafeMutableBufferPointer { stamps in
+                            for posting in range {
+                                let document = Int(documents[posting])
+                                if stamps[document] == epoch {
+                                    scores[document] += weights[posting]
+                                } else {
+                                    stamps[document] = epoch
+                                    scores[document] = weights[posting]
+                                    scratch.touched.append(documents[posting])
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -169,33 +192,27 @@ public struct BM25Index: Sendable {
 
 }
 
-/// Per-document score accumulators that remember which documents were touched, so resetting is cheap.
+/// Per-document score accumulators that remember which documents the current query touched: a document's score is
+/// live only when its stamp equals the current epoch, so starting a query costs nothing per document.
 public struct ScoreAccumulator: Sendable {
     fileprivate(set) var scores: [Float]
     fileprivate(set) var touched: [Int32] = []
-    private var seen: [Bool]
+    fileprivate var stamps: [UInt32]
+    fileprivate private(set) var epoch: UInt32 = 0
 
     public init(documentCount: Int) {
         scores = [Float](repeating: 0, count: documentCount)
-        seen = [Bool](repeating: false, count: documentCount)
+        stamps = [UInt32](repeating: 0, count: documentCount)
         touched.reserveCapacity(1024)
     }
 
-    @inline(__always)
-    fileprivate mutating func add(_ weight: Float, to document: Int) {
-        if !seen[document] {
-            seen[document] = true
-            touched.append(Int32(document))
-        }
-        scores[document] += weight
-    }
-
-    fileprivate mutating func reset() {
-        for document in touched {
-            scores[Int(document)] = 0
-            seen[Int(document)] = false
-        }
+    fileprivate mutating func begin() {
         touched.removeAll(keepingCapacity: true)
+        if epoch == .max {
+            for index in stamps.indices { stamps[index] = 0 }
+            epoch = 0
+        }
+        epoch += 1
     }
 }
 

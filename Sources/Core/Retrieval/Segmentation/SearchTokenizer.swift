@@ -1,7 +1,8 @@
 import Foundation
 
 /// Turns text into retrieval terms: width-folded (NFKC) and lower-cased, Chinese runs segmented by jieba,
-/// other scripts split into Unicode words, punctuation and stop words dropped. Mixed text works.
+/// other scripts split into Unicode words, punctuation and stop words dropped, English words Porter-stemmed.
+/// Mixed text works.
 public struct SearchTokenizer: Sendable {
     /// Function words that carry no topic, in English and Chinese.
     public static let defaultStopWords: Set<String> = [
@@ -51,7 +52,7 @@ public struct SearchTokenizer: Sendable {
                     }
                 }
                 let word = JiebaSegmenter.string(scalars[index..<end])
-                if !stopWords.contains(word) { terms.append(word) }
+                if !stopWords.contains(word) { terms.append(PorterStemmer.stem(word)) }
                 index = end
             } else {
                 index += 1

@@ -6,40 +6,23 @@ import VividCrowdCore
 /// The over-the-wire driver: each synthetic customer is a real WebSocket client of a running vividcrowd-server,
 /// `scenario.concurrency` of them at once. The server must hold the scenario's knowledge base, and its cassettes (or a
 /// live model) must cover the users' questions.
-struct ServerDriver {
+struct CustomerServiceServerDriver {
     let simulation: CustomerServiceSimulation
     let server: String
 
     actor Collected {
         var turns: [(user: Int, index: Int, turn: CustomerServiceSimulation.Turn, reply: CustomerServiceReply, ms: Double)] = []
-        var errors: [String] = []
         func add(_ user: Int, _ index: Int, _ turn: CustomerServiceSimulation.Turn, _ reply: CustomerServiceReply, _ ms: Double) {
             turns.append((user, index, turn, reply, ms))
         }
-        func fail(_ reason: String) { errors.append(reason) }
     }
 
     func run() async throws -> SimulationReport {
-        let url = server.replacingOccurrences(of: "http", with: "ws", options: .anchored) + "/api/customer-service/ws"
+        let url = WireUsers.socketURL(server, path: "/api/customer-service/ws")
         let users = try simulation.users()
-        let permits = AsyncSemaphore(permits: simulation.scenario.concurrency)
         let collected = Collected()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (number, user) in users.enumerated() {
-                group.addTask {
-                    try await permits.withPermit {
-                        do {
-                            try await Self.converse(url: url, user: number, turns: user.turns, into: collected)
-                        } catch {
-                            await collected.fail("user \(number): \(error)")
-                        }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        if let error = await collected.errors.first {
-            throw ScenarioError(file: simulation.scenario.name, reason: "over the wire: \(error)")
+        try await WireUsers.run(count: users.count, concurrency: simulation.scenario.concurrency, scenario: simulation.scenario.name) { number in
+            try await Self.converse(url: url, user: number, turns: users[number].turns, into: collected)
         }
         var tally = CustomerServiceTally()
         for entry in await collected.turns.sorted(by: { ($0.user, $0.index) < ($1.user, $1.index) }) {
