@@ -1,5 +1,10 @@
 # The two commands a newcomer needs: `make run` (the server on the embedded defaults) and `make test`.
 SWIFT ?= swift
+# Debian 12's OpenBLAS falls back to generic kernels on CPUs newer than it knows; see scripts/lib/openblas-core.sh.
+OPENBLAS_CORETYPE ?= $(shell scripts/lib/openblas-core.sh)
+ifneq ($(OPENBLAS_CORETYPE),)
+export OPENBLAS_CORETYPE
+endif
 
 .PHONY: run test build system-packages local-models test-local-models latency-report record-customer-service record-group-chat \
 	record-scenarios record-scenarios-dashscope

@@ -34,6 +34,9 @@ struct ScaleCommand: AsyncParsableCommand {
 
     func run() async throws {
         BLASThreads.set(1)
+        if let warning = BLASThreads.genericKernelWarning() { progress("warning: " + warning) }
+        let bandwidth = Self.readBandwidth()
+        progress(String(format: "OpenBLAS core %@; one-thread read bandwidth %.1f GB/s", BLASThreads.coreName, bandwidth / 1e9))
         let sizes = sizes.split(separator: ",").compactMap { Int($0) }
         let tokenizer = SearchTokenizer(segmenter: try JiebaSegmenter(directory: URL(fileURLWithPath: corpora + "/jieba")))
         let utterances = try englishUtterances()
@@ -53,11 +56,13 @@ struct ScaleCommand: AsyncParsableCommand {
                 try exportData(documents: documents, queryTerms: queryTerms, vectors: vectors, queryVectors: queryVectors,
                                to: "\(export)/\(size)")
             }
-            rows.append(measure(size: size, documents: documents, queryTerms: queryTerms, vectors: vectors, queryVectors: queryVectors))
+            var row = measure(size: size, documents: documents, queryTerms: queryTerms, vectors: vectors, queryVectors: queryVectors)
+            row.memoryBoundMs = Double(row.bytesF32) / bandwidth * 1000
+            rows.append(row)
             progress("  " + rows.last!.summary)
         }
         try writeJSON(rows, to: reports + "/scale.json")
-        let markdown = ScaleRow.markdown(rows, dimension: dimension, queries: queries)
+        let markdown = ScaleRow.markdown(rows, dimension: dimension, queries: queries, bandwidth: bandwidth)
         try writeText(markdown, to: reports + "/scale.md")
         try writeText(ScaleRow.chart(rows), to: reports + "/scale-latency.svg")
         print(markdown)
@@ -72,6 +77,30 @@ struct ScaleCommand: AsyncParsableCommand {
             texts += try KnowledgeBaseCSV.parse(kb).entries.flatMap(\.phrasings)
         }
         return texts
+    }
+
+    /// Bytes per second one thread reads sequentially from a 256 MB buffer (far beyond any cache), best of five:
+    /// the floor for a single-query scan of an f32 matrix.
+    static func readBandwidth() -> Double {
+        let lanes = 256 << 20 / MemoryLayout<SIMD16<Float>>.stride
+        let buffer = [SIMD16<Float>](repeating: SIMD16(repeating: 1), count: lanes)
+        var best = Double.infinity
+        var total = SIMD16<Float>()
+        for _ in 0..<5 {
+            let started = ContinuousClock.now
+            buffer.withUnsafeBufferPointer { pointer in
+                var (a, b, c, d) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+                var index = 0
+                while index + 4 <= pointer.count {
+                    a += pointer[index]; b += pointer[index + 1]; c += pointer[index + 2]; d += pointer[index + 3]
+                    index += 4
+                }
+                total += a + b + c + d
+            }
+            best = min(best, (ContinuousClock.now - started).seconds)
+        }
+        precondition(total.sum() > 0)
+        return Double(lanes * MemoryLayout<SIMD16<Float>>.stride) / best
     }
 
     private func measure(
@@ -118,7 +147,6 @@ struct ScaleCommand: AsyncParsableCommand {
         row.batch64MsPerQuery = batchSeconds * 1000 / Double(batch.count)
         row.batch64GFLOPS = 2 * Double(batch.count) * Double(size) * Double(dimension) / batchSeconds / 1e9
         row.bytesF32 = size * dimension * 4
-        row.memoryBoundMs = Double(row.bytesF32) / 28e9 * 1000
         return row
     }
 
@@ -207,7 +235,7 @@ struct ScaleRow: Codable {
         case batch64MsPerQuery = "batch64_ms_per_query"
         case batch64GFLOPS = "batch64_gflops"
         case bytesF32 = "f32_bytes"
-        case memoryBoundMs = "memory_bound_ms_at_28gbs"
+        case memoryBoundMs = "memory_bound_ms"
     }
 
     var summary: String {
@@ -215,13 +243,15 @@ struct ScaleRow: Codable {
                bm25QueriesPerSecond, bm25.p50, denseF32.p50, denseInt8.p50, int8RecallAt10, denseScalar.p50, batch64GFLOPS)
     }
 
-    static func markdown(_ rows: [ScaleRow], dimension: Int, queries: Int) -> String {
+    static func markdown(_ rows: [ScaleRow], dimension: Int, queries: Int, bandwidth: Double) -> String {
         var text = """
             # Index size sweep (one thread)
 
             BM25: top-10 over synthetic documents (pairs of real English utterances), \(queries) queries.
             Dense: \(dimension)-d clustered unit vectors; f32 = OpenBLAS sgemv + heap; int8 = int8 pass, exact rescoring of
-            10×k; scalar = a plain Swift loop; batch = 64 queries through one sgemm. Memory bound = f32 matrix bytes / 28 GB/s.
+            10×k; scalar = a plain Swift loop; batch = 64 queries through one sgemm. Memory bound = f32 matrix bytes / the
+            one-thread sequential read bandwidth measured in the same run (\(String(format: "%.1f", bandwidth / 1e9)) GB/s).
+            OpenBLAS core: \(BLASThreads.coreName).
 
             | size | BM25 q/s | BM25 p50 ms | f32 p50 ms | memory bound ms | int8 p50 ms | int8 recall@10 | scalar p50 ms | batch64 ms/query | batch64 GFLOP/s |
             |---|---|---|---|---|---|---|---|---|---|

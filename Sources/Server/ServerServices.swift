@@ -17,6 +17,7 @@ struct ServerServices: Sendable {
     ) async throws -> ServerServices {
         // One BLAS thread per scoring call: requests already run in parallel, and idle OpenBLAS threads spin.
         BLASThreads.set(1)
+        if let warning = BLASThreads.genericKernelWarning() { logger.warning("\(warning)") }
         let database = try SQLiteDatabase.open(settings.storage)
         let llm = try LLMClient.make(configuration: settings, logger: Logger(label: "vividcrowd.llm"))
         let customerService = try CustomerServiceDesk.make(

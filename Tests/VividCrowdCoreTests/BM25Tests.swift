@@ -54,6 +54,14 @@ struct BM25Tests {
 
 @Suite("Dense index")
 struct DenseIndexTests {
+    @Test("a generic OpenBLAS kernel on an AVX2 CPU is reported, with the core type to set")
+    func genericKernel() {
+        #expect(BLASThreads.genericKernelWarning(cpuInfo: "flags\t\t: fpu sse2 ssse3") == nil)
+        let warning = BLASThreads.genericKernelWarning(cpuInfo: "processor : 0\nflags\t\t: fpu sse2 avx2 avx512f")
+        #expect((warning != nil) == (BLASThreads.coreName.lowercased() == "prescott"), "core \(BLASThreads.coreName)")
+        if let warning { #expect(warning.contains("OPENBLAS_CORETYPE=SkylakeX")) }
+    }
+
     private func randomVectors(_ count: Int, dimension: Int, seed: UInt64) -> [[Float]] {
         var generator = SeededGenerator(seed: seed)
         return (0..<count).map { _ in (0..<dimension).map { _ in Float.random(in: -1...1, using: &generator) } }

@@ -1,6 +1,8 @@
 # Sourced by scripts that measure a release server: builds it, starts it replaying the customer-service cassette with
 # qa.csv imported, and waits until it answers. Sets $port and $server; the caller's EXIT trap should kill $server.
 start_replay_server() {
+  local core=${OPENBLAS_CORETYPE:-$(scripts/lib/openblas-core.sh)}
+  if [ -n "$core" ]; then export OPENBLAS_CORETYPE=$core; fi
   swift build -c release --product vividcrowd-server
   work=$(mktemp -d)
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -116,4 +116,20 @@ public struct DimensionMismatch: Error, CustomStringConvertible, Sendable {
 public enum BLASThreads {
     /// Sets the number of threads OpenBLAS uses for every later call.
     public static func set(_ threads: Int) { openblas_set_num_threads(Int32(threads)) }
+
+    /// The kernel family OpenBLAS chose for this CPU (its `openblas_get_corename`), e.g. "Haswell" or "SkylakeX".
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+
+    /// A warning when OpenBLAS fell back to its generic SSE3 kernels on a CPU with AVX2: Debian 12's OpenBLAS 0.3.21
+    /// does not know newer Xeons (seen here: "Prescott" on a Sapphire Rapids VM, 2–4× slower dense scoring). The choice
+    /// is made when the library loads, so only the environment can fix it; nil when there is nothing to fix.
+    public static func genericKernelWarning(cpuInfo: String? = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) -> String? {
+        guard coreName.lowercased() == "prescott", let flags = cpuInfo?.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return nil }
+        let words = Set(flags.split(separator: " "))
+        guard words.contains("avx2") else { return nil }
+        let suggestion = words.contains("avx512f") ? "SkylakeX" : "Haswell"
+        return "OpenBLAS chose its generic Prescott kernels on an AVX2 CPU; set OPENBLAS_CORETYPE=\(suggestion) "
+            + "(the Makefile and scripts do) for the fast ones"
+    }
 }
