@@ -50,7 +50,9 @@ start_server() {  # name cassette port [env...]
 cs_port=$(free_port)
 start_server customer-service customer-service "$cs_port"
 chat_port=$(free_port)
-start_server group-chat group-chat "$chat_port" MIN_TYPING_DELAY=0.1 MAX_TYPING_DELAY=0.3 LLM_LOCAL_SCHEMA=on
+# Night mode off (equal hours): the tests run on the wall clock at whatever hour CI starts them.
+start_server group-chat group-chat "$chat_port" MIN_TYPING_DELAY=0.1 MAX_TYPING_DELAY=0.3 LLM_LOCAL_SCHEMA=on \
+  NIGHT_MODE_START_HOUR=0 NIGHT_MODE_END_HOUR=0
 
 VIVIDCROWD_URL="http://127.0.0.1:$cs_port" VIVIDCROWD_CHAT_URL="http://127.0.0.1:$chat_port" \
   "$VENV/bin/python" -m pytest -q Tests/e2e "$@" \

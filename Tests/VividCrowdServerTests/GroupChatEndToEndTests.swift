@@ -5,9 +5,12 @@ import VividCrowdCore
 
 @testable import vividcrowd_server
 
-/// The group-chat server settings: its own cassette, short typing delays, llama.cpp's schema key as recorded.
+/// The group-chat server settings: its own cassette, short typing delays, llama.cpp's schema key as recorded, and
+/// night mode off (equal hours): these tests run on the wall clock, at any hour CI starts them; night mode itself is
+/// tested on a virtual clock.
 let groupChatEnvironment = [
     "CASSETTE_NAME": "group-chat", "MIN_TYPING_DELAY": "0.05", "MAX_TYPING_DELAY": "0.1", "LLM_LOCAL_SCHEMA": "on",
+    "NIGHT_MODE_START_HOUR": "0", "NIGHT_MODE_END_HOUR": "0",
 ]
 
 extension ServerSuites {
