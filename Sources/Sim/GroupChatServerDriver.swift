@@ -53,13 +53,8 @@ struct GroupChatServerDriver {
                 if let first = round.firstReplyMs { firstReplies.append(first) }
             }
         }
-        var measurements: [String: Double] = [:]
-        for (name, values) in [("round_trip", roundTrips), ("first_reply", firstReplies)] {
-            let sorted = values.sorted()
-            guard !sorted.isEmpty else { continue }
-            measurements["\(name)_p50_ms"] = sorted[sorted.count / 2]
-            measurements["\(name)_p99_ms"] = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
-        }
+        let measurements = SimulationReport.percentiles("round_trip", roundTrips)
+            .merging(SimulationReport.percentiles("first_reply", firstReplies)) { first, _ in first }
         return SimulationReport(
             scenario: simulation.scenario.name + "-server", mode: .groupChat, metrics: tally.metrics, measurements: measurements,
             llm: LLMUsageMeter.Snapshot(), transcript: tally.transcript)

@@ -145,11 +145,7 @@ public struct CustomerServiceTally: Sendable {
     }
 
     /// Latency percentiles (timing: reported, never gated).
-    public var latencyMeasurements: [String: Double] {
-        let sorted = latencies.sorted()
-        func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        return ["latency_p50_ms": percentile(0.5), "latency_p99_ms": percentile(0.99)]
-    }
+    public var latencyMeasurements: [String: Double] { SimulationReport.percentiles("latency", latencies) }
 }
 
 extension Scenario {

@@ -85,6 +85,16 @@ public struct SimulationReport: Sendable, Codable {
     }
 }
 
+extension SimulationReport {
+    /// The p50 and p99 of `values` as NAME_p50_ms and NAME_p99_ms (timings: reported, never gated); none when empty.
+    public static func percentiles(_ name: String, _ values: [Double]) -> [String: Double] {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return [:] }
+        func at(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+        return ["\(name)_p50_ms": at(0.5), "\(name)_p99_ms": at(0.99)]
+    }
+}
+
 /// Handoff phrases users say, with and without negation.
 public enum HandoffPhrases {
     public static let requests = [
