@@ -123,8 +123,11 @@ public enum BLASThreads {
     /// A warning when OpenBLAS fell back to its generic SSE3 kernels on a CPU with AVX2: Debian 12's OpenBLAS 0.3.21
     /// does not know newer Xeons (seen here: "Prescott" on a Sapphire Rapids VM, 2–4× slower dense scoring). The choice
     /// is made when the library loads, so only the environment can fix it; nil when there is nothing to fix.
-    public static func genericKernelWarning(cpuInfo: String? = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) -> String? {
-        guard coreName.lowercased() == "prescott", let flags = cpuInfo?.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+    public static func genericKernelWarning(
+        cpuInfo: @autoclosure () -> String? = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+    ) -> String? {
+        // The CPU's flags are read only when the generic kernels are in use.
+        guard coreName.lowercased() == "prescott", let flags = cpuInfo()?.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
         else { return nil }
         let words = Set(flags.split(separator: " "))
         guard words.contains("avx2") else { return nil }

@@ -58,8 +58,8 @@ public enum PorterStemmer {
         }
 
         func ends(_ suffix: String) -> Bool {
-            let tail = Array(suffix.utf8)
-            return letters.count >= tail.count && Array(letters.suffix(tail.count)) == tail
+            let tail = suffix.utf8
+            return letters.count >= tail.count && letters.suffix(tail.count).elementsEqual(tail)
         }
 
         /// Replaces `suffix` with `replacement` when the stem before it has a measure above `minimum`.
