@@ -72,12 +72,12 @@ struct CustomerServiceCommand: AsyncParsableCommand {
     private func runSuite(_ name: String, settings: VividCrowdConfiguration, client: LLMClient) async throws -> [SuiteFigures] {
         let suite = try BuiltInSuite(name: name, corpora: URL(fileURLWithPath: suiteOptions.corpora))
         let (kbData, kbFile, queries, calibration) = (suite.knowledgeBaseData, suite.knowledgeBaseFile, suite.queries, suite.calibration)
-        let database = try SQLiteDatabase(path: ":memory:")
+        let store = InMemoryStore()
         // The suite cassettes embed every text once, sorted, as query-type vectors (see `vividcrowd-bench suites`);
         // warming the store's cache with that same request lets the importer and matcher run offline on it.
-        try await suite.warm(SQLiteEmbeddingCache(database: database), client: client)
+        try await suite.warm(store.embeddings, client: client)
         let desk = try CustomerServiceDesk.make(
-            database: database, llm: client, configuration: settings, corpora: URL(fileURLWithPath: suiteOptions.corpora))
+            store: store, llm: client, configuration: settings, corpora: URL(fileURLWithPath: suiteOptions.corpora))
         _ = try await desk.importKnowledgeBase(kbData, fileName: kbFile)
         var results = [try await measure(desk, suite: name, kbFile: kbFile, queries: queries, variant: "default")]
         if !calibration.isEmpty {

@@ -55,7 +55,7 @@ struct LLMLatency: AsyncParsableCommand {
             live: .init(live), replayed: .init(replayed))
         try report.write(to: reports)
         print(report.markdown)
-        if !identical { throw ValidationError("replayed text differs from the live text") }
+        if !identical { throw CommandFailure("replayed text differs from the live text") }
     }
 
     private func request(_ prompt: String, _ settings: VividCrowdConfiguration) -> ChatRequest {

@@ -72,7 +72,7 @@ struct RoutingCommand: AsyncParsableCommand {
         for domain in domains.keys {
             let name = domain.replacingOccurrences(of: "_", with: " ")
             guard let persona = personas.first(where: { $0.interests.contains(name) }) else {
-                throw ValidationError("no persona in clinc-domains.json has the interest \"\(name)\"")
+                throw CommandFailure("no persona in clinc-domains.json has the interest \"\(name)\"")
             }
             personaOfDomain[domain] = persona.id
         }
@@ -140,7 +140,7 @@ struct RoutingCommand: AsyncParsableCommand {
         var policy = GroupChatPolicy(settings.groupChat)
         policy.semanticMargin = margin
         policy.llmGuardRate = 0
-        let router = GroupChatRouter(index: index, policy: policy, embedder: embedder, llm: client, localSchema: true)
+        let router = GroupChatRouter(index: index, policy: policy, embedder: embedder, llm: client)
         var random = SeededGenerator(seed: 2026)
         let sampled = Array(val.shuffled(using: &random).prefix(sample))
         var paths: [String: PathFigures] = [:]

@@ -56,7 +56,7 @@ struct ScaleCommand: AsyncParsableCommand {
                 try exportData(documents: documents, queryTerms: queryTerms, vectors: vectors, queryVectors: queryVectors,
                                to: "\(export)/\(size)")
             }
-            var row = measure(size: size, documents: documents, queryTerms: queryTerms, vectors: vectors, queryVectors: queryVectors)
+            var row = try measure(size: size, documents: documents, queryTerms: queryTerms, vectors: vectors, queryVectors: queryVectors)
             row.memoryBoundMs = Double(row.bytesF32) / bandwidth * 1000
             rows.append(row)
             progress("  " + rows.last!.summary)
@@ -105,7 +105,7 @@ struct ScaleCommand: AsyncParsableCommand {
 
     private func measure(
         size: Int, documents: [[String]], queryTerms: [[String]], vectors: ClusteredVectors, queryVectors: ClusteredVectors
-    ) -> ScaleRow {
+    ) throws -> ScaleRow {
         var row = ScaleRow(size: size)
         var started = ContinuousClock.now
         let lexical = BM25Index(documents: documents)
@@ -123,24 +123,24 @@ struct ScaleCommand: AsyncParsableCommand {
         row.bm25 = LatencySummary(milliseconds: latencies)
 
         started = ContinuousClock.now
-        let dense = try! DenseIndex(dimension: dimension, vectors: vectors.rows)
+        let dense = try DenseIndex(dimension: dimension, vectors: vectors.rows)
         row.denseBuildSeconds = (ContinuousClock.now - started).seconds
-        row.denseF32 = timed(queryVectors.rows) { _ = dense.search($0, k: 10) }
+        row.denseF32 = try timed(queryVectors.rows) { _ = try dense.search($0, k: 10) }
         let scalarQueries = Array(queryVectors.rows.prefix(size >= 100_000 ? 20 : queryVectors.rows.count))
-        row.denseScalar = timed(scalarQueries) { _ = Self.scalarSearch(dense, $0, k: 10) }
+        row.denseScalar = try timed(scalarQueries) { _ = Self.scalarSearch(dense, $0, k: 10) }
         let quantised = QuantizedDenseIndex(dense)
-        row.denseInt8 = timed(queryVectors.rows) { _ = quantised.search($0, k: 10) }
+        row.denseInt8 = try timed(queryVectors.rows) { _ = try quantised.search($0, k: 10) }
         var overlap = 0
         for query in queryVectors.rows.prefix(100) {
-            let exact = Set(dense.search(query, k: 10).map(\.document))
-            overlap += exact.intersection(quantised.search(query, k: 10).map(\.document)).count
+            let exact = Set(try dense.search(query, k: 10).map(\.document))
+            overlap += exact.intersection(try quantised.search(query, k: 10).map(\.document)).count
         }
         row.int8RecallAt10 = Double(overlap) / Double(min(100, queryVectors.rows.count) * 10)
         let batch = Array(queryVectors.rows.prefix(64))
         let batchStarted = ContinuousClock.now
         var repeats = 0
         repeat {
-            _ = dense.scoreMatrix(batch)
+            _ = try dense.scoreMatrix(batch)
             repeats += 1
         } while (ContinuousClock.now - batchStarted).seconds < 0.5 && repeats < 50
         let batchSeconds = (ContinuousClock.now - batchStarted).seconds / Double(repeats)
@@ -150,12 +150,12 @@ struct ScaleCommand: AsyncParsableCommand {
         return row
     }
 
-    private func timed(_ queries: [[Float]], _ body: ([Float]) -> Void) -> LatencySummary {
-        if let first = queries.first { body(first) }
+    private func timed(_ queries: [[Float]], _ body: ([Float]) throws -> Void) rethrows -> LatencySummary {
+        if let first = queries.first { try body(first) }
         var latencies: [Double] = []
         for query in queries {
             let begin = ContinuousClock.now
-            body(query)
+            try body(query)
             latencies.append((ContinuousClock.now - begin).seconds * 1000)
         }
         return LatencySummary(milliseconds: latencies)

@@ -83,7 +83,7 @@ struct WebSocketLatencyCommand: AsyncParsableCommand {
             }
             try await outbound.close(.normalClosure, reason: nil)
         }
-        if let failure = await timings.failure { throw ValidationError(failure) }
+        if let failure = await timings.failure { throw CommandFailure(failure) }
         let values = await timings.values
         let report = Report(
             url: url, message: message, matchType: expect, roundTrips: values.count,

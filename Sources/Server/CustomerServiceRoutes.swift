@@ -61,7 +61,7 @@ enum CustomerServiceRoutes {
             switch error {
             case .unknownSession: return .error(.notFound, error.description)
             case .invalidHandoffTransition: return .error(.conflict, error.description)
-            case .invalidRating, .emptyMessage, .messageTooLong: return .error(.unprocessableContent, error.description)
+            case .invalidRating: return .error(.unprocessableContent, error.description)
             }
         } catch let error as RatingRequest.Invalid {
             return .error(.unprocessableContent, error.description)
@@ -129,10 +129,11 @@ enum RatingRequest {
         guard !body.isEmpty, let json = try? JSONValue.parse(String(decoding: body, as: UTF8.self)) else {
             throw Invalid(description: "expected a JSON body {\"rating\": 1-5, \"comment\": \"optional\"} or ?rating=N")
         }
-        guard let number = json["rating"]?.doubleValue, number == number.rounded() else {
+        // Int(exactly:) and not Int(_:): a number such as 1e300 has no Int and must be refused, not trap.
+        guard let rating = json["rating"]?.intValue else {
             throw Invalid(description: "rating must be a whole number from 1 to 5")
         }
-        return (Int(number), json["comment"]?.stringValue)
+        return (rating, json["comment"]?.stringValue)
     }
 }
 

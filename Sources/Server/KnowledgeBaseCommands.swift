@@ -25,7 +25,7 @@ struct ImportKnowledgeBase: AsyncParsableCommand {
             print(outcome.message)
         } catch {
             try? await services.llm.shutdown()
-            throw ValidationError("\(url.lastPathComponent): \(error); nothing was imported")
+            throw CommandFailure("\(url.lastPathComponent): \(error); nothing was imported")
         }
     }
 }
@@ -60,7 +60,7 @@ struct CalibrateKnowledgeBase: AsyncParsableCommand {
                 fitted.calibrationQueries, "\(fitted.fusion)", fitted.highThreshold, fitted.midThreshold))
         } catch {
             try? await services.llm.shutdown()
-            throw ValidationError("\(error)")
+            throw CommandFailure("\(error)")
         }
     }
 }

@@ -13,7 +13,7 @@ enum Routes {
             let health: JSONValue = [
                 "status": "ok",
                 "llm_mode": .string(services.settings.llm.mode.rawValue),
-                "schema_version": .number(Double(try await services.database.schemaVersion)),
+                "schema_version": .number(Double(try await services.store.schemaVersion())),
             ]
             return .json(health)
         }
@@ -42,7 +42,7 @@ enum Routes {
             router: build(services),
             server: .http1WebSocketUpgrade(
                 webSocketRouter: webSockets(services),
-                configuration: .init(ws: .init(maxFrameSize: CustomerServiceSocket.maximumFrameBytes))),
+                configuration: .init(ws: .init(maxFrameSize: ConversationSocket.maximumFrameBytes))),
             configuration: .init(address: .hostname(host, port: port), serverName: "vividcrowd"),
             onServerRunning: { channel in
                 logger.notice("VividCrowd listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])

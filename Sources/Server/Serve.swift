@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import VividCrowdCore
 
 /// Runs the HTTP server until interrupted.
@@ -30,7 +31,11 @@ struct Serve: AsyncParsableCommand {
             logger.notice("\(outcome.message)")
         }
         let app = Routes.application(services, host: settings.server.host, port: settings.server.port, logger: logger)
-        try await app.runService()
+        // The store first: a service group stops its services in reverse order, so the store closes last.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [services.store, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         try await services.llm.shutdown()
     }
 }

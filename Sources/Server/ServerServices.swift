@@ -6,35 +6,37 @@ import VividCrowdCore
 /// The Core services one server process shares across requests.
 struct ServerServices: Sendable {
     let settings: VividCrowdConfiguration
-    let database: SQLiteDatabase
+    let store: any VividCrowdStore
     let llm: LLMClient
     let customerService: CustomerServiceDesk
     let groupChat: GroupChatService
 
-    /// Opens the store and the LLM client; `corpora` holds jieba's dictionaries.
+    /// Opens the store and the LLM client; `corpora` holds jieba's dictionaries. `clock` and `date` drive group
+    /// chat's typing delays, night mode and daily limits (tests pass a virtual clock).
     static func start(
-        _ settings: VividCrowdConfiguration, corpora: URL, personas: URL? = nil, logger: Logger
+        _ settings: VividCrowdConfiguration, corpora: URL, personas: URL? = nil,
+        clock: any Clock<Duration> = ContinuousClock(), date: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) async throws -> ServerServices {
         // One BLAS thread per scoring call: requests already run in parallel, and idle OpenBLAS threads spin.
         BLASThreads.set(1)
         if let warning = BLASThreads.genericKernelWarning() { logger.warning("\(warning)") }
-        let database = try SQLiteDatabase.open(settings.storage)
+        let store = try StoreFactory.open(settings.storage)
         let llm = try LLMClient.make(configuration: settings, logger: Logger(label: "vividcrowd.llm"))
         let customerService = try CustomerServiceDesk.make(
-            database: database, llm: llm, configuration: settings, corpora: corpora)
+            store: store, llm: llm, configuration: settings, corpora: corpora)
         let groupChat = try GroupChatService.make(
-            personasFile: personas ?? corpora.appendingPathComponent("seed/agents_profiles.json"), database: database,
-            llm: llm, configuration: settings)
+            personasFile: personas ?? corpora.appendingPathComponent("seed/agents_profiles.json"), store: store,
+            llm: llm, configuration: settings, clock: clock, date: date)
         let rows = try await customerService.entryCount()
         logger.info(
             "services ready",
             metadata: [
-                "database": "\(database.path)", "llm_mode": "\(settings.llm.mode.rawValue)",
+                "store": "\(store.location)", "llm_mode": "\(settings.llm.mode.rawValue)",
                 "llm_base_url": "\(settings.llm.baseURL.absoluteString)",
                 "knowledge_base_rows": "\(rows)", "personas": "\(groupChat.personas.map(\.id).joined(separator: ","))",
             ])
         return ServerServices(
-            settings: settings, database: database, llm: llm, customerService: customerService, groupChat: groupChat)
+            settings: settings, store: store, llm: llm, customerService: customerService, groupChat: groupChat)
     }
 }
 

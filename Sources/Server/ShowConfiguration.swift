@@ -22,14 +22,15 @@ struct ShowConfiguration: AsyncParsableCommand {
 /// Creates or upgrades the database schema.
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create or upgrade the embedded database and print its schema version.")
+        abstract: "Create or upgrade the store DATABASE_URL names and print its schema version.")
 
     @Option(help: "The .env file to read before the process environment.")
     var envFile = ".env"
 
     func run() async throws {
         let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
-        let database = try SQLiteDatabase.open(settings.storage)
-        print("database \(database.path) at schema version \(try await database.schemaVersion)")
+        let store = try StoreFactory.open(settings.storage)
+        print("store \(store.location) at schema version \(try await store.schemaVersion())")
+        try await store.close()
     }
 }

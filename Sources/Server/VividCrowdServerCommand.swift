@@ -9,7 +9,7 @@ struct VividCrowdServerCommand: AsyncParsableCommand {
         discussion: """
             Settings come from the environment and an optional .env file (see README.md for the table).
             Examples:
-              vividcrowd-server serve                 # 127.0.0.1:8000, SQLite under ./data
+              vividcrowd-server serve                 # 127.0.0.1:8000, the embedded database under ./data
               LLM_MODE=replay vividcrowd-server serve # answer LLM calls from recorded cassettes
               vividcrowd-server config                # validate and show the effective settings
             """,

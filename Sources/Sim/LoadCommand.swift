@@ -61,7 +61,7 @@ struct LoadCommand: AsyncParsableCommand {
         // code path (no LLM) and a replaying server needs no recording per question.
         let candidates = Array(Set(entries.map(\.typicalQuestion))).sorted()
         let highQuestions = try await Self.highConfidence(candidates, url: url)
-        guard !highQuestions.isEmpty else { throw ValidationError("no question of \(knowledgeBase) is answered at high confidence") }
+        guard !highQuestions.isEmpty else { throw CommandFailure("no question of \(knowledgeBase) is answered at high confidence") }
         var random = SeededGenerator(seed: seed)
         let (low, high) = (max(0, thinkMin), max(thinkMin, thinkMax))
         let plans = (0..<users).map { _ in

@@ -73,23 +73,27 @@ struct DenseIndexTests {
         let index = try DenseIndex(dimension: 48, vectors: vectors)
         let queries = randomVectors(9, dimension: 48, seed: 2)
         for query in queries {
-            let scores = index.scores(for: query)
+            let scores = try index.scores(for: query)
             let unit = DenseIndex.normalised(query)
             for row in [0, 17, 499] {
                 let manual = zip(index.vector(at: row), unit).reduce(Float(0)) { $0 + $1.0 * $1.1 }
                 #expect(abs(scores[row] - manual) < 1e-5)
             }
         }
-        let batched = index.search(batch: queries, k: 7)
+        let batched = try index.search(batch: queries, k: 7)
         for (query, batch) in zip(queries, batched) {
-            let single = index.search(query, k: 7)
+            let single = try index.search(query, k: 7)
             #expect(single.map(\.document) == batch.map(\.document))
         }
     }
 
-    @Test("a vector of the wrong dimension is rejected")
-    func wrongDimension() {
+    @Test("a vector of the wrong dimension is rejected, when indexed and when queried")
+    func wrongDimension() throws {
         #expect(throws: DimensionMismatch.self) { _ = try DenseIndex(dimension: 3, vectors: [[1, 2]]) }
+        let index = try DenseIndex(dimension: 3, vectors: [[1, 0, 0], [0, 1, 0]])
+        #expect(throws: DimensionMismatch(expected: 3, actual: 4)) { _ = try index.scores(for: [1, 0, 0, 0]) }
+        #expect(throws: DimensionMismatch.self) { _ = try index.search(batch: [[1, 0, 0], [1, 0]], k: 1) }
+        #expect(throws: DimensionMismatch.self) { _ = try QuantizedDenseIndex(index).search([1, 0], k: 1) }
     }
 
     @Test("the int8 store with exact rescoring finds the same top 10 as float search")
@@ -100,12 +104,12 @@ struct DenseIndexTests {
         var overlap = 0
         let queries = randomVectors(50, dimension: 64, seed: 4)
         for query in queries {
-            let exact = Set(index.search(query, k: 10).map(\.document))
-            let approximate = quantised.search(query, k: 10)
+            let exact = Set(try index.search(query, k: 10).map(\.document))
+            let approximate = try quantised.search(query, k: 10)
             overlap += exact.intersection(approximate.map(\.document)).count
             // Rescored scores are exact cosines.
             if let first = approximate.first {
-                #expect(abs(first.score - index.scores(for: query)[first.document]) < 1e-5)
+                #expect(abs(first.score - (try index.scores(for: query))[first.document]) < 1e-5)
             }
         }
         #expect(Double(overlap) / Double(queries.count * 10) >= 0.99)

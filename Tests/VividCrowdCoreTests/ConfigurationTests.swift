@@ -44,7 +44,7 @@ struct ConfigurationTests {
             ("LLM_MODE", "playback", "one of live, record, replay, auto"),
             ("LOG_LEVEL", "loud", "one of trace, debug, info"),
             ("LLM_BASE_URL", "ftp://example.com", "an http:// or https:// URL"),
-            ("DATABASE_URL", "mysql://x", "a sqlite:PATH, postgres:// or postgresql:// URL"),
+            ("DATABASE_URL", "mysql://x", "a sqlite:PATH, memory:, postgres:// or postgresql:// URL"),
             ("REQUEST_TIMEOUT", "-1", "a number in 0.1...3600.0"),
         ])
     func invalidValues(variable: String, value: String, expectation: String) {

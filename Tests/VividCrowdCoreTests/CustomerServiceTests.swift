@@ -53,11 +53,10 @@ struct KnowledgeBaseImporterTests {
     let header = "question_count,topic_name,typical_question,standard_script,risk_notes\n"
 
     func makeDesk(_ transport: SwitchableEmbeddings) throws -> CustomerServiceDesk {
-        let database = try SQLiteDatabase(path: ":memory:")
         let client = LLMClient(transport: transport, models: testModels, embeddingBatchSize: 4)
         let settings = try VividCrowdConfiguration(environment: [:])
         return try CustomerServiceDesk.make(
-            database: database, llm: client, configuration: settings, corpora: repositoryRoot.appendingPathComponent("corpora"))
+            store: InMemoryStore(), llm: client, configuration: settings, corpora: repositoryRoot.appendingPathComponent("corpora"))
     }
 
     @Test("a failure while embedding leaves the previous knowledge base intact and the registry unchanged")

@@ -21,7 +21,7 @@ struct HybridRetrievalTests {
     @Test("phrasings collapse to topics, and the best phrasing's entry is reported")
     func collapse() throws {
         let (retriever, tokenizer) = try makeRetriever()
-        let ranking = retriever.rank(terms: tokenizer.terms("money back please"), vector: [0.9, 0.2, 0], fusion: .zScore(weight: 0.5))
+        let ranking = try retriever.rank(terms: tokenizer.terms("money back please"), vector: [0.9, 0.2, 0], fusion: .zScore(weight: 0.5))
         #expect(ranking.map(\.topic) == ["refund", "shipping", "password"])
         #expect(ranking[0].entry == 1)
         #expect(Set(ranking.map(\.topic)).count == ranking.count)
@@ -33,15 +33,15 @@ struct HybridRetrievalTests {
         // Words point at password, the vector at shipping.
         let terms = tokenizer.terms("reset password")
         let vector: [Float] = [0, 1, 0]
-        #expect(retriever.rank(terms: terms, vector: vector, fusion: .bm25).first?.topic == "password")
-        #expect(retriever.rank(terms: terms, vector: vector, fusion: .dense).first?.topic == "shipping")
+        #expect(try retriever.rank(terms: terms, vector: vector, fusion: .bm25).first?.topic == "password")
+        #expect(try retriever.rank(terms: terms, vector: vector, fusion: .dense).first?.topic == "shipping")
     }
 
     @Test("the original formula gives every query's top BM25 candidate the full BM25 weight")
     func originalFormulaSaturates() throws {
         let (retriever, tokenizer) = try makeRetriever()
         for query in ["refund", "parcel", "password reset now"] {
-            let top = retriever.rank(terms: tokenizer.terms(query), vector: [0.3, 0.3, 0.3], fusion: .vividcrowd(bm25Weight: 0.6, embeddingWeight: 0.4))
+            let top = try retriever.rank(terms: tokenizer.terms(query), vector: [0.3, 0.3, 0.3], fusion: .vividcrowd(bm25Weight: 0.6, embeddingWeight: 0.4))
             let lexicalPart = top.first.map { Double($0.fused) - 0.4 * (Double($0.cosine) + 1) / 2 }
             #expect(abs((lexicalPart ?? 0) - 0.6) < 1e-5, "\(query)")
         }
@@ -68,10 +68,10 @@ struct HybridRetrievalTests {
     @Test("retrievers agreeing on the top topic is a feature; a stored model over other features is refused")
     func agreementAndStaleModels() throws {
         let (retriever, tokenizer) = try makeRetriever()
-        let agreed = retriever.rank(terms: tokenizer.terms("reset my password"), vector: [0, 0.1, 1], fusion: .zScore(weight: 0.5))
+        let agreed = try retriever.rank(terms: tokenizer.terms("reset my password"), vector: [0, 0.1, 1], fusion: .zScore(weight: 0.5))
         #expect(ConfidenceModel.features(agreed).last == 1)
         // Lexically "password", semantically "refund": the fused top cannot have both the best cosine and BM25.
-        let split = retriever.rank(terms: tokenizer.terms("reset my password"), vector: [1, 0.1, 0], fusion: .zScore(weight: 0.5))
+        let split = try retriever.rank(terms: tokenizer.terms("reset my password"), vector: [1, 0.1, 0], fusion: .zScore(weight: 0.5))
         #expect(ConfidenceModel.features(split).last == 0)
 
         let stale = #"{"means": [0, 0, 0, 0, 0, 0], "scales": [1, 1, 1, 1, 1, 1], "weights": [0, 0, 0, 0, 0, 0, 0]}"#
@@ -99,10 +99,10 @@ struct HybridRetrievalTests {
         ].flatMap { query in
             Array(repeating: PreparedQuery(text: query.0, terms: tokenizer.terms(query.0), vector: query.1, expected: query.2), count: 5)
         }
-        let calibration = RetrievalCalibration.fit(retriever: retriever, queries: queries)
+        let calibration = try RetrievalCalibration.fit(retriever: retriever, queries: queries)
         #expect(calibration.midThreshold <= calibration.highThreshold)
         #expect(calibration.calibrationQueries == 20)
-        let empty = retriever.rank(terms: [], vector: [], fusion: calibration.fusion)
+        let empty = try retriever.rank(terms: [], vector: [], fusion: calibration.fusion)
         #expect(calibration.band(for: empty, confidence: calibration.confidence(for: empty)) == .noMatch)
     }
 }

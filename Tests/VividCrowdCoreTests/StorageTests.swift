@@ -2,20 +2,20 @@ import Foundation
 import Testing
 import VividCrowdCore
 
-@Suite("SQLite store")
+@Suite("SQLite specifics")
 struct StorageTests {
     @Test("a new database is migrated, in WAL mode, with foreign keys on")
     func pragmas() async throws {
         let directory = try temporaryDirectory()
         let database = try SQLiteDatabase(path: directory + "/test.sqlite")
-        #expect(try await database.schemaVersion == Migrations.all.map(\.version).max())
+        #expect(try await database.schemaVersion == SQLiteMigrations.all.map(\.version).max())
         let journal = try await database.read { try $0.query("PRAGMA journal_mode").first?.first?.string }
         #expect(journal == "wal")
         let foreignKeys = try await database.read { try $0.query("PRAGMA foreign_keys").first?.first?.int }
         #expect(foreignKeys == 1)
         // Re-opening does not re-run migrations.
         let reopened = try SQLiteDatabase(path: directory + "/test.sqlite")
-        #expect(try await reopened.schemaVersion == Migrations.all.map(\.version).max())
+        #expect(try await reopened.schemaVersion == SQLiteMigrations.all.map(\.version).max())
     }
 
     @Test("a failed write transaction leaves earlier data intact")
@@ -51,12 +51,60 @@ struct StorageTests {
     func cachingEmbedder() async throws {
         let live = ScriptedTransport()
         let client = LLMClient(transport: live, models: testModels, embeddingBatchSize: 10)
-        let embedder = CachingEmbedder(client: client, cache: SQLiteEmbeddingCache(database: try SQLiteDatabase(path: ":memory:")))
+        let embedder = CachingEmbedder(client: client, cache: InMemoryEmbeddingCache())
         let first = try await embedder.embed(["a", "b", "a"])
         #expect(first == ["a", "b", "a"].map(OpenAIFixtures.vector(for:)))
         #expect(await client.meter.snapshot.embeddedTexts == 2)
         let second = try await embedder.embed(["b", "c"])
         #expect(second == ["b", "c"].map(OpenAIFixtures.vector(for:)))
         #expect(await client.meter.snapshot.embeddedTexts == 3)
+    }
+}
+
+@Suite("SQLite across connections")
+struct SQLiteSharingTests {
+    @Test("a row that does not hold what the schema says is an error naming the column, not a zero")
+    func corruptRows() async throws {
+        let database = try SQLiteDatabase(path: ":memory:")
+        let store = SQLiteStore(database: database)
+        _ = try await store.customerService.createSession(id: "s", at: Date(timeIntervalSince1970: 0))
+        try await database.write { try $0.query("UPDATE customer_service_sessions SET message_count = 'many'") }
+        await #expect(throws: StoreError.corruptRow(
+            column: "customer_service_sessions.message_count", found: "the text \"many\"", expected: "an integer")
+        ) { try await store.customerService.session(id: "s") }
+    }
+
+    @Test("a second connection to the same file sees every import's version bump")
+    func versionsAcrossConnections() async throws {
+        let path = try temporaryDirectory() + "/shared.sqlite"
+        let server = try SQLiteStore(path: path)
+        let other = try SQLiteStore(path: path)
+        #expect(try await server.customerService.corpusVersion() == 0)
+        _ = try await other.customerService.replaceKnowledgeBase(
+            fileName: "kb.csv", md5: "x", encoding: "UTF-8",
+            entries: [KnowledgeEntry(line: 2, questionCount: 1, topicName: "t", phrasings: ["q"], standardScript: "s", riskNotes: "")],
+            keywords: [[]], at: Date())
+        #expect(try await server.customerService.corpusVersion() == 1)
+        #expect(try await server.customerService.knowledgeEntryCount() == 1)
+    }
+
+    @Test("a database from a newer build is refused, not downgraded")
+    func newerSchema() async throws {
+        let path = try temporaryDirectory() + "/newer.sqlite"
+        let database = try SQLiteDatabase(path: path)
+        try await database.write { try $0.execute("PRAGMA user_version = 999") }
+        #expect(throws: StoreError.schemaTooNew(found: 999, known: SQLiteMigrations.all.count)) {
+            _ = try SQLiteDatabase(path: path)
+        }
+    }
+
+    @Test("DATABASE_URL picks the backend by scheme; other schemes are refused clearly")
+    func schemes() throws {
+        #expect(try StoreFactory.open(.init(databasePath: "x", databaseURL: "memory:")).location == "memory:")
+        let path = try temporaryDirectory() + "/picked.sqlite"
+        #expect(try StoreFactory.open(.init(databasePath: "x", databaseURL: "sqlite:" + path)).location == "sqlite:" + path)
+        #expect(throws: StoreError.unsupportedURL(scheme: "mysql", supported: StoreFactory.supportedSchemes)) {
+            _ = try StoreFactory.open(.init(databasePath: "x", databaseURL: "mysql://u:p@h/db"))
+        }
     }
 }

@@ -123,7 +123,7 @@ extension ServerSuites {
         func badFrames() async throws {
             try await withTestServer { client, _ in
                 _ = try await importCSV(client, fileName: "qa.csv", contents: qaCSV)
-                let oversized = messageFrame(String(repeating: "长", count: CustomerServiceDesk.maximumMessageCharacters + 1))
+                let oversized = messageFrame(String(repeating: "长", count: MessageText.maximumCharacters + 1))
                 let log = try await converse(
                     client,
                     ["not json", #"{"message": "hi", "extra": 1}"#, #"{"message": 42}"#, #"{"message": "   "}"#, oversized,

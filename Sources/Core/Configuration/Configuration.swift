@@ -68,10 +68,15 @@ public struct VividCrowdConfiguration: Sendable {
 
     /// Where data lives.
     public struct Storage: Sendable {
-        /// Directory of the embedded SQLite database.
+        /// Directory of the embedded database (the default store when `databaseURL` is not set).
         public var databasePath: String
-        /// A `sqlite:` or `postgres:` URL that overrides `databasePath` when set.
+        /// A `sqlite:`, `memory:` or `postgres:` URL that overrides `databasePath` when set.
         public var databaseURL: String?
+
+        public init(databasePath: String, databaseURL: String?) {
+            self.databasePath = databasePath
+            self.databaseURL = databaseURL
+        }
     }
 
     /// Group-chat pacing and routing knobs.
@@ -136,12 +141,12 @@ public struct VividCrowdConfiguration: Sendable {
             databasePath: env.string("DATABASE_PATH", default: "./data"),
             databaseURL: env.optionalString("DATABASE_URL")
         )
-        if let url = storage.databaseURL, !(url.hasPrefix("sqlite:") || url.hasPrefix("postgres:")
-            || url.hasPrefix("postgresql:"))
+        if let url = storage.databaseURL, !(url.hasPrefix("sqlite:") || url.hasPrefix("memory:")
+            || url.hasPrefix("postgres:") || url.hasPrefix("postgresql:"))
         {
             throw ConfigurationError(
-                variable: "DATABASE_URL", value: url,
-                expectation: "a sqlite:PATH, postgres:// or postgresql:// URL")
+                variable: "DATABASE_URL", value: Redactor.maskingURLCredentials(url),
+                expectation: "a sqlite:PATH, memory:, postgres:// or postgresql:// URL")
         }
         groupChat = GroupChat(
             minTypingDelay: try env.double("MIN_TYPING_DELAY", default: 8.0, in: 0...600),

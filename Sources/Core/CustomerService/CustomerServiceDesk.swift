@@ -38,19 +38,8 @@ public struct CustomerServiceReply: Sendable, Codable, Equatable {
     }
 }
 
-/// What a customer sees of one reply, in order: an LLM-written reply streams first, then the final reply.
-public enum CustomerServiceEvent: Sendable, Equatable {
-    case streamStart
-    case streamChunk(String)
-    case streamEnd
-    case response(CustomerServiceReply)
-}
-
 /// The customer-service mode: code decides (handoff rules, then the confidence band), the LLM only rewrites.
 public struct CustomerServiceDesk: Sendable {
-    /// Longest accepted message, in characters.
-    public static let maximumMessageCharacters = 2_000
-
     public let store: any CustomerServiceStore
     public let matcher: CustomerServiceMatcher
     public let importer: KnowledgeBaseImporter
@@ -73,13 +62,13 @@ public struct CustomerServiceDesk: Sendable {
         self.makeSessionID = makeSessionID
     }
 
-    /// The desk over the SQLite database, with the configured matching knobs.
+    /// The desk over a store, with the configured matching knobs.
     public static func make(
-        database: SQLiteDatabase, llm: LLMClient, configuration: VividCrowdConfiguration, corpora: URL
+        store backend: any VividCrowdStore, llm: LLMClient, configuration: VividCrowdConfiguration, corpora: URL
     ) throws -> CustomerServiceDesk {
         let segmenter = try JiebaSegmenter(directory: corpora.appendingPathComponent("jieba"))
-        let store = SQLiteCustomerServiceStore(database: database)
-        let embedder = CachingEmbedder(client: llm, cache: SQLiteEmbeddingCache(database: database))
+        let store = backend.customerService
+        let embedder = CachingEmbedder(client: llm, cache: backend.embeddings)
         let matcher = CustomerServiceMatcher(
             store: store, embedder: embedder, tokenizer: SearchTokenizer(segmenter: segmenter),
             defaultCalibration: CustomerServiceMatcher.defaultCalibration(configuration.matching))
@@ -90,11 +79,9 @@ public struct CustomerServiceDesk: Sendable {
         return CustomerServiceDesk(store: store, matcher: matcher, importer: importer, llm: llm)
     }
 
-    /// Imports a knowledge-base file and makes the next match see it.
+    /// Imports a knowledge-base file; the next match, in this process or any other on the same store, sees it.
     public func importKnowledgeBase(_ data: Data, fileName: String) async throws -> ImportOutcome {
-        let outcome = try await importer.importFile(data, fileName: fileName)
-        if outcome.status != .unchanged { await matcher.invalidate() }
-        return outcome
+        try await importer.importFile(data, fileName: fileName)
     }
 
     /// Starts a session.
@@ -125,10 +112,13 @@ public struct CustomerServiceDesk: Sendable {
     /// Moves a session's handoff along pending → open → closed.
     public func moveHandoff(_ id: String, to state: HandoffState) async throws -> SessionRecord {
         let current = try await session(id)
-        guard let from = current.handoffState, from.canMove(to: state) else {
-            throw CustomerServiceError.invalidHandoffTransition(from: current.handoffState, to: state)
+        guard let from = current.handoffState, from.canMove(to: state),
+            try await store.moveHandoffState(sessionID: id, from: from, to: state)
+        else {
+            // Read again: a concurrent move may have changed the state between the read and the move.
+            let latest = try await session(id).handoffState
+            throw CustomerServiceError.invalidHandoffTransition(from: latest, to: state)
         }
-        try await store.setHandoffState(sessionID: id, state: state)
         return try await session(id)
     }
 
@@ -138,41 +128,18 @@ public struct CustomerServiceDesk: Sendable {
     /// Number of knowledge-base rows.
     public func entryCount() async throws -> Int { try await store.knowledgeEntryCount() }
 
-    /// Checks a message before anything is stored or matched.
-    public static func validate(_ message: String) throws -> String {
-        let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw CustomerServiceError.emptyMessage }
-        guard trimmed.count <= maximumMessageCharacters else {
-            throw CustomerServiceError.messageTooLong(trimmed.count, limit: maximumMessageCharacters)
-        }
-        return trimmed
-    }
+    /// The sender of customer-service replies in stream frames.
+    public static let sender = "assistant"
 
-    /// Answers one message of a session: stream frames for an LLM-written reply, then the final reply, which is
-    /// logged before it is yielded.
-    public func reply(to message: String, sessionID: String) -> AsyncThrowingStream<CustomerServiceEvent, any Error> {
-        let (events, continuation) = AsyncThrowingStream<CustomerServiceEvent, any Error>.makeStream()
-        let task = Task {
-            do {
-                let reply = try await answer(message, sessionID: sessionID) { continuation.yield($0) }
-                continuation.yield(.response(reply))
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
-        }
-        continuation.onTermination = { _ in task.cancel() }
-        return events
-    }
-
-    /// Answers one message and returns the final reply; `emit` receives the stream frames of an LLM reply.
+    /// Answers one message and returns the final reply, logged before it returns; `emit` receives the stream
+    /// events of an LLM-written reply.
     public func answer(
-        _ message: String, sessionID: String, emit: @Sendable (CustomerServiceEvent) -> Void = { _ in }
+        _ message: String, sessionID: String, emit: @Sendable (ConversationEvent) async -> Void = { _ in }
     ) async throws -> CustomerServiceReply {
         let started = ContinuousClock.now
-        let question = try Self.validate(message)
+        let question = try MessageText.validate(message)
         let session = try await session(sessionID)
-        let chinese = CustomerServicePrompts.isChinese(question)
+        let chinese = MessageText.isChinese(question)
         var reply: CustomerServiceReply
         var handoffReason: String?
 
@@ -192,21 +159,23 @@ public struct CustomerServiceDesk: Sendable {
                 },
                 suggestions: [], llmUsed: false, transferToHuman: false, handoffReason: nil,
                 handoffState: session.handoffState, latencyMs: 0)
-            switch match.band {
-            case .high:
-                reply.content = CustomerServicePrompts.verbatim(match.entry!.entry, chinese: chinese)
-            case .mid:
+            switch (match.band, match.entry) {
+            case (.high, let entry?):
+                reply.content = CustomerServicePrompts.verbatim(entry.entry, chinese: chinese)
+            case (.mid, let entry?):
                 reply.content = try await streamLLM(
-                    CustomerServicePrompts.rewrite(question: question, entry: match.entry!.entry, chinese: chinese),
+                    CustomerServicePrompts.rewrite(question: question, entry: entry.entry, chinese: chinese),
                     emit: emit)
                 reply.llmUsed = true
-            case .low:
+            case (.low, _):
                 let topics = uniqueTopics(([match.entry] + match.alternatives.map(Optional.some)).compactMap { $0 })
                 reply.suggestions = topics
                 reply.content = try await streamLLM(
                     CustomerServicePrompts.rephrase(question: question, topics: topics, chinese: chinese), emit: emit)
                 reply.llmUsed = true
-            case .noMatch:
+            case (.noMatch, _), (.high, nil), (.mid, nil):
+                // A band above low always carries its entry; without one there is nothing to say from.
+                reply.matchType = .noMatch
                 reply.matched = nil
                 reply.content = CustomerServicePrompts.noMatch(chinese: chinese)
             }
@@ -228,17 +197,17 @@ public struct CustomerServiceDesk: Sendable {
         return entries.map(\.entry.topicName).filter { seen.insert($0).inserted }.prefix(3).map { $0 }
     }
 
-    private func streamLLM(_ messages: [ChatMessage], emit: @Sendable (CustomerServiceEvent) -> Void) async throws -> String {
+    private func streamLLM(_ messages: [ChatMessage], emit: @Sendable (ConversationEvent) async -> Void) async throws -> String {
         let request = ChatRequest(model: llm.models.router, messages: messages, temperature: 0, seed: 42, maxTokens: 320)
-        emit(.streamStart)
+        await emit(.streamStart(sender: Self.sender))
         var text = ""
         for try await event in llm.stream(request) {
             if case .delta(let piece) = event {
                 text += piece
-                emit(.streamChunk(piece))
+                await emit(.streamChunk(sender: Self.sender, content: piece))
             }
         }
-        emit(.streamEnd)
+        await emit(.streamEnd(sender: Self.sender))
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

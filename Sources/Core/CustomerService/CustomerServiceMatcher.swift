@@ -12,8 +12,9 @@ public struct CustomerServiceMatch: Sendable {
     public var alternatives: [StoredQAEntry]
 }
 
-/// Matches questions against the stored knowledge base with the hybrid retriever, and rebuilds its index
-/// whenever an import changes the rows.
+/// Matches questions against the stored knowledge base with the hybrid retriever. The index is cached per corpus
+/// version, which every import and calibration bumps in its own transaction: whichever process changed the store,
+/// the next match here sees it. Ranking runs outside the actor, so matches do not queue behind one another.
 public actor CustomerServiceMatcher {
     /// Phrasings and queries are both short questions, so both are embedded as queries.
     public static let defaultInputType = "query"
@@ -23,8 +24,8 @@ public actor CustomerServiceMatcher {
     private let tokenizer: SearchTokenizer
     private let defaultCalibration: RetrievalCalibration
     private let inputType: String?
-    /// The index being or already built; one build serves every match that waits for it.
-    private var index: Task<KnowledgeIndex, any Error>?
+    /// The index being or already built for a corpus version; one build serves every match that waits for it.
+    private var index: (version: Int, build: Task<KnowledgeIndex, any Error>)?
 
     private struct KnowledgeIndex: Sendable {
         var retriever: TopicRetriever?
@@ -60,11 +61,10 @@ public actor CustomerServiceMatcher {
         let prepared = zip(queries, vectors).map { query, vector in
             PreparedQuery(text: query.query, terms: tokenizer.terms(query.query), vector: vector, expected: query.expected)
         }
-        let fitted = RetrievalCalibration.fit(
+        let fitted = try RetrievalCalibration.fit(
             retriever: retriever, queries: prepared, defaultHigh: defaultCalibration.highThreshold,
             defaultMid: defaultCalibration.midThreshold)
         try await store.storeCalibration(fitted, embeddingModel: embedder.client.models.embedding, at: date)
-        index = nil
         return fitted
     }
 
@@ -80,19 +80,21 @@ public actor CustomerServiceMatcher {
             midThreshold: matching.midConfidenceThreshold)
     }
 
-    /// Drops the index so the next match rebuilds it from the store.
-    public func invalidate() { index = nil }
-
     /// Matches one question.
-    public func match(_ query: String, limit: Int = 5) async throws -> CustomerServiceMatch {
+    public nonisolated func match(_ query: String, limit: Int = 5) async throws -> CustomerServiceMatch {
         let current = try await currentIndex()
         guard let retriever = current.retriever else {
             return CustomerServiceMatch(band: .noMatch, confidence: 0, candidates: [], entry: nil, alternatives: [])
         }
         let terms = tokenizer.terms(query)
         let vector = try await embedder.embed([query], inputType: inputType)[0]
+        guard vector.count == retriever.dense.dimension else {
+            throw RetrievalError.dimensionMismatch(
+                model: embedder.client.models.embedding, modelDimension: vector.count,
+                indexDimension: retriever.dense.dimension)
+        }
         let calibration = current.calibration
-        let candidates = retriever.rank(terms: terms, vector: vector, fusion: calibration.fusion, limit: limit)
+        let candidates = try retriever.rank(terms: terms, vector: vector, fusion: calibration.fusion, limit: limit)
         let confidence = calibration.confidence(for: candidates)
         var band = calibration.band(for: candidates, confidence: confidence)
         // Not one word in common and no confident meaning either: nothing to rewrite or to offer.
@@ -104,7 +106,10 @@ public actor CustomerServiceMatcher {
     }
 
     private func currentIndex() async throws -> KnowledgeIndex {
-        if let index { return try await index.value }
+        let version = try await store.corpusVersion()
+        // Checked after the await: a match that read this version meanwhile may have started the build; versions
+        // only grow, so an index built for a later one serves too.
+        if let index, index.version >= version { return try await index.build.value }
         let (store, embedder, tokenizer, inputType) = (self.store, self.embedder, self.tokenizer, self.inputType)
         let fallback = defaultCalibration
         let build = Task {
@@ -114,16 +119,23 @@ public actor CustomerServiceMatcher {
             let entries = stored.map(\.entry)
             let phrasings = TopicRetriever.phrasings(of: entries)
             let vectors = try await embedder.embed(phrasings, inputType: inputType)
-            let retriever = try TopicRetriever(
-                entries: entries, phrasingTerms: phrasings.map(tokenizer.terms), phrasingVectors: vectors)
+            let retriever: TopicRetriever
+            do {
+                retriever = try TopicRetriever(
+                    entries: entries, phrasingTerms: phrasings.map(tokenizer.terms), phrasingVectors: vectors)
+            } catch let mismatch as DimensionMismatch {
+                throw RetrievalError.dimensionMismatch(
+                    model: embedder.client.models.embedding, modelDimension: mismatch.actual,
+                    indexDimension: mismatch.expected)
+            }
             return KnowledgeIndex(retriever: retriever, entries: stored, calibration: calibration)
         }
-        index = build
+        index = (version, build)
         do {
             return try await build.value
         } catch {
             // A failed build (the embedding server was down, say) is not kept: the next match tries again.
-            index = nil
+            if let index, index.version == version { self.index = nil }
             throw error
         }
     }

@@ -2,11 +2,6 @@ import Foundation
 
 /// The fixed texts and LLM prompts of the customer-service mode, in Chinese or English after the user's message.
 public enum CustomerServicePrompts {
-    /// Whether a message is written in Chinese (any CJK ideograph), which picks the language of our texts.
-    public static func isChinese(_ text: String) -> Bool {
-        text.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) || (0x3400...0x4DBF).contains($0.value) }
-    }
-
     /// The reply when nothing in the knowledge base relates to the question; no LLM is involved.
     public static func noMatch(chinese: Bool) -> String {
         chinese

@@ -13,6 +13,12 @@ public struct RegistryRecord: Sendable, Hashable, Codable {
     public var fileName: String
     public var md5: String
     public var rowCount: Int
+
+    public init(fileName: String, md5: String, rowCount: Int) {
+        self.fileName = fileName
+        self.md5 = md5
+        self.rowCount = rowCount
+    }
 }
 
 /// Where a human handoff stands.
@@ -64,6 +70,23 @@ public struct TurnLog: Sendable, Hashable, Codable {
     public var llmUsed: Bool
     public var transferToHuman: Bool
     public var latencyMs: Double
+
+    public init(
+        sessionID: String, createdAt: Date, query: String, response: String, topic: String?, matchedQuestion: String?,
+        confidence: Double, matchType: MatchBand, llmUsed: Bool, transferToHuman: Bool, latencyMs: Double
+    ) {
+        self.sessionID = sessionID
+        self.createdAt = createdAt
+        self.query = query
+        self.response = response
+        self.topic = topic
+        self.matchedQuestion = matchedQuestion
+        self.confidence = confidence
+        self.matchType = matchType
+        self.llmUsed = llmUsed
+        self.transferToHuman = transferToHuman
+        self.latencyMs = latencyMs
+    }
 
     enum CodingKeys: String, CodingKey {
         case sessionID = "session_id"
@@ -142,8 +165,6 @@ public enum CustomerServiceError: Error, Equatable, CustomStringConvertible, Sen
     case unknownSession(String)
     case invalidRating(Int)
     case invalidHandoffTransition(from: HandoffState?, to: HandoffState)
-    case emptyMessage
-    case messageTooLong(Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -151,8 +172,6 @@ public enum CustomerServiceError: Error, Equatable, CustomStringConvertible, Sen
         case .invalidRating(let rating): return "rating \(rating) is not accepted; expected a whole number from 1 to 5"
         case .invalidHandoffTransition(let from, let to):
             return "a handoff cannot move from \(from?.rawValue ?? "none") to \(to.rawValue)"
-        case .emptyMessage: return "the message is empty"
-        case .messageTooLong(let length, let limit): return "the message has \(length) characters; the limit is \(limit)"
         }
     }
 }

@@ -54,14 +54,9 @@ public struct HandoffDetector: Sendable {
     }
 
     /// Folds full-width forms and case so that "ＨＵＭＡＮ" and "human" match alike.
-    static func fold(_ text: String) -> String {
-        text.precomposedStringWithCompatibilityMapping.lowercased()
-            .replacingOccurrences(of: "’", with: "'")
-    }
-
     /// The first rule the message trips, or nil.
     public func decide(_ message: String) -> HandoffDecision? {
-        let text = Self.fold(message)
+        let text = MessageText.fold(message)
         for rule in rules {
             var searchStart = text.startIndex
             while let range = text.range(of: rule.phrase, range: searchStart..<text.endIndex) {

@@ -1,13 +1,5 @@
 import Foundation
 
-/// What a group-chat client sees, in order.
-public enum GroupChatEvent: Sendable, Equatable {
-    case typing(sender: String)
-    case streamStart(sender: String)
-    case streamChunk(sender: String, content: String)
-    case streamEnd(sender: String)
-}
-
 /// One line of a room's history.
 public struct GroupChatLine: Sendable, Hashable, Codable {
     /// "user" or an agent id.
@@ -45,7 +37,7 @@ public actor GroupChatRoom {
     /// Handles one user message: routes it, lets the chosen agents think at once, and has them speak in turn.
     @discardableResult
     public func send(
-        _ message: String, agentIDs: [String] = [], emit: @Sendable (GroupChatEvent) async -> Void
+        _ message: String, agentIDs: [String] = [], emit: @Sendable (ConversationEvent) async -> Void
     ) async throws -> (decision: RoutingDecision, replies: [GroupChatLine]) {
         let now = date()
         let context = RoutingContext(
@@ -152,7 +144,7 @@ public actor GroupChatRoom {
     /// Character-bigram Jaccard similarity of two replies (1 = the same text).
     static func similarity(_ left: String, _ right: String) -> Double {
         func bigrams(_ text: String) -> Set<String> {
-            let characters = Array(HandoffDetector.fold(text).filter { !$0.isWhitespace && !$0.isPunctuation })
+            let characters = Array(MessageText.fold(text).filter { !$0.isWhitespace && !$0.isPunctuation })
             guard characters.count > 1 else { return Set(characters.map(String.init)) }
             return Set((0..<(characters.count - 1)).map { String(characters[$0...$0 + 1]) })
         }

@@ -141,16 +141,13 @@ public struct GroupChatRouter: Sendable {
     public let llm: LLMClient
     public let patterns = GuardrailPatterns()
     public let context: ContextGuard
-    /// Send llama.cpp's `schema` extension with JSON requests (local servers only).
-    public let localSchema: Bool
 
-    public init(index: PersonaIndex, policy: GroupChatPolicy, embedder: CachingEmbedder, llm: LLMClient, localSchema: Bool = false) {
+    public init(index: PersonaIndex, policy: GroupChatPolicy, embedder: CachingEmbedder, llm: LLMClient) {
         self.index = index
         self.policy = policy
         self.embedder = embedder
         self.llm = llm
         self.context = ContextGuard(patterns: GuardrailPatterns())
-        self.localSchema = localSchema
     }
 
     var personas: [Persona] { index.personas }
@@ -163,7 +160,7 @@ public struct GroupChatRouter: Sendable {
 
         var verdict = patterns.check(message) ?? context.check(message, recentUserMessages: room.recentUserMessages)
         if verdict == nil, guardDraw < policy.llmGuardRate {
-            verdict = await LLMGuard(client: llm, localSchema: localSchema).check(message)
+            verdict = await LLMGuard(client: llm).check(message)
         }
         if let verdict {
             let target = (requested + mentioned).first ?? room.focusAgent ?? mostTalkative(excluding: room.exhausted)
@@ -234,40 +231,47 @@ public struct GroupChatRouter: Sendable {
             "properties": ["agent_ids": ["type": "array", "items": ["type": "string", "enum": .array(personas.map { .string($0.id) })]]],
             "required": ["agent_ids"],
         ]
-        for attempt in 1...max(1, policy.llmRouterAttempts) {
-            let request = ChatRequest(
-                model: llm.models.router,
-                messages: [
-                    .system("""
-                        You route messages in a group chat. Members:
-                        \(roster)
-                        Reply with JSON {"agent_ids": [...]} naming the 0 to \(policy.maxAgentsPerRound) members best \
-                        placed to answer, most relevant first.
-                        """),
-                    .user(message),
-                ],
-                temperature: 0, seed: attempt, maxTokens: 40,
-                responseFormat: .jsonObject(schema: localSchema ? schema : nil))
-            guard let reply = try? await llm.complete(request) else {
-                notes.append("router call \(attempt) failed")
-                continue
+        let members = Set(personas.map(\.id))
+        let request = StructuredRequest<RouterAnswer>(
+            model: llm.models.router,
+            messages: [
+                .system("""
+                    You route messages in a group chat. Members:
+                    \(roster)
+                    Reply with JSON {"agent_ids": [...]} naming the 0 to \(policy.maxAgentsPerRound) members best \
+                    placed to answer, most relevant first.
+                    """),
+                .user(message),
+            ],
+            schema: schema, temperature: 0, seed: 1, maxTokens: 40, attempts: max(1, policy.llmRouterAttempts),
+            validate: { answer in
+                let unknown = answer.agentIDs.filter { !members.contains($0) }
+                guard unknown.isEmpty else {
+                    throw StructuredOutputProblem(
+                        "\(unknown.joined(separator: ", ")) is not a member; use only the listed ids")
+                }
+                var unique: [String] = []
+                for id in answer.agentIDs where !unique.contains(id) { unique.append(id) }
+                return RouterAnswer(agentIDs: unique)
+            })
+        do {
+            return try await llm.structured(request).agentIDs
+        } catch let failure as StructuredOutputError {
+            for (index, problem) in failure.problems.enumerated() {
+                switch problem {
+                case .callFailed: notes.append("router call \(index + 1) failed")
+                case .invalidAnswer: notes.append("router answer \(index + 1) invalid")
+                }
             }
-            if let ids = Self.validIDs(reply.content, roster: Set(personas.map(\.id))) { return ids }
-            notes.append("router answer \(attempt) invalid")
+            return nil
         }
-        return nil
     }
 
-    /// The ids of a router reply, when it is JSON naming only roster members.
-    static func validIDs(_ content: String, roster: Set<String>) -> [String]? {
-        guard let start = content.firstIndex(of: "{"), let end = content.lastIndex(of: "}"), start < end,
-            let json = try? JSONValue.parse(String(content[start...end])), let ids = json["agent_ids"]?.arrayValue
-        else { return nil }
-        let strings = ids.compactMap(\.stringValue)
-        guard strings.count == ids.count, strings.allSatisfy(roster.contains) else { return nil }
-        var unique: [String] = []
-        for id in strings where !unique.contains(id) { unique.append(id) }
-        return unique
+    /// The router's answer: who should speak.
+    struct RouterAnswer: Codable, Sendable {
+        var agentIDs: [String]
+
+        enum CodingKeys: String, CodingKey { case agentIDs = "agent_ids" }
     }
 
     func mostTalkative(excluding: Set<String>) -> String? {
@@ -308,11 +312,11 @@ public struct GroupChatRouter: Sendable {
 
     /// A message that answers whoever spoke last: it addresses them ("you", 你) or is a short reply.
     public static func isFollowUp(_ message: String) -> Bool {
-        let text = HandoffDetector.fold(message)
+        let text = MessageText.fold(message)
         if text.contains("你") || text.contains("您") { return true }
         let words = text.split { !($0.isLetter || $0.isNumber || $0 == "'") }
         if words.contains(where: { ["you", "your", "you're", "yours", "u"].contains(String($0)) }) { return true }
-        let isCJK = CustomerServicePrompts.isChinese(text)
+        let isCJK = MessageText.isChinese(text)
         return isCJK ? text.count <= 6 : words.count <= 3
     }
 }

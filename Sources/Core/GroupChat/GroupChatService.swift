@@ -9,15 +9,13 @@ public actor GroupChatService {
     private let clock: any Clock<Duration>
     private let date: @Sendable () -> Date
     private let seed: UInt64
-    private let localSchema: Bool
     private var router: Task<GroupChatRouter, any Error>?
     private var rooms: [String: GroupChatRoom] = [:]
     private var roomsCreated: UInt64 = 0
 
     public init(
         personas: [Persona], policy: GroupChatPolicy, embedder: CachingEmbedder, llm: LLMClient,
-        clock: any Clock<Duration> = ContinuousClock(), date: @escaping @Sendable () -> Date = Date.init, seed: UInt64 = 42,
-        localSchema: Bool = false
+        clock: any Clock<Duration> = ContinuousClock(), date: @escaping @Sendable () -> Date = Date.init, seed: UInt64 = 42
     ) {
         self.personas = personas
         self.policy = policy
@@ -26,12 +24,12 @@ public actor GroupChatService {
         self.clock = clock
         self.date = date
         self.seed = seed
-        self.localSchema = localSchema
     }
 
-    /// The service over a persona file and the SQLite embedding cache, with the configured knobs.
+    /// The service over a persona file and the store's embedding cache, with the configured knobs.
     public static func make(
-        personasFile: URL, database: SQLiteDatabase, llm: LLMClient, configuration: VividCrowdConfiguration
+        personasFile: URL, store: any VividCrowdStore, llm: LLMClient, configuration: VividCrowdConfiguration,
+        clock: any Clock<Duration> = ContinuousClock(), date: @escaping @Sendable () -> Date = Date.init
     ) throws -> GroupChatService {
         let data: Data
         do {
@@ -42,8 +40,7 @@ public actor GroupChatService {
         let personas = try PersonaLoader.load(data, file: personasFile.lastPathComponent)
         return GroupChatService(
             personas: personas, policy: GroupChatPolicy(configuration.groupChat),
-            embedder: CachingEmbedder(client: llm, cache: SQLiteEmbeddingCache(database: database)), llm: llm,
-            localSchema: configuration.llm.localSchema)
+            embedder: CachingEmbedder(client: llm, cache: store.embeddings), llm: llm, clock: clock, date: date)
     }
 
     /// The room called `name`, created on first use; nil makes a private room.
@@ -59,11 +56,11 @@ public actor GroupChatService {
 
     private func currentRouter() async throws -> GroupChatRouter {
         if let router { return try await router.value }
-        let (personas, embedder, policy, llm, localSchema) = (self.personas, self.embedder, self.policy, self.llm, self.localSchema)
+        let (personas, embedder, policy, llm) = (self.personas, self.embedder, self.policy, self.llm)
         let build = Task {
             GroupChatRouter(
                 index: try await PersonaIndex.build(personas, embedder: embedder), policy: policy, embedder: embedder,
-                llm: llm, localSchema: localSchema)
+                llm: llm)
         }
         router = build
         do {

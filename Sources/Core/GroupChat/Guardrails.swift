@@ -62,7 +62,7 @@ public struct GuardrailPatterns: Sendable {
 
     /// The first rule a message trips.
     public func check(_ message: String) -> GuardrailVerdict? {
-        let text = HandoffDetector.fold(message)
+        let text = MessageText.fold(message)
         let range = NSRange(text.startIndex..., in: text)
         for rule in rules {
             if let match = rule.regex.firstMatch(in: text, range: range), let found = Range(match.range, in: text) {
@@ -74,7 +74,7 @@ public struct GuardrailPatterns: Sendable {
 
     /// Whether a message carries a soft identity or privacy signal.
     func isSoftProbe(_ message: String) -> Bool {
-        let text = HandoffDetector.fold(message)
+        let text = MessageText.fold(message)
         let range = NSRange(text.startIndex..., in: text)
         return softSignals.contains { $0.firstMatch(in: text, range: range) != nil }
     }
@@ -106,12 +106,13 @@ public struct ContextGuard: Sendable {
 /// layers let through.
 public struct LLMGuard: Sendable {
     public let client: LLMClient
-    /// Send llama.cpp's `schema` extension (local servers only).
-    public let localSchema: Bool
 
-    public init(client: LLMClient, localSchema: Bool = false) {
-        self.client = client
-        self.localSchema = localSchema
+    public init(client: LLMClient) { self.client = client }
+
+    struct Judgement: Codable, Sendable {
+        var breakCharacter: Bool
+
+        enum CodingKeys: String, CodingKey { case breakCharacter = "break_character" }
     }
 
     static let schema: JSONValue = [
@@ -121,7 +122,7 @@ public struct LLMGuard: Sendable {
     /// Asks whether the message tries to make a group member break character; nil when it does not (or the
     /// answer is unusable, which must not silence the chat).
     public func check(_ message: String) async -> GuardrailVerdict? {
-        let request = ChatRequest(
+        let request = StructuredRequest<Judgement>(
             model: client.models.router,
             messages: [
                 .system("""
@@ -131,11 +132,8 @@ public struct LLMGuard: Sendable {
                     """),
                 .user(message),
             ],
-            temperature: 0, seed: 7, maxTokens: 16,
-            responseFormat: .jsonObject(schema: localSchema ? Self.schema : nil))
-        guard let reply = try? await client.complete(request),
-            let json = try? JSONValue.parse(reply.content), json["break_character"] == .bool(true)
-        else { return nil }
+            schema: Self.schema, temperature: 0, seed: 7, maxTokens: 16, attempts: 1)
+        guard let judgement = try? await client.structured(request), judgement.breakCharacter else { return nil }
         return GuardrailVerdict(layer: .llm, category: "llm_judgement", evidence: "router model flagged the message")
     }
 }

@@ -30,7 +30,7 @@ public struct Persona: Sendable, Hashable, Codable {
     }
 
     /// Whether the persona speaks Chinese (its prompt is written in it).
-    public var isChinese: Bool { CustomerServicePrompts.isChinese(systemPrompt + name) }
+    public var isChinese: Bool { MessageText.isChinese(systemPrompt + name) }
 
     /// The text the semantic router embeds: expertise and interests.
     public var topicTexts: [String] { Array(Set(expertise + interests)).sorted() }

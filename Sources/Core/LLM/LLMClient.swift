@@ -23,19 +23,23 @@ public final class LLMClient: Sendable {
     public let models: Models
     public let embeddingBatchSize: Int
     public let meter: LLMUsageMeter
+    /// Whether structured calls send their JSON schema (llama.cpp's non-standard `schema` key, which compiles to a
+    /// grammar); hosted servers such as DashScope reject it.
+    public let sendsLocalSchema: Bool
     private let logger: Logger
     private let onShutdown: @Sendable () async throws -> Void
 
     /// A client over any transport (a test double, an HTTP transport or a cassette).
     public init(
         transport: any LLMTransport, models: Models, embeddingBatchSize: Int = 25, meter: LLMUsageMeter = LLMUsageMeter(),
-        logger: Logger = Logger(label: "vividcrowd.llm"), onShutdown: @escaping @Sendable () async throws -> Void = {}
+        sendsLocalSchema: Bool = false, logger: Logger = Logger(label: "vividcrowd.llm"),
+        onShutdown: @escaping @Sendable () async throws -> Void = {}
     ) {
-        precondition(embeddingBatchSize > 0, "embedding batch size must be positive")
         self.transport = transport
         self.models = models
-        self.embeddingBatchSize = embeddingBatchSize
+        self.embeddingBatchSize = max(1, embeddingBatchSize)
         self.meter = meter
+        self.sendsLocalSchema = sendsLocalSchema
         self.logger = logger
         self.onShutdown = onShutdown
     }
@@ -67,7 +71,7 @@ public final class LLMClient: Sendable {
         }
         return LLMClient(
             transport: transport, models: models, embeddingBatchSize: settings.embeddingBatchSize, meter: meter,
-            logger: logger, onShutdown: { try await http?.shutdown() })
+            sendsLocalSchema: settings.localSchema, logger: logger, onShutdown: { try await http?.shutdown() })
     }
 
     /// Releases network resources.

@@ -60,3 +60,29 @@ public enum LLMError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension LLMError: ConversationFailure {
+    public var code: String {
+        switch self {
+        case .missingAPIKey: return "no_api_key"
+        case .cassetteMiss: return "not_recorded"
+        case .quotaExceeded: return "llm_busy"
+        case .timeout: return "llm_timeout"
+        default: return "llm_failed"
+        }
+    }
+
+    /// What a user may read: no upstream reply text and no cassette path (the log has both).
+    public var userMessage: String {
+        switch self {
+        case .missingAPIKey:
+            return "the language model is not configured on this server (no API key); ask its operator to set one"
+        case .cassetteMiss:
+            return "this server replays recorded replies and has none for this message; try one of the recorded "
+                + "questions, or ask its operator to run it live"
+        case .quotaExceeded: return "the language model is busy right now; please try again in a moment"
+        case .timeout: return "the language model did not answer in time; please try again"
+        default: return "the language model could not answer; please try again"
+        }
+    }
+}

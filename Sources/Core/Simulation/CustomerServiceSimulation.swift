@@ -56,11 +56,11 @@ public struct CustomerServiceSimulation: Sendable {
         }
         let questions = try LabelledQuery.load(
             jsonLines: Data(contentsOf: corpora.appendingPathComponent(scenario.questions)), source: scenario.questions)
-        let database = try SQLiteDatabase(path: ":memory:")
-        try await scenario.warmSuiteVectors(SQLiteEmbeddingCache(database: database), corpora: corpora, settings: settings)
+        let store = InMemoryStore()
+        try await scenario.warmSuiteVectors(store.embeddings, corpora: corpora, settings: settings)
         let client = try LLMClient.make(configuration: settings, cassetteName: scenario.cassette)
         do {
-            let report = try await drive(database: database, client: client, kb: corpora.appendingPathComponent(kbPath), questions: questions)
+            let report = try await drive(store: store, client: client, kb: corpora.appendingPathComponent(kbPath), questions: questions)
             try await client.shutdown()
             return report
         } catch {
@@ -69,8 +69,8 @@ public struct CustomerServiceSimulation: Sendable {
         }
     }
 
-    private func drive(database: SQLiteDatabase, client: LLMClient, kb: URL, questions: [LabelledQuery]) async throws -> SimulationReport {
-        let desk = try CustomerServiceDesk.make(database: database, llm: client, configuration: settings, corpora: corpora)
+    private func drive(store: any VividCrowdStore, client: LLMClient, kb: URL, questions: [LabelledQuery]) async throws -> SimulationReport {
+        let desk = try CustomerServiceDesk.make(store: store, llm: client, configuration: settings, corpora: corpora)
         _ = try await desk.importKnowledgeBase(try Data(contentsOf: kb), fileName: kb.lastPathComponent)
         var tally = CustomerServiceTally()
         for (number, user) in Self.population(scenario, questions: questions).enumerated() {

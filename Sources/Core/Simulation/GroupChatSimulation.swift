@@ -106,8 +106,7 @@ public struct GroupChatSimulation: Sendable {
         var policy = GroupChatPolicy(settings.groupChat)
         policy.timeZone = TimeZone(identifier: "UTC")!
         let router = GroupChatRouter(
-            index: try await PersonaIndex.build(cast.personas, embedder: embedder), policy: policy, embedder: embedder, llm: client,
-            localSchema: settings.llm.localSchema)
+            index: try await PersonaIndex.build(cast.personas, embedder: embedder), policy: policy, embedder: embedder, llm: client)
         let start = scenario.start.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date(timeIntervalSince1970: 1_796_150_000)
         var tally = GroupChatTally()
         for (user, script) in Self.population(scenario, cast: cast).enumerated() {

@@ -131,9 +131,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
-    /// The numeric payload as an integer, if this is an integral number.
+    /// The numeric payload as an integer, if this is an integral number that `Int` holds (1e300 is not).
     public var intValue: Int? {
-        if case .number(let value) = self, value == value.rounded() { return Int(value) }
+        if case .number(let value) = self { return Int(exactly: value) }
         return nil
     }
 

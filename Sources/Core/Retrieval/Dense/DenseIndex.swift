@@ -35,8 +35,8 @@ public struct DenseIndex: Sendable {
     }
 
     /// Cosine similarity of `query` with every row.
-    public func scores(for query: [Float]) -> [Float] {
-        precondition(query.count == dimension, "query has \(query.count) values, index has \(dimension)")
+    public func scores(for query: [Float]) throws -> [Float] {
+        guard query.count == dimension else { throw DimensionMismatch(expected: dimension, actual: query.count) }
         let unit = Self.normalised(query)
         var result = [Float](repeating: 0, count: count)
         guard count > 0 else { return result }
@@ -53,25 +53,25 @@ public struct DenseIndex: Sendable {
     }
 
     /// The `k` rows most similar to `query`, best first.
-    public func search(_ query: [Float], k: Int) -> [ScoredDocument] {
-        Self.topK(scores(for: query), k: k)
+    public func search(_ query: [Float], k: Int) throws -> [ScoredDocument] {
+        Self.topK(try scores(for: query), k: k)
     }
 
     /// The `k` best rows for each query of a batch, through one matrix multiplication.
-    public func search(batch queries: [[Float]], k: Int) -> [[ScoredDocument]] {
+    public func search(batch queries: [[Float]], k: Int) throws -> [[ScoredDocument]] {
         guard !queries.isEmpty, count > 0 else { return queries.map { _ in [] } }
-        let block = scoreMatrix(queries)
+        let block = try scoreMatrix(queries)
         return (0..<queries.count).map { row in
             Self.topK(block[(row * count)..<((row + 1) * count)], k: k)
         }
     }
 
     /// Similarities of each query with every row: queries.count × count, row-major.
-    public func scoreMatrix(_ queries: [[Float]]) -> [Float] {
+    public func scoreMatrix(_ queries: [[Float]]) throws -> [Float] {
         var packed = [Float]()
         packed.reserveCapacity(queries.count * dimension)
         for query in queries {
-            precondition(query.count == dimension, "query has \(query.count) values, index has \(dimension)")
+            guard query.count == dimension else { throw DimensionMismatch(expected: dimension, actual: query.count) }
             packed.append(contentsOf: Self.normalised(query))
         }
         var result = [Float](repeating: 0, count: queries.count * count)
@@ -106,10 +106,15 @@ public struct DenseIndex: Sendable {
 }
 
 /// A vector of the wrong length for the index.
-public struct DimensionMismatch: Error, CustomStringConvertible, Sendable {
+public struct DimensionMismatch: Error, CustomStringConvertible, Equatable, Sendable {
     public let expected: Int
     public let actual: Int
     public var description: String { "vector has \(actual) dimensions, the index has \(expected)" }
+
+    public init(expected: Int, actual: Int) {
+        self.expected = expected
+        self.actual = actual
+    }
 }
 
 /// OpenBLAS's thread count is process-wide; benchmarks pin it to measure one core.

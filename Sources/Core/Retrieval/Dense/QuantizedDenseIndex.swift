@@ -33,7 +33,8 @@ public struct QuantizedDenseIndex: Sendable {
 
     /// The `k` rows most similar to `query`: approximate int8 scores pick `k × shortlistFactor` rows,
     /// exact cosine orders them.
-    public func search(_ query: [Float], k: Int) -> [ScoredDocument] {
+    public func search(_ query: [Float], k: Int) throws -> [ScoredDocument] {
+        guard query.count == exact.dimension else { throw DimensionMismatch(expected: exact.dimension, actual: query.count) }
         let unit = DenseIndex.normalised(query)
         let (queryCodes, queryScale) = Self.quantise(unit)
         let dimension = exact.dimension

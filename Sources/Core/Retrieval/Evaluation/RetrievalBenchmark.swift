@@ -95,11 +95,11 @@ public struct RetrievalBenchmark: Sendable {
         }
         let evaluationQueries = prepare(queries)
         let calibrationQueries = prepare(calibration)
-        return methods.map { method in
-            let chosen = Self.calibration(
+        return try methods.map { method in
+            let chosen = try Self.calibration(
                 for: method, retriever: retriever, calibrationQueries: calibrationQueries, defaultHigh: defaultHigh,
                 defaultMid: defaultMid)
-            let (quality, latencies) = RetrievalEvaluator.evaluate(
+            let (quality, latencies) = try RetrievalEvaluator.evaluate(
                 retriever: retriever, calibration: chosen, queries: evaluationQueries)
             return MethodResult(
                 method: method.rawValue, fusion: chosen.fusion, calibration: chosen, quality: quality,
@@ -112,7 +112,7 @@ public struct RetrievalBenchmark: Sendable {
     static func calibration(
         for method: Method, retriever: TopicRetriever, calibrationQueries: [PreparedQuery], defaultHigh: Double,
         defaultMid: Double
-    ) -> RetrievalCalibration {
+    ) throws -> RetrievalCalibration {
         let base: Fusion?
         switch method {
         case .vividcrowd:
@@ -127,7 +127,7 @@ public struct RetrievalBenchmark: Sendable {
             return RetrievalCalibration(
                 fusion: base ?? .convex(weight: 0.5), confidence: nil, highThreshold: defaultHigh, midThreshold: defaultMid)
         }
-        return RetrievalCalibration.fit(
+        return try RetrievalCalibration.fit(
             retriever: retriever, queries: calibrationQueries, baseFusion: base, defaultHigh: defaultHigh,
             defaultMid: defaultMid)
     }

@@ -66,7 +66,7 @@ public enum RetrievalEvaluator {
     public static func evaluate(
         retriever: TopicRetriever, calibration: RetrievalCalibration, queries: [PreparedQuery],
         clock: any Clock<Duration> = ContinuousClock()
-    ) -> (quality: RetrievalQuality, latencies: [Duration]) {
+    ) throws -> (quality: RetrievalQuality, latencies: [Duration]) {
         var hitsAt1 = 0
         var hitsAt5 = 0
         var reciprocalRanks = 0.0
@@ -81,18 +81,18 @@ public enum RetrievalEvaluator {
         var outOfScopeConfidences: [Double] = []
         for query in queries {
             let elapsed = startStopwatch(on: clock)
-            let ranking = retriever.rank(terms: query.terms, vector: query.vector, fusion: calibration.fusion, limit: 5)
+            let ranking = try retriever.rank(terms: query.terms, vector: query.vector, fusion: calibration.fusion, limit: 5)
             let confidence = calibration.confidence(for: ranking)
             let band = calibration.band(for: ranking, confidence: confidence)
             latencies.append(elapsed())
             let rejected = band == .low || band == .noMatch
             let correct = query.expected != nil && ranking.first?.topic == query.expected
-            bands[band.rawValue]!.count += 1
-            if correct { bands[band.rawValue]!.correct += 1 }
+            bands[band.rawValue, default: RetrievalQuality.Band()].count += 1
+            if correct { bands[band.rawValue, default: RetrievalQuality.Band()].correct += 1 }
             guard let expected = query.expected else {
                 outOfScopeConfidences.append(confidence)
                 outOfScope += 1
-                bands[band.rawValue]!.outOfScope += 1
+                bands[band.rawValue, default: RetrievalQuality.Band()].outOfScope += 1
                 if rejected { oosRejected += 1 }
                 continue
             }

@@ -54,9 +54,9 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
     public static func fit(
         retriever: TopicRetriever, queries: [PreparedQuery], baseFusion: Fusion? = nil,
         defaultHigh: Double = 0.9, defaultMid: Double = 0.6, targetPrecision: Double = 0.98, inScopeLoss: Double = 0.05
-    ) -> RetrievalCalibration {
-        let fusion = baseFusion ?? bestConvexFusion(retriever: retriever, queries: queries)
-        let rankings = queries.map { retriever.rank(terms: $0.terms, vector: $0.vector, fusion: fusion, limit: 5) }
+    ) throws -> RetrievalCalibration {
+        let fusion = try baseFusion ?? bestConvexFusion(retriever: retriever, queries: queries)
+        let rankings = try queries.map { try retriever.rank(terms: $0.terms, vector: $0.vector, fusion: fusion, limit: 5) }
         let labels = zip(queries, rankings).map { query, ranking in
             query.expected != nil && ranking.first?.topic == query.expected
         }
@@ -96,15 +96,15 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
 
     /// The fusion (z-score or convex, weight in 0, 0.025, …, 1) with the best recall@1 on the in-scope queries
     /// (ties: z-score first, then the weight nearest 0.5).
-    public static func bestConvexFusion(retriever: TopicRetriever, queries: [PreparedQuery]) -> Fusion {
+    public static func bestConvexFusion(retriever: TopicRetriever, queries: [PreparedQuery]) throws -> Fusion {
         let inScope = queries.filter { $0.expected != nil }
         var best: (fusion: Fusion, weight: Double, hits: Int) = (.zScore(weight: 0.5), 0.5, -1)
         for family in [Fusion.zScore(weight:), Fusion.convex(weight:)] {
             for step in 0...40 {
                 let weight = Double(step) / 40
                 let fusion = family(weight)
-                let hits = inScope.filter {
-                    retriever.rank(terms: $0.terms, vector: $0.vector, fusion: fusion, limit: 1).first?.topic == $0.expected
+                let hits = try inScope.filter {
+                    try retriever.rank(terms: $0.terms, vector: $0.vector, fusion: fusion, limit: 1).first?.topic == $0.expected
                 }.count
                 if hits > best.hits || (hits == best.hits && abs(weight - 0.5) < abs(best.weight - 0.5)) {
                     best = (fusion, weight, hits)

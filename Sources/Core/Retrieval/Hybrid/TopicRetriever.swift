@@ -36,8 +36,10 @@ public struct TopicRetriever: Sendable {
         for (index, entry) in entries.enumerated() {
             documentEntries += Array(repeating: index, count: entry.phrasings.count)
         }
-        precondition(terms.count == documentEntries.count && vectors.count == documentEntries.count,
-                     "one term list and one vector per phrasing")
+        guard terms.count == documentEntries.count, vectors.count == documentEntries.count else {
+            throw RetrievalError.misalignedInputs(
+                phrasings: documentEntries.count, termLists: terms.count, vectors: vectors.count)
+        }
         var topicIDs: [String: Int] = [:]
         var topics: [String] = []
         let documentTopics = documentEntries.map { entry -> Int in
@@ -71,15 +73,15 @@ public struct TopicRetriever: Sendable {
         return (mean, variance > 1e-12 ? variance.squareRoot() : 1)
     }
 
-    /// The `limit` best topics for a query, best first.
-    public func rank(terms: [String], vector: [Float], fusion: Fusion, limit: Int = 10) -> [TopicCandidate] {
+    /// The `limit` best topics for a query, best first; a vector of another dimension than the index's is an error.
+    public func rank(terms: [String], vector: [Float], fusion: Fusion, limit: Int = 10) throws -> [TopicCandidate] {
         let count = documentEntries.count
         guard count > 0 else { return [] }
         var topicBM25 = [Float](repeating: 0, count: topics.count)
         var scratch = ScoreAccumulator(documentCount: topics.count)
         for topic in topicLexical.matches(terms, scratch: &scratch) { topicBM25[topic.document] = topic.score }
         let bm25 = documentTopics.map { topicBM25[$0] }
-        let cosines = vector.isEmpty ? [Float](repeating: 0, count: count) : dense.scores(for: vector)
+        let cosines = vector.isEmpty ? [Float](repeating: 0, count: count) : try dense.scores(for: vector)
         let attainable = topicLexical.maximumAttainableScore(for: terms)
         let topBM25 = bm25.max() ?? 0
         let denseStatistics = Self.meanAndScale(cosines)

@@ -66,6 +66,9 @@ public final class SQLiteConnection {
         return rows
     }
 
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
     /// The rowid of the last inserted row.
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
@@ -134,5 +137,56 @@ extension SQLiteValue {
     public var data: Data? {
         if case .blob(let value) = self { return value }
         return nil
+    }
+}
+
+/// Typed reads of a result row that fail loudly: a column that does not hold what the schema says is a corrupt row,
+/// never a silent zero or empty string.
+extension Array where Element == SQLiteValue {
+    /// An INTEGER column.
+    func int(_ index: Int, _ column: String) throws -> Int { try required(index, column, "an integer", \.int) }
+    /// An INTEGER column that may be NULL.
+    func optionalInt(_ index: Int, _ column: String) throws -> Int? { try optional(index, column, "an integer", \.int) }
+    /// A REAL (or INTEGER) column.
+    func double(_ index: Int, _ column: String) throws -> Double { try required(index, column, "a number", \.double) }
+    /// A REAL column that may be NULL.
+    func optionalDouble(_ index: Int, _ column: String) throws -> Double? {
+        try optional(index, column, "a number", \.double)
+    }
+    /// A TEXT column.
+    func string(_ index: Int, _ column: String) throws -> String { try required(index, column, "text", \.string) }
+    /// A TEXT column that may be NULL.
+    func optionalString(_ index: Int, _ column: String) throws -> String? {
+        try optional(index, column, "text", \.string)
+    }
+    /// A BLOB column.
+    func data(_ index: Int, _ column: String) throws -> Data { try required(index, column, "a blob", \.data) }
+
+    private func required<T>(_ index: Int, _ column: String, _ expected: String, _ read: (SQLiteValue) -> T?) throws -> T {
+        guard let value = try optional(index, column, expected, read) else {
+            throw StoreError.corruptRow(column: column, found: "NULL", expected: expected)
+        }
+        return value
+    }
+
+    private func optional<T>(_ index: Int, _ column: String, _ expected: String, _ read: (SQLiteValue) -> T?) throws -> T? {
+        guard indices.contains(index) else {
+            throw StoreError.corruptRow(column: column, found: "no such column in the result", expected: expected)
+        }
+        if case .null = self[index] { return nil }
+        guard let value = read(self[index]) else {
+            throw StoreError.corruptRow(column: column, found: describe(self[index]), expected: expected)
+        }
+        return value
+    }
+
+    private func describe(_ value: SQLiteValue) -> String {
+        switch value {
+        case .null: return "NULL"
+        case .integer(let number): return "the integer \(number)"
+        case .real(let number): return "the number \(number)"
+        case .text(let text): return "the text \"\(text.prefix(40))\""
+        case .blob(let bytes): return "a \(bytes.count)-byte blob"
+        }
     }
 }

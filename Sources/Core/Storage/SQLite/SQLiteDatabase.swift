@@ -8,7 +8,7 @@ public actor SQLiteDatabase {
     public nonisolated let path: String
 
     /// Opens the database file and brings its schema up to date.
-    public init(path: String, migrations: [Migration] = Migrations.all) throws {
+    public init(path: String, migrations: [Migration] = SQLiteMigrations.all) throws {
         if path != ":memory:" {
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -24,23 +24,6 @@ public actor SQLiteDatabase {
         try Self.migrate(connection, to: migrations)
         self.connection = connection
         self.path = path
-    }
-
-    /// Opens the database named by the storage configuration: `DATABASE_URL=sqlite:PATH`, or
-    /// `DATABASE_PATH/vividcrowd.sqlite`.
-    public static func open(_ storage: VividCrowdConfiguration.Storage) throws -> SQLiteDatabase {
-        if let url = storage.databaseURL {
-            guard url.hasPrefix("sqlite:") else {
-                throw ConfigurationError(
-                    variable: "DATABASE_URL", value: Redactor.maskingURLCredentials(url),
-                    expectation: "a sqlite: URL; this build's store is SQLite (PostgreSQL is planned behind the same protocols)")
-            }
-            var path = String(url.dropFirst("sqlite:".count))
-            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
-            return try SQLiteDatabase(path: path)
-        }
-        return try SQLiteDatabase(path: URL(fileURLWithPath: storage.databasePath)
-            .appendingPathComponent("vividcrowd.sqlite").path)
     }
 
     /// The schema version the database is at.
@@ -61,6 +44,8 @@ public actor SQLiteDatabase {
 
     private static func migrate(_ connection: SQLiteConnection, to migrations: [Migration]) throws {
         let current = try connection.query("PRAGMA user_version").first?.first?.int ?? 0
+        let known = migrations.map(\.version).max() ?? 0
+        guard current <= known else { throw StoreError.schemaTooNew(found: current, known: known) }
         for migration in migrations.sorted(by: { $0.version < $1.version }) where migration.version > current {
             try connection.transaction {
                 try connection.execute(migration.sql)

@@ -5,8 +5,8 @@ public struct Migration: Sendable {
     public let sql: String
 }
 
-/// VividCrowd's schema history. Tables arrive with the modes that need them; never edit a shipped step.
-public enum Migrations {
+/// VividCrowd's SQLite schema history. Tables arrive with the modes that need them; never edit a shipped step.
+public enum SQLiteMigrations {
     public static let all: [Migration] = [
         Migration(
             version: 1, name: "embedding cache",
@@ -81,6 +81,16 @@ public enum Migrations {
                     query_count INTEGER NOT NULL,
                     created_at REAL NOT NULL
                 );
+                """),
+        Migration(
+            version: 4, name: "corpus versions",
+            sql: """
+                CREATE TABLE corpus_versions (
+                    corpus TEXT PRIMARY KEY,
+                    version INTEGER NOT NULL
+                );
+                INSERT INTO corpus_versions (corpus, version)
+                    SELECT 'customer-service', 1 WHERE EXISTS (SELECT 1 FROM customer_service_qa);
                 """),
     ]
 }

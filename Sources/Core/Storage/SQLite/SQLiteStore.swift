@@ -1,0 +1,26 @@
+import Foundation
+
+/// The embedded default: one SQLite file (WAL) holding every mode's tables.
+public struct SQLiteStore: VividCrowdStore {
+    public let database: SQLiteDatabase
+    public let customerService: any CustomerServiceStore
+    public let embeddings: any EmbeddingCache
+    public var location: String { "sqlite:\(database.path)" }
+
+    /// Opens (creating and migrating) the database at `path`; `:memory:` for a private in-memory database.
+    public init(path: String) throws {
+        try self.init(database: SQLiteDatabase(path: path))
+    }
+
+    /// A store over an open database.
+    public init(database: SQLiteDatabase) {
+        self.database = database
+        self.customerService = SQLiteCustomerServiceStore(database: database)
+        self.embeddings = SQLiteEmbeddingCache(database: database)
+    }
+
+    public func schemaVersion() async throws -> Int { try await database.schemaVersion }
+
+    /// SQLite closes its connection when the last reference goes; nothing to wait for.
+    public func close() async throws {}
+}

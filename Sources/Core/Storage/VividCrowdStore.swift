@@ -1,0 +1,52 @@
+import Foundation
+import ServiceLifecycle
+
+/// Everything VividCrowd keeps, behind one seam: each mode's store and the embedding cache, from one backend.
+/// It runs as a service in the server's service group, so a backend with connections (PostgreSQL) opens and
+/// closes them with the process.
+public protocol VividCrowdStore: Service {
+    /// The backend and where it is, for logs and `/health` (credentials masked).
+    var location: String { get }
+    /// Customer service's knowledge base, sessions and turns.
+    var customerService: any CustomerServiceStore { get }
+    /// Embedding vectors, keyed by model, input type and text.
+    var embeddings: any EmbeddingCache { get }
+    /// The last migration applied (0 for a backend without migrations).
+    func schemaVersion() async throws -> Int
+    /// Releases connections; the store is not used afterwards.
+    func close() async throws
+}
+
+extension VividCrowdStore {
+    /// Waits for the service group to shut down, then closes the store.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
+    }
+}
+
+/// Opens the store `DATABASE_URL` names, by scheme.
+public enum StoreFactory {
+    /// The schemes this build opens.
+    public static let supportedSchemes = ["sqlite:PATH", "memory:"]
+
+    /// `DATABASE_URL=sqlite:PATH` (or `sqlite://PATH`), `memory:` (nothing kept; for tests and throwaway runs), or,
+    /// without a URL, `DATABASE_PATH/vividcrowd.sqlite`.
+    public static func open(_ storage: VividCrowdConfiguration.Storage) throws -> any VividCrowdStore {
+        guard let url = storage.databaseURL else {
+            return try SQLiteStore(
+                path: URL(fileURLWithPath: storage.databasePath).appendingPathComponent("vividcrowd.sqlite").path)
+        }
+        let scheme = url.prefix { $0 != ":" }.lowercased()
+        switch scheme {
+        case "sqlite":
+            var path = String(url.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
+            return try SQLiteStore(path: path)
+        case "memory":
+            return InMemoryStore()
+        default:
+            throw StoreError.unsupportedURL(scheme: scheme, supported: supportedSchemes)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import VividCrowdCore
+
+/// The one per-connection driver every mode's socket uses: it reads frames one at a time (pings are still answered
+/// while a reply is produced), parses each with the mode's parser, lets the mode's conversation handle it, writes
+/// the conversation's events as JSON frames, and turns failures into `error` frames that carry no internal details.
+enum ConversationSocket {
+    /// Largest WebSocket message read at all; longer ones close the connection (messages are limited far below).
+    static let maximumFrameBytes = 1 << 20
+
+    /// Serves `conversation` until the peer goes. `failureCode` names an unexpected failure in this mode's error
+    /// frames; `textHint` tells a client that sent a binary frame what to send.
+    static func serve<C: Conversation>(
+        _ conversation: C, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger,
+        failureCode: String, textHint: String, parse: @escaping @Sendable (String) throws -> C.Input
+    ) async throws {
+        try await SerialMessages.process(inbound, maxSize: maximumFrameBytes) { message in
+            guard case .text(let text) = message else {
+                try await write(outbound, .failure(code: "bad_frame", message: textHint))
+                return
+            }
+            let input: C.Input
+            do {
+                input = try parse(text)
+            } catch {
+                try await write(outbound, failure(error, code: "bad_message", logger: logger))
+                return
+            }
+            do {
+                try await conversation.handle(input) { event in try? await write(outbound, event) }
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                try await write(outbound, failure(error, code: failureCode, logger: logger))
+            }
+        }
+    }
+
+    /// The frame a failure becomes: a `ConversationFailure` as it is, anything else generic (details in the log).
+    static func failure(_ error: any Error, code: String, logger: Logger) -> ConversationEvent {
+        if let failure = error as? any ConversationFailure {
+            return .failure(code: failure.code, message: failure.userMessage)
+        }
+        logger.error("conversation failed", metadata: ["code": "\(code)", "error": "\(error)"])
+        return .failure(code: code, message: "the message could not be handled; the server log has the details")
+    }
+
+    /// An event as its wire frame.
+    static func frame(_ event: ConversationEvent) -> JSONValue {
+        switch event {
+        case .typing(let sender): return ["type": "typing", "sender": .string(sender), "content": ""]
+        case .streamStart(let sender): return ["type": "stream_start", "sender": .string(sender), "content": ""]
+        case .streamChunk(let sender, let content):
+            return ["type": "stream_chunk", "sender": .string(sender), "content": .string(content)]
+        case .streamEnd(let sender): return ["type": "stream_end", "sender": .string(sender), "content": ""]
+        case .notice(let frame), .result(let frame):
+            return .object(frame.fields.merging(["type": .string(frame.type)]) { _, type in type })
+        case .failure(let code, let message):
+            return ["type": "error", "code": .string(code), "content": .string(message)]
+        }
+    }
+
+    /// Writes one event.
+    static func write(_ outbound: WebSocketOutboundWriter, _ event: ConversationEvent) async throws {
+        try await outbound.write(.text(frame(event).canonicalString))
+    }
+}
+
+/// A client frame that cannot be taken: a stable code and a sentence for people.
+struct FrameRejection: ConversationFailure, CustomStringConvertible {
+    var code: String
+    var userMessage: String
+    var description: String { "\(code): \(userMessage)" }
+}

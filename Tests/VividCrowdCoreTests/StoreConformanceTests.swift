@@ -1,0 +1,185 @@
+import Foundation
+import Testing
+import VividCrowdCore
+
+/// Every store backend, opened fresh. The PostgreSQL backend joins this list when it lands.
+enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case memory, sqlite
+
+    var testDescription: String { rawValue }
+
+    func open() throws -> any VividCrowdStore {
+        switch self {
+        case .memory:
+            return try StoreFactory.open(.init(databasePath: "unused", databaseURL: "memory:"))
+        case .sqlite:
+            return try StoreFactory.open(.init(databasePath: try temporaryDirectory(), databaseURL: nil))
+        }
+    }
+}
+
+private let day = Date(timeIntervalSince1970: 1_780_000_000.25)
+
+private func entry(_ topic: String, _ line: Int, _ phrasings: [String]) -> KnowledgeEntry {
+    KnowledgeEntry(
+        line: line, questionCount: line * 3, topicName: topic, phrasings: phrasings, standardScript: "script \(topic)",
+        riskNotes: line.isMultiple(of: 2) ? "" : "note \(line)")
+}
+
+private func turn(
+    _ session: String, _ query: String, band: MatchBand, confidence: Double, topic: String? = nil, handoff: Bool = false,
+    at offset: Double = 0
+) -> TurnLog {
+    TurnLog(
+        sessionID: session, createdAt: day.addingTimeInterval(offset), query: query, response: "re: \(query)",
+        topic: topic, matchedQuestion: topic.map { "about \($0)?" }, confidence: confidence, matchType: band,
+        llmUsed: band == .mid || band == .low, transferToHuman: handoff, latencyMs: 12.5)
+}
+
+@Suite("Store conformance")
+struct StoreConformanceTests {
+    @Test("a new store is empty at corpus version 0", arguments: StoreBackend.allCases)
+    func empty(_ backend: StoreBackend) async throws {
+        let store = try backend.open().customerService
+        #expect(try await store.corpusVersion() == 0)
+        #expect(try await store.knowledgeEntries().isEmpty)
+        #expect(try await store.knowledgeEntryCount() == 0)
+        #expect(try await store.registryRecord(fileName: "kb.csv") == nil)
+        #expect(try await store.calibration(embeddingModel: "m") == nil)
+        let stats = try await store.stats()
+        #expect(stats.totalSessions == 0 && stats.totalMessages == 0 && stats.avgConfidence == 0)
+        #expect(stats.averageRating == nil && stats.topicHits.isEmpty && stats.transferRate == 0)
+        #expect(stats.matchTypeDistribution == Dictionary(uniqueKeysWithValues: MatchBand.allCases.map { ($0.rawValue, 0) }))
+    }
+
+    @Test("imports replace only their own file's rows, register by name and content, and bump the version",
+          arguments: StoreBackend.allCases)
+    func knowledgeBase(_ backend: StoreBackend) async throws {
+        let store = try backend.open().customerService
+        let first = [entry("hours", 2, ["When are you open?"]), entry("parking", 3, ["Where do I park?", "parking?"])]
+        #expect(try await store.replaceKnowledgeBase(
+            fileName: "a.csv", md5: "m1", encoding: "UTF-8", entries: first, keywords: [["open"], ["park"]], at: day) == 0)
+        #expect(try await store.corpusVersion() == 1)
+        #expect(try await store.replaceKnowledgeBase(
+            fileName: "b.csv", md5: "m2", encoding: "GB18030", entries: [entry("refund", 2, ["退款？"])], keywords: [["退款"]],
+            at: day.addingTimeInterval(1)) == 0)
+        // The same bytes under a third name: the registry answers with the earliest file holding them.
+        _ = try await store.replaceKnowledgeBase(
+            fileName: "c.csv", md5: "m1", encoding: "UTF-8", entries: [], keywords: [], at: day.addingTimeInterval(2))
+        #expect(try await store.registryRecord(md5: "m1") == RegistryRecord(fileName: "a.csv", md5: "m1", rowCount: 2))
+        #expect(try await store.registryRecord(fileName: "b.csv") == RegistryRecord(fileName: "b.csv", md5: "m2", rowCount: 1))
+
+        let stored = try await store.knowledgeEntries()
+        #expect(stored.map(\.entry) == first + [entry("refund", 2, ["退款？"])])
+        #expect(stored.map(\.sourceFile) == ["a.csv", "a.csv", "b.csv"])
+        #expect(stored.map(\.keywords) == [["open"], ["park"], ["退款"]])
+        #expect(stored.map(\.id) == stored.map(\.id).sorted() && Set(stored.map(\.id)).count == 3)
+
+        let replacement = [entry("hours", 2, ["Opening hours?"])]
+        #expect(try await store.replaceKnowledgeBase(
+            fileName: "a.csv", md5: "m3", encoding: "UTF-8", entries: replacement, keywords: [["hours"]],
+            at: day.addingTimeInterval(3)) == 2)
+        #expect(try await store.corpusVersion() == 4)
+        #expect(try await store.knowledgeEntries().map(\.entry.topicName) == ["refund", "hours"])
+        #expect(try await store.knowledgeEntryCount() == 2)
+        #expect(try await store.registryRecord(md5: "m1")?.fileName == "c.csv")
+
+        // A mismatched keyword list is refused and changes nothing.
+        await #expect(throws: (any Error).self) {
+            try await store.replaceKnowledgeBase(
+                fileName: "a.csv", md5: "m4", encoding: "UTF-8", entries: replacement, keywords: [], at: day)
+        }
+        #expect(try await store.corpusVersion() == 4)
+        #expect(try await store.registryRecord(fileName: "a.csv")?.md5 == "m3")
+    }
+
+    @Test("calibrations are kept per embedding model and bump the version", arguments: StoreBackend.allCases)
+    func calibrations(_ backend: StoreBackend) async throws {
+        let store = try backend.open().customerService
+        let calibration = RetrievalCalibration(
+            fusion: .convex(weight: 0.3), confidence: nil, highThreshold: 0.91, midThreshold: 0.4, calibrationQueries: 25)
+        try await store.storeCalibration(calibration, embeddingModel: "e5", at: day)
+        #expect(try await store.calibration(embeddingModel: "e5") == calibration)
+        #expect(try await store.calibration(embeddingModel: "other") == nil)
+        #expect(try await store.corpusVersion() == 1)
+        var refit = calibration
+        refit.highThreshold = 0.95
+        try await store.storeCalibration(refit, embeddingModel: "e5", at: day)
+        #expect(try await store.calibration(embeddingModel: "e5") == refit)
+        #expect(try await store.corpusVersion() == 2)
+    }
+
+    @Test("sessions keep their turns in order, hand off once, and take ratings", arguments: StoreBackend.allCases)
+    func sessions(_ backend: StoreBackend) async throws {
+        let store = try backend.open().customerService
+        let created = try await store.createSession(id: "s1", at: day)
+        #expect(try await store.session(id: "s1") == created)
+        #expect(try await store.session(id: "missing") == nil)
+        await #expect(throws: (any Error).self) { try await store.createSession(id: "s1", at: day) }
+        await #expect(throws: (any Error).self) {
+            try await store.appendTurn(turn("missing", "hello", band: .high, confidence: 1), handoffReason: nil)
+        }
+
+        let turns = [
+            turn("s1", "When are you open?", band: .high, confidence: 0.97, topic: "hours"),
+            turn("s1", "转人工", band: .noMatch, confidence: 0, handoff: true, at: 1),
+            turn("s1", "human please", band: .noMatch, confidence: 0, handoff: true, at: 2),
+        ]
+        try await store.appendTurn(turns[0], handoffReason: nil)
+        try await store.appendTurn(turns[1], handoffReason: "explicit_request: 转人工")
+        try await store.appendTurn(turns[2], handoffReason: "explicit_request: human")
+        #expect(try await store.turns(sessionID: "s1") == turns)
+        let session = try #require(try await store.session(id: "s1"))
+        #expect(session.messageCount == 3 && session.transferToHuman)
+        #expect(session.handoffReason == "explicit_request: 转人工")
+        #expect(session.handoffState == .pending)
+
+        try await store.rate(sessionID: "s1", rating: 4, comment: "ok")
+        #expect(try await store.session(id: "s1")?.rating == 4)
+        #expect(try await store.session(id: "s1")?.ratingComment == "ok")
+
+        #expect(try await store.moveHandoffState(sessionID: "s1", from: .pending, to: .open))
+        #expect(try await !store.moveHandoffState(sessionID: "s1", from: .pending, to: .closed))
+        #expect(try await store.session(id: "s1")?.handoffState == .open)
+        // A later handoff turn does not reopen or reset it.
+        try await store.appendTurn(turn("s1", "agent!", band: .noMatch, confidence: 0, handoff: true), handoffReason: "x")
+        #expect(try await store.session(id: "s1")?.handoffState == .open)
+    }
+
+    @Test("of concurrent identical handoff moves exactly one wins", arguments: StoreBackend.allCases)
+    func concurrentHandoffMoves(_ backend: StoreBackend) async throws {
+        let store = try backend.open().customerService
+        _ = try await store.createSession(id: "s", at: day)
+        try await store.appendTurn(turn("s", "human", band: .noMatch, confidence: 0, handoff: true), handoffReason: "r")
+        let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<10 { group.addTask { try await store.moveHandoffState(sessionID: "s", from: .pending, to: .open) } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(wins == 1)
+    }
+
+    @Test("statistics are exact counts; handoff turns count as messages but not towards confidence",
+          arguments: StoreBackend.allCases)
+    func stats(_ backend: StoreBackend) async throws {
+        let store = try backend.open().customerService
+        for id in ["a", "b", "c", "d"] { _ = try await store.createSession(id: id, at: day) }
+        try await store.appendTurn(turn("a", "q1", band: .high, confidence: 0.9, topic: "hours"), handoffReason: nil)
+        try await store.appendTurn(turn("a", "q2", band: .mid, confidence: 0.6, topic: "parking"), handoffReason: nil)
+        try await store.appendTurn(turn("b", "q3", band: .high, confidence: 0.95, topic: "hours"), handoffReason: nil)
+        try await store.appendTurn(turn("b", "q4", band: .low, confidence: 0.3, topic: "refund"), handoffReason: nil)
+        try await store.appendTurn(turn("c", "human", band: .noMatch, confidence: 0, handoff: true), handoffReason: "r")
+        try await store.rate(sessionID: "a", rating: 5, comment: nil)
+        try await store.rate(sessionID: "b", rating: 2, comment: nil)
+
+        let stats = try await store.stats()
+        #expect(stats.totalSessions == 4)
+        #expect(stats.totalMessages == 5)
+        #expect(stats.handoffMessages == 1)
+        #expect(abs(stats.avgConfidence - (0.9 + 0.6 + 0.95 + 0.3) / 4) < 1e-12)
+        #expect(stats.transferredSessions == 1 && stats.transferRate == 25)
+        #expect(stats.matchTypeDistribution == [MatchBand.high.rawValue: 2, MatchBand.mid.rawValue: 1, MatchBand.low.rawValue: 1, MatchBand.noMatch.rawValue: 0])
+        #expect(stats.averageRating == 3.5 && stats.ratedSessions == 2)
+        #expect(stats.topicHits.map(\.topic) == ["hours", "parking", "refund"])
+        #expect(stats.topicHits.map(\.hits) == [2, 1, 1])
+    }
+}
