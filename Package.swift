@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "VividCrowdCore", targets: ["VividCrowdCore"]),
+        .library(name: "VividCrowdEvaluation", targets: ["VividCrowdEvaluation"]),
         .executable(name: "vividcrowd-server", targets: ["vividcrowd-server"]),
         .executable(name: "vividcrowd-sim", targets: ["vividcrowd-sim"]),
         .executable(name: "vividcrowd-bench", targets: ["vividcrowd-bench"]),
@@ -42,6 +43,13 @@ let package = Package(
             path: "Sources/Core",
             swiftSettings: swiftSettings
         ),
+        // Benchmarks, scenarios and the simulator's drivers: linked by the sim and bench tools, not by the server.
+        .target(
+            name: "VividCrowdEvaluation",
+            dependencies: ["VividCrowdCore"],
+            path: "Sources/Evaluation",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "vividcrowd-server",
             dependencies: [
@@ -59,6 +67,7 @@ let package = Package(
             name: "vividcrowd-sim",
             dependencies: [
                 "VividCrowdCore",
+                "VividCrowdEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
@@ -69,6 +78,7 @@ let package = Package(
             name: "vividcrowd-bench",
             dependencies: [
                 "VividCrowdCore",
+                "VividCrowdEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -80,6 +90,7 @@ let package = Package(
             name: "VividCrowdCoreTests",
             dependencies: [
                 "VividCrowdCore",
+                "VividCrowdEvaluation",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tests/VividCrowdCoreTests",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Histogram
 import VividCrowdCore
+import VividCrowdEvaluation
 
 /// Latency percentiles in milliseconds, from an HdrHistogram.
 struct LatencySummary: Codable {

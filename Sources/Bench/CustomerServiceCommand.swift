@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VividCrowdCore
+import VividCrowdEvaluation
 
 /// Runs a built-in suite through the customer-service mode itself (importer, matcher, bands) and reports the
 /// band distribution and top-1 accuracy per band.

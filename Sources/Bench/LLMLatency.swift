@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Histogram
 import VividCrowdCore
+import VividCrowdEvaluation
 
 /// Time to first token and total time of streamed replies: live against the configured server, then replayed
 /// from the cassette just recorded, at a chosen speed factor.

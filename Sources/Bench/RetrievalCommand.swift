@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VividCrowdCore
+import VividCrowdEvaluation
 
 /// Benchmarks any knowledge base: BM25, dense and hybrid side by side.
 struct RetrievalCommand: AsyncParsableCommand {

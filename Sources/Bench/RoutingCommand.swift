@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VividCrowdCore
+import VividCrowdEvaluation
 
 /// Routing accuracy of the group-chat router on CLINC150's validation utterances with one persona per domain, and
 /// the guardrail's false-positive rate and recall.

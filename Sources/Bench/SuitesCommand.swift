@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VividCrowdCore
+import VividCrowdEvaluation
 
 /// Runs the built-in retrieval suites and writes reports/retrieval.{md,json,svg}.
 struct SuitesCommand: AsyncParsableCommand {

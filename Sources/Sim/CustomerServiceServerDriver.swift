@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWSClient
 import Logging
 import VividCrowdCore
+import VividCrowdEvaluation
 
 /// The over-the-wire driver: each synthetic customer is a real WebSocket client of a running vividcrowd-server,
 /// `scenario.concurrency` of them at once. The server must hold the scenario's knowledge base, and its cassettes (or a

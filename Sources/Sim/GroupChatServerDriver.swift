@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWSClient
 import Logging
 import VividCrowdCore
+import VividCrowdEvaluation
 
 /// The over-the-wire group-chat driver: each synthetic user is a real WebSocket client of `/api/chat/ws` on a running
 /// vividcrowd-server started with the scenario's personas, `scenario.concurrency` users at once. The server's wall

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VividCrowdCore
+import VividCrowdEvaluation
 
 /// Options every scenario command shares.
 struct ScenarioOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VividCrowdCore
+import VividCrowdEvaluation
 
 @main
 struct VividCrowdSimCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import VividCrowdCore
+import VividCrowdEvaluation
 
 /// Synthetic users as concurrent WebSocket clients, shared by the over-the-wire drivers.
 enum WireUsers {

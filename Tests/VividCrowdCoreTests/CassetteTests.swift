@@ -156,7 +156,10 @@ struct CassetteTests {
         _ = try await cassetteClient(directory: directory, mode: .record, live: ScriptedTransport()).complete(tagged)
         var retagged = question
         retagged.extraBody = ["user": "session-2"]
-        _ = try await cassetteClient(directory: directory, mode: .replay, live: nil).complete(retagged)
+        let recorded = try await cassetteClient(directory: directory, mode: .replay, live: nil).complete(tagged)
+        let replayed = try await cassetteClient(directory: directory, mode: .replay, live: nil).complete(retagged)
+        #expect(replayed.content == recorded.content)
+        #expect(replayed.content.hasPrefix("reply 1 to"))
     }
 
     @Test("streamed replies replay at the recorded pace scaled by the speed factor")

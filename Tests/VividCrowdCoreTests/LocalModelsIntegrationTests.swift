@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import VividCrowdCore
+import VividCrowdEvaluation
 
 /// The repository root, found from this file's path.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -5,13 +5,9 @@ import VividCrowdCore
 
 @testable import vividcrowd_server
 
-/// The group-chat server settings: its own cassette, short typing delays, llama.cpp's schema key as recorded, and
-/// night mode off (equal hours): these tests run on the wall clock, at any hour CI starts them; night mode itself is
-/// tested on a virtual clock.
-let groupChatEnvironment = [
-    "CASSETTE_NAME": "group-chat", "MIN_TYPING_DELAY": "0.05", "MAX_TYPING_DELAY": "0.1", "LLM_LOCAL_SCHEMA": "on",
-    "NIGHT_MODE_START_HOUR": "0", "NIGHT_MODE_END_HOUR": "0",
-]
+/// The group-chat server settings: its own cassette and llama.cpp's schema key as recorded. Typing delays and night
+/// mode keep their defaults: the test server runs on a virtual clock at local noon.
+let groupChatEnvironment = ["CASSETTE_NAME": "group-chat", "LLM_LOCAL_SCHEMA": "on"]
 
 extension ServerSuites {
     @Suite("Group chat over a real socket", .serialized)
@@ -29,7 +25,8 @@ extension ServerSuites {
 
         @Test("plain text and JSON with agent_ids; agents answer one at a time; probes are deflected; bad frames get errors")
         func conversation() async throws {
-            try await withTestServer(extra: groupChatEnvironment) { client, _ in
+            let clock = noonClock()
+            try await withTestServer(extra: groupChatEnvironment, clock: clock) { client, _ in
                 let log = try await chat(client, [
                     "@小林 最近喝什么茶好？",
                     #"{"message": "你们觉得呢？", "agent_ids": ["zhangyao", "tiantang"]}"#,
@@ -65,6 +62,10 @@ extension ServerSuites {
 
                 #expect(log[3].last?["code"]?.stringValue == "unknown_field")
                 #expect(log[4].last?["code"]?.stringValue == "bad_json")
+                // Every speaker waited MIN_TYPING_DELAY (8 s by default) of virtual time before speaking.
+                let speakers = log.joined().filter { $0["type"]?.stringValue == "typing" }.count
+                #expect(speakers >= 3)
+                #expect(clock.now.offset >= .seconds(8 * speakers))
             }
         }
 

@@ -42,9 +42,19 @@ func temporaryDirectory() throws -> String {
     return url.path
 }
 
-/// Starts the real application on a free loopback port with its own database, runs `body`, and stops it.
+/// A virtual clock standing at today's local noon: night mode and daily limits see a fixed daytime whenever the
+/// tests run, and typing delays pass without sleeping.
+func noonClock() -> VirtualClock {
+    let calendar = Calendar.current
+    let noon = calendar.date(bySettingHour: 12, minute: 0, second: 0, of: Date()) ?? Date()
+    return VirtualClock(start: noon)
+}
+
+/// Starts the real application on a free loopback port with its own database and a virtual clock, runs `body`,
+/// and stops it.
 func withTestServer(
-    extra: [String: String] = [:], _ body: @Sendable (any TestClientProtocol, ServerServices) async throws -> Void
+    extra: [String: String] = [:], clock: VirtualClock = noonClock(),
+    _ body: @Sendable (any TestClientProtocol, ServerServices) async throws -> Void
 ) async throws {
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -52,7 +62,8 @@ func withTestServer(
     var logger = Logger(label: "test-server")
     logger.logLevel = .warning
     let services = try await ServerServices.start(
-        settings, corpora: repositoryRoot.appendingPathComponent("corpora"), logger: logger)
+        settings, corpora: repositoryRoot.appendingPathComponent("corpora"), clock: clock, date: { clock.date },
+        logger: logger)
     let app = Routes.application(services, host: "127.0.0.1", port: 0, logger: logger)
     do {
         try await app.test(.live) { client in try await body(client, services) }

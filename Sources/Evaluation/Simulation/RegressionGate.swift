@@ -1,4 +1,5 @@
 import Foundation
+import VividCrowdCore
 
 /// The committed baseline: for each scenario, each deterministic metric's value and how far it may move.
 public struct SimulationBaseline: Sendable, Codable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import VividCrowdCore
 
 /// A built-in retrieval suite in corpora/suites/NAME: its largest knowledge base, its queries and calibration split.
 public struct BuiltInSuite: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import VividCrowdCore
 
 /// Synthetic customers through the customer-service desk: they ask real suite questions (out-of-scope ones too), say
 /// handoff phrases with and without negation, and rate their sessions; the run becomes band, accuracy and handoff

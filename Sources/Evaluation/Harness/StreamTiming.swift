@@ -1,3 +1,5 @@
+import VividCrowdCore
+
 /// When a streamed reply's first text and its end arrived, measured from the request.
 public struct StreamTiming: Sendable, Codable, Equatable {
     public var timeToFirstTokenMs: Double

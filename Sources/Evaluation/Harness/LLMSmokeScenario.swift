@@ -1,4 +1,5 @@
 import Foundation
+import VividCrowdCore
 
 /// A fixed conversation and embedding batch that exercises the whole LLM path: streamed and whole chat replies,
 /// JSON output, and embeddings. Used to record cassettes against real servers and to replay them offline.

@@ -1,4 +1,5 @@
 import Foundation
+import VividCrowdCore
 
 /// A simulation scenario, as a file in corpora/scenarios: which mode, which data, how many users and turns, the seed.
 public struct Scenario: Sendable, Codable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import VividCrowdCore
 
 /// Synthetic group-chat users on a virtual clock: they ask domain questions that have an intended expert, @mention
 /// agents, answer the last speaker, probe "are you an AI", and go quiet for a while (into the night, some of them).

@@ -1,4 +1,5 @@
 import Foundation
+import VividCrowdCore
 
 /// How E5-style prefixes are chosen for knowledge-base phrasings (queries always use "query").
 public enum PrefixMode: String, Sendable, Codable, CaseIterable {
