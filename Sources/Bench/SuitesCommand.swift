@@ -53,7 +53,7 @@ struct SuitesCommand: AsyncParsableCommand {
         var seenTopics = Set<String>()
         let oneShot = full.filter { seenTopics.insert($0.topicName).inserted }
         let benchmark = RetrievalBenchmark(tokenizer: tokenizer, client: client)
-        let phrasings = TopicRetriever.phrasings(of: full)
+        let phrasings = KnowledgeEntry.phrasings(of: full)
         let queryTexts = queries.map(\.query) + calibration.map(\.query)
 
         // Choose the E5 prefix on the calibration split, by dense recall@1 of the largest form.

@@ -3,7 +3,7 @@ import Testing
 @testable import VividCrowdCore
 
 /// A tiny knowledge base with hand-made 3-d vectors: each topic points along its own axis.
-private func makeRetriever() throws -> (TopicRetriever, SearchTokenizer) {
+private func makeRetriever() throws -> (HybridIndex, SearchTokenizer) {
     let tokenizer = SearchTokenizer(segmenter: sharedSegmenter)
     let entries = [
         KnowledgeEntry(line: 2, questionCount: 1, topicName: "refund", phrasings: ["how do I get a refund"], standardScript: "Refunds take 7 days.", riskNotes: ""),
@@ -12,8 +12,8 @@ private func makeRetriever() throws -> (TopicRetriever, SearchTokenizer) {
         KnowledgeEntry(line: 5, questionCount: 1, topicName: "password", phrasings: ["reset my password"], standardScript: "Use the reset link.", riskNotes: ""),
     ]
     let vectors: [[Float]] = [[1, 0.1, 0], [0.9, 0.2, 0], [0, 1, 0.1], [0.1, 0.9, 0], [0, 0.1, 1]]
-    let phrasings = TopicRetriever.phrasings(of: entries)
-    return (try TopicRetriever(entries: entries, phrasingTerms: phrasings.map(tokenizer.terms), phrasingVectors: vectors), tokenizer)
+    let phrasings = KnowledgeEntry.phrasings(of: entries)
+    return (try HybridIndex(units: KnowledgeEntry.retrievalUnits(of: entries), unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors), tokenizer)
 }
 
 @Suite("Hybrid retrieval")
@@ -22,9 +22,9 @@ struct HybridRetrievalTests {
     func collapse() throws {
         let (retriever, tokenizer) = try makeRetriever()
         let ranking = try retriever.rank(terms: tokenizer.terms("money back please"), vector: [0.9, 0.2, 0], fusion: .zScore(weight: 0.5))
-        #expect(ranking.map(\.topic) == ["refund", "shipping", "password"])
-        #expect(ranking[0].entry == 1)
-        #expect(Set(ranking.map(\.topic)).count == ranking.count)
+        #expect(ranking.map(\.group) == ["refund", "shipping", "password"])
+        #expect(ranking[0].record == 1)
+        #expect(Set(ranking.map(\.group)).count == ranking.count)
     }
 
     @Test("BM25 and dense can each carry a query the other misses")
@@ -33,8 +33,8 @@ struct HybridRetrievalTests {
         // Words point at password, the vector at shipping.
         let terms = tokenizer.terms("reset password")
         let vector: [Float] = [0, 1, 0]
-        #expect(try retriever.rank(terms: terms, vector: vector, fusion: .bm25).first?.topic == "password")
-        #expect(try retriever.rank(terms: terms, vector: vector, fusion: .dense).first?.topic == "shipping")
+        #expect(try retriever.rank(terms: terms, vector: vector, fusion: .bm25).first?.group == "password")
+        #expect(try retriever.rank(terms: terms, vector: vector, fusion: .dense).first?.group == "shipping")
     }
 
     @Test("the original formula gives every query's top BM25 candidate the full BM25 weight")
@@ -104,5 +104,48 @@ struct HybridRetrievalTests {
         #expect(calibration.calibrationQueries == 20)
         let empty = try retriever.rank(terms: [], vector: [], fusion: calibration.fusion)
         #expect(calibration.band(for: empty, confidence: calibration.confidence(for: empty)) == .noMatch)
+    }
+}
+
+@Suite("Hybrid index over units")
+struct HybridIndexUnitTests {
+    @Test("knowledge-base phrasings become units with their file, row and record; groups are topics")
+    func knowledgeBaseUnits() throws {
+        let entries = [
+            KnowledgeEntry(line: 2, questionCount: 1, topicName: "hours", phrasings: ["when are you open", "opening hours"], standardScript: "9-5", riskNotes: ""),
+            KnowledgeEntry(line: 7, questionCount: 1, topicName: "parking", phrasings: ["where do I park"], standardScript: "Elm St", riskNotes: ""),
+        ]
+        let units = KnowledgeEntry.retrievalUnits(of: entries, sources: ["a.csv", "b.csv"])
+        #expect(units.map(\.text) == ["when are you open", "opening hours", "where do I park"])
+        #expect(units.map(\.group) == ["hours", "hours", "parking"])
+        #expect(units.map(\.provenance) == [
+            Provenance(source: "a.csv", record: 0, row: 2), Provenance(source: "a.csv", record: 0, row: 2),
+            Provenance(source: "b.csv", record: 1, row: 7),
+        ])
+    }
+
+    @Test("document chunks, one unit a group, rank as chunks and keep their pages and offsets")
+    func chunks() throws {
+        let tokenizer = SearchTokenizer(segmenter: sharedSegmenter)
+        let texts = ["the author was born in a small harbour town", "her first novel sold poorly", "later she taught physics"]
+        let units = texts.enumerated().map { index, text in
+            RetrievalUnit(
+                text: text, group: "chunk-\(index)",
+                provenance: Provenance(source: "life.pdf", record: index, pages: (index + 1)...(index + 2), characters: (index * 100)..<(index * 100 + text.count)))
+        }
+        let index = try HybridIndex(
+            units: units, unitTerms: texts.map(tokenizer.terms), unitVectors: [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
+        #expect(index.groups == ["chunk-0", "chunk-1", "chunk-2"])
+        let ranking = try index.rank(terms: tokenizer.terms("what did she teach"), vector: [0.1, 0.1, 1], fusion: .convex(weight: 0.5))
+        let top = try #require(ranking.first)
+        #expect(top.group == "chunk-2" && top.record == 2)
+        #expect(index.units[top.unit].provenance.pages == 3...4)
+        #expect(index.units[top.unit].provenance.characters == 200..<224)
+        #expect(throws: RetrievalError.misalignedInputs(units: 3, termLists: 2, vectors: 3)) {
+            _ = try HybridIndex(units: units, unitTerms: Array(texts.prefix(2)).map(tokenizer.terms), unitVectors: [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
+        }
+        #expect(throws: DimensionMismatch(expected: 3, actual: 2)) {
+            _ = try index.rank(terms: [], vector: [1, 0], fusion: .dense)
+        }
     }
 }

@@ -5,7 +5,7 @@ public struct CustomerServiceMatch: Sendable {
     public var band: MatchBand
     public var confidence: Double
     /// Best first; empty when the knowledge base is empty.
-    public var candidates: [TopicCandidate]
+    public var candidates: [GroupCandidate]
     /// The stored entry of the top candidate.
     public var entry: StoredQAEntry?
     /// Stored entries of the next candidates, for "did you mean" suggestions.
@@ -28,7 +28,7 @@ public actor CustomerServiceMatcher {
     private var index: (version: Int, build: Task<KnowledgeIndex, any Error>)?
 
     private struct KnowledgeIndex: Sendable {
-        var retriever: TopicRetriever?
+        var retriever: HybridIndex?
         var entries: [StoredQAEntry]
         var calibration: RetrievalCalibration
     }
@@ -55,7 +55,7 @@ public actor CustomerServiceMatcher {
         guard let retriever = current.retriever else { throw CalibrationError.emptyKnowledgeBase }
         let labelled = queries.filter { $0.expected != nil }
         guard labelled.count >= 20 else { throw CalibrationError.tooFewQueries(labelled.count) }
-        let unknown = Set(labelled.compactMap(\.expected)).subtracting(retriever.topics)
+        let unknown = Set(labelled.compactMap(\.expected)).subtracting(retriever.groups)
         guard unknown.isEmpty else { throw CalibrationError.unknownTopics(unknown.sorted()) }
         let vectors = try await embedder.embed(queries.map(\.query), inputType: inputType)
         let prepared = zip(queries, vectors).map { query, vector in
@@ -99,7 +99,7 @@ public actor CustomerServiceMatcher {
         var band = calibration.band(for: candidates, confidence: confidence)
         // Not one word in common and no confident meaning either: nothing to rewrite or to offer.
         if band == .low, (candidates.first?.bm25 ?? 0) <= 0 { band = .noMatch }
-        let stored = candidates.map { current.entries[$0.entry] }
+        let stored = candidates.map { current.entries[$0.record] }
         return CustomerServiceMatch(
             band: band, confidence: (confidence * 10_000).rounded() / 10_000, candidates: candidates,
             entry: stored.first, alternatives: Array(stored.dropFirst()))
@@ -117,12 +117,13 @@ public actor CustomerServiceMatcher {
             let stored = try await store.knowledgeEntries()
             guard !stored.isEmpty else { return KnowledgeIndex(retriever: nil, entries: [], calibration: calibration) }
             let entries = stored.map(\.entry)
-            let phrasings = TopicRetriever.phrasings(of: entries)
+            let phrasings = KnowledgeEntry.phrasings(of: entries)
             let vectors = try await embedder.embed(phrasings, inputType: inputType)
-            let retriever: TopicRetriever
+            let retriever: HybridIndex
             do {
-                retriever = try TopicRetriever(
-                    entries: entries, phrasingTerms: phrasings.map(tokenizer.terms), phrasingVectors: vectors)
+                retriever = try HybridIndex(
+                    units: KnowledgeEntry.retrievalUnits(of: entries, sources: stored.map(\.sourceFile)),
+                    unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors)
             } catch let mismatch as DimensionMismatch {
                 throw RetrievalError.dimensionMismatch(
                     model: embedder.client.models.embedding, modelDimension: mismatch.actual,

@@ -42,7 +42,7 @@ public struct KnowledgeBaseImporter: Sendable {
         let (entries, encoding) = try KnowledgeBaseCSV.parse(data)
         let entryKeywords = entries.map { keywords.keywords($0.phrasings.joined(separator: "\n") + "\n" + $0.standardScript) }
         // Embedding first: vectors land in the cache, and a failure here stores no row at all.
-        _ = try await embedder.embed(TopicRetriever.phrasings(of: entries), inputType: inputType)
+        _ = try await embedder.embed(KnowledgeEntry.phrasings(of: entries), inputType: inputType)
         let replaced = try await store.replaceKnowledgeBase(
             fileName: name, md5: md5, encoding: encoding.rawValue, entries: entries, keywords: entryKeywords, at: now())
         let total = try await store.knowledgeEntryCount()

@@ -3,7 +3,7 @@ public enum RetrievalError: Error, CustomStringConvertible, Equatable, Sendable 
     /// The embedding model returns vectors of another length than the index holds (the model or its server changed).
     case dimensionMismatch(model: String, modelDimension: Int, indexDimension: Int)
     /// Units, term lists and vectors do not line up one to one.
-    case misalignedInputs(phrasings: Int, termLists: Int, vectors: Int)
+    case misalignedInputs(units: Int, termLists: Int, vectors: Int)
 
     public var description: String {
         switch self {
@@ -11,8 +11,8 @@ public enum RetrievalError: Error, CustomStringConvertible, Equatable, Sendable 
             return "the embedding model \(model) returns \(modelDimension)-dimension vectors, but the index holds "
                 + "\(indexDimension)-dimension vectors; configure the model the knowledge base was embedded with, "
                 + "or import it again with this one"
-        case .misalignedInputs(let phrasings, let termLists, let vectors):
-            return "\(phrasings) phrasings need one term list and one vector each; got \(termLists) and \(vectors)"
+        case .misalignedInputs(let units, let termLists, let vectors):
+            return "\(units) units need one term list and one vector each; got \(termLists) and \(vectors)"
         }
     }
 }

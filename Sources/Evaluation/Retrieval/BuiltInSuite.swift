@@ -27,7 +27,7 @@ public struct BuiltInSuite: Sendable {
     }
 
     /// Every text the suite cassette `embeddings-NAME` embedded as a query: phrasings, queries, calibration.
-    public var texts: [String] { TopicRetriever.phrasings(of: entries) + queries.map(\.query) + calibration.map(\.query) }
+    public var texts: [String] { KnowledgeEntry.phrasings(of: entries) + queries.map(\.query) + calibration.map(\.query) }
 
     /// Fills `cache` with the query-type vectors of every suite text from `client` (the suite cassette).
     public func warm(_ cache: any EmbeddingCache, client: LLMClient) async throws {

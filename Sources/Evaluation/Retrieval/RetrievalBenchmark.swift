@@ -71,7 +71,7 @@ public struct RetrievalBenchmark: Sendable {
         prefix: PrefixMode, defaultHigh: Double = 0.9, defaultMid: Double = 0.6
     ) async throws -> [MethodResult] {
         let vectors = try await embed(
-            phrasings: TopicRetriever.phrasings(of: entries), queries: queries.map(\.query) + calibration.map(\.query),
+            phrasings: KnowledgeEntry.phrasings(of: entries), queries: queries.map(\.query) + calibration.map(\.query),
             prefix: prefix)
         return try run(
             entries: entries, queries: queries, calibration: calibration, methods: methods, vectors: vectors,
@@ -83,19 +83,25 @@ public struct RetrievalBenchmark: Sendable {
         entries: [KnowledgeEntry], queries: [LabelledQuery], calibration: [LabelledQuery], methods: [Method],
         vectors: Vectors, defaultHigh: Double = 0.9, defaultMid: Double = 0.6
     ) throws -> [MethodResult] {
-        let phrasings = TopicRetriever.phrasings(of: entries)
+        let phrasings = KnowledgeEntry.phrasings(of: entries)
         let phrasingVectors = vectors.phrasings
         let queryVectors = vectors.queries
-        let retriever = try TopicRetriever(
-            entries: entries, phrasingTerms: phrasings.map(tokenizer.terms),
-            phrasingVectors: phrasings.map { phrasingVectors[$0]! })
+        func vector(_ text: String, in table: [String: [Float]]) throws -> [Float] {
+            guard let vector = table[text] else { throw MissingVector(text: text) }
+            return vector
+        }
+        let retriever = try HybridIndex(
+            units: KnowledgeEntry.retrievalUnits(of: entries), unitTerms: phrasings.map(tokenizer.terms),
+            unitVectors: try phrasings.map { try vector($0, in: phrasingVectors) })
         let prepare = { (labelled: [LabelledQuery]) in
-            labelled.map {
-                PreparedQuery(text: $0.query, terms: self.tokenizer.terms($0.query), vector: queryVectors[$0.query]!, expected: $0.expected)
+            try labelled.map {
+                PreparedQuery(
+                    text: $0.query, terms: self.tokenizer.terms($0.query), vector: try vector($0.query, in: queryVectors),
+                    expected: $0.expected)
             }
         }
-        let evaluationQueries = prepare(queries)
-        let calibrationQueries = prepare(calibration)
+        let evaluationQueries = try prepare(queries)
+        let calibrationQueries = try prepare(calibration)
         return try methods.map { method in
             let chosen = try Self.calibration(
                 for: method, retriever: retriever, calibrationQueries: calibrationQueries, defaultHigh: defaultHigh,
@@ -111,7 +117,7 @@ public struct RetrievalBenchmark: Sendable {
     /// The calibration each method is measured with: the original formula keeps its fixed thresholds; the
     /// others are fitted on the calibration queries when there are any.
     static func calibration(
-        for method: Method, retriever: TopicRetriever, calibrationQueries: [PreparedQuery], defaultHigh: Double,
+        for method: Method, retriever: HybridIndex, calibrationQueries: [PreparedQuery], defaultHigh: Double,
         defaultMid: Double
     ) throws -> RetrievalCalibration {
         let base: Fusion?
@@ -132,4 +138,10 @@ public struct RetrievalBenchmark: Sendable {
             retriever: retriever, queries: calibrationQueries, baseFusion: base, defaultHigh: defaultHigh,
             defaultMid: defaultMid)
     }
+}
+
+/// A text the benchmark has no vector for (the vectors were embedded for another suite or another split).
+public struct MissingVector: Error, CustomStringConvertible, Sendable {
+    public let text: String
+    public var description: String { "no vector for \"\(text.prefix(60))\"; embed the suite again" }
 }

@@ -65,7 +65,7 @@ public struct RetrievalQuality: Sendable, Codable, Equatable {
 public enum RetrievalEvaluator {
     /// Quality of `calibration` on `queries`, and each query's ranking time (tokenised terms and vectors given).
     public static func evaluate(
-        retriever: TopicRetriever, calibration: RetrievalCalibration, queries: [PreparedQuery],
+        retriever: HybridIndex, calibration: RetrievalCalibration, queries: [PreparedQuery],
         clock: any Clock<Duration> = ContinuousClock()
     ) throws -> (quality: RetrievalQuality, latencies: [Duration]) {
         var hitsAt1 = 0
@@ -87,7 +87,7 @@ public enum RetrievalEvaluator {
             let band = calibration.band(for: ranking, confidence: confidence)
             latencies.append(elapsed())
             let rejected = band == .low || band == .noMatch
-            let correct = query.expected != nil && ranking.first?.topic == query.expected
+            let correct = query.expected != nil && ranking.first?.group == query.expected
             bands[band.rawValue, default: RetrievalQuality.Band()].count += 1
             if correct { bands[band.rawValue, default: RetrievalQuality.Band()].correct += 1 }
             guard let expected = query.expected else {
@@ -100,7 +100,7 @@ public enum RetrievalEvaluator {
             inScope += 1
             inScopeConfidences.append(confidence)
             if rejected { inScopeLost += 1 }
-            if let rank = ranking.firstIndex(where: { $0.topic == expected }) {
+            if let rank = ranking.firstIndex(where: { $0.group == expected }) {
                 if rank == 0 { hitsAt1 += 1 }
                 hitsAt5 += 1
                 reciprocalRanks += 1 / Double(rank + 1)

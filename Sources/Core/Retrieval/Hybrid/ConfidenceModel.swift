@@ -33,7 +33,7 @@ public struct ConfidenceModel: Sendable, Hashable, Codable {
     }
 
     /// The features of a ranking.
-    public static func features(_ candidates: [TopicCandidate]) -> [Double] {
+    public static func features(_ candidates: [GroupCandidate]) -> [Double] {
         guard let first = candidates.first else { return [Double](repeating: 0, count: featureNames.count) }
         let second = candidates.dropFirst().first
         return [
@@ -45,13 +45,13 @@ public struct ConfidenceModel: Sendable, Hashable, Codable {
 
     /// Whether the top candidate also has the best cosine and the best BM25 among the candidates: two retrievers
     /// that fail differently rarely agree on the same wrong topic.
-    static func methodsAgree(_ candidates: [TopicCandidate]) -> Bool {
+    static func methodsAgree(_ candidates: [GroupCandidate]) -> Bool {
         guard let first = candidates.first, first.bm25 > 0 else { return false }
         return candidates.allSatisfy { $0.cosine <= first.cosine && $0.bm25 <= first.bm25 }
     }
 
     /// The probability that the top candidate is right.
-    public func probability(_ candidates: [TopicCandidate]) -> Double {
+    public func probability(_ candidates: [GroupCandidate]) -> Double {
         guard !candidates.isEmpty else { return 0 }
         return probability(features: Self.features(candidates))
     }

@@ -34,14 +34,14 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
     }
 
     /// The confidence that the top candidate is right.
-    public func confidence(for candidates: [TopicCandidate]) -> Double {
+    public func confidence(for candidates: [GroupCandidate]) -> Double {
         guard let top = candidates.first else { return 0 }
         if let confidence { return confidence.probability(candidates) }
         return min(1, max(0, Double(top.fused)))
     }
 
     /// The band for a ranking and its confidence.
-    public func band(for candidates: [TopicCandidate], confidence: Double) -> MatchBand {
+    public func band(for candidates: [GroupCandidate], confidence: Double) -> MatchBand {
         guard let top = candidates.first, top.fused > 0 || top.bm25 > 0 else { return .noMatch }
         if confidence >= highThreshold { return .high }
         if confidence >= midThreshold { return .mid }
@@ -52,13 +52,13 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
     /// a logistic confidence over the ranking features, a high threshold at which the calibration queries reach
     /// `targetPrecision`, and a mid threshold that keeps `inScopeLoss` of in-scope queries above the low band.
     public static func fit(
-        retriever: TopicRetriever, queries: [PreparedQuery], baseFusion: Fusion? = nil,
+        retriever: HybridIndex, queries: [PreparedQuery], baseFusion: Fusion? = nil,
         defaultHigh: Double = 0.9, defaultMid: Double = 0.6, targetPrecision: Double = 0.98, inScopeLoss: Double = 0.05
     ) throws -> RetrievalCalibration {
         let fusion = try baseFusion ?? bestConvexFusion(retriever: retriever, queries: queries)
         let rankings = try queries.map { try retriever.rank(terms: $0.terms, vector: $0.vector, fusion: fusion, limit: 5) }
         let labels = zip(queries, rankings).map { query, ranking in
-            query.expected != nil && ranking.first?.topic == query.expected
+            query.expected != nil && ranking.first?.group == query.expected
         }
         let model = ConfidenceModel.fit(features: rankings.map(ConfidenceModel.features), labels: labels)
         let probabilities = rankings.map { model.probability($0) }
@@ -96,7 +96,7 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
 
     /// The fusion (z-score or convex, weight in 0, 0.025, …, 1) with the best recall@1 on the in-scope queries
     /// (ties: z-score first, then the weight nearest 0.5).
-    public static func bestConvexFusion(retriever: TopicRetriever, queries: [PreparedQuery]) throws -> Fusion {
+    public static func bestConvexFusion(retriever: HybridIndex, queries: [PreparedQuery]) throws -> Fusion {
         let inScope = queries.filter { $0.expected != nil }
         var best: (fusion: Fusion, weight: Double, hits: Int) = (.zScore(weight: 0.5), 0.5, -1)
         for family in [Fusion.zScore(weight:), Fusion.convex(weight:)] {
@@ -104,7 +104,7 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
                 let weight = Double(step) / 40
                 let fusion = family(weight)
                 let hits = try inScope.filter {
-                    try retriever.rank(terms: $0.terms, vector: $0.vector, fusion: fusion, limit: 1).first?.topic == $0.expected
+                    try retriever.rank(terms: $0.terms, vector: $0.vector, fusion: fusion, limit: 1).first?.group == $0.expected
                 }.count
                 if hits > best.hits || (hits == best.hits && abs(weight - 0.5) < abs(best.weight - 0.5)) {
                     best = (fusion, weight, hits)
