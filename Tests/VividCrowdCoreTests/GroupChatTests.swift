@@ -45,7 +45,7 @@ actor GroupChatLLM: LLMTransport {
     }
 }
 
-private let roster: [Persona] = [
+let roster: [Persona] = [
     ("ana", "Ana", ["banking", "savings"]), ("ben", "Ben", ["cooking", "recipes"]), ("cai", "Cai", ["travel", "visas"]),
 ].map { id, name, expertise in
     Persona(
@@ -65,7 +65,12 @@ private func makeRoom(
     let embedder = CachingEmbedder(client: client, cache: InMemoryEmbeddingCache())
     let router = GroupChatRouter(
         index: try await PersonaIndex.build(roster, embedder: embedder), policy: policy, embedder: embedder, llm: client)
-    return (GroupChatRoom(id: "test", router: router, clock: clock, date: { clock.date }, seed: 1), clock)
+    let conversations = InMemoryConversationStore()
+    _ = await conversations.openSession(id: "test", mode: .groupChat, at: clock.date)
+    return (
+        GroupChatRoom(id: "test", router: router, conversations: conversations, clock: clock, date: { clock.date }, seed: 1),
+        clock
+    )
 }
 
 /// Collects a round's events.
@@ -74,7 +79,7 @@ actor EventLog {
     func add(_ event: ConversationEvent) { events.append(event) }
 }
 
-private func policy(_ change: (inout GroupChatPolicy) -> Void) -> GroupChatPolicy {
+func policy(_ change: (inout GroupChatPolicy) -> Void) -> GroupChatPolicy {
     var value = GroupChatPolicy(minTypingDelay: 8, maxTypingDelay: 10, llmGuardRate: 0, timeZone: TimeZone(identifier: "UTC")!)
     change(&value)
     return value
@@ -253,5 +258,35 @@ struct GroupChatTests {
             try PersonaLoader.load(Data(#"[{"id": "b", "name": "B", "system_prompt": "p", "interests": [1]}]"#.utf8), file: "x.json")
         }
         #expect(throws: PersonaError.self) { try PersonaLoader.load(Data("nope".utf8), file: "x.json") }
+    }
+}
+
+@Suite("Group-chat rooms in the store")
+struct GroupChatRoomStoreTests {
+    @Test("a named room continues its history in a new service over the same store; private rooms stay apart")
+    func namedRoomsPersist() async throws {
+        let store = InMemoryStore()
+        let clock = VirtualClock(start: ISO8601DateFormatter().date(from: "2026-12-01T12:00:00Z")!)
+        func service() -> GroupChatService {
+            let client = LLMClient(transport: GroupChatLLM(), models: testModels)
+            return GroupChatService(
+                personas: roster, policy: policy { _ in }, embedder: CachingEmbedder(client: client, cache: store.embeddings),
+                llm: client, conversations: store.conversations, clock: clock, date: { clock.date })
+        }
+        let first = try await service().room(named: "lobby")
+        let (_, replies) = try await first.send("@ana how do savings accounts work?") { _ in }
+        #expect(replies.map(\.sender) == ["ana"])
+
+        let again = try await service().room(named: "lobby")
+        #expect(again.id == "room:lobby")
+        #expect(await again.history.map(\.sender) == ["user", "ana"])
+        #expect(await again.history.first?.text == "@ana how do savings accounts work?")
+        let stored = try await store.conversations.lines(sessionID: "room:lobby", limit: 10)
+        #expect(stored.map(\.text) == (await again.history).map(\.text))
+        #expect(try await store.conversations.conversation(id: "room:lobby")?.mode == .groupChat)
+
+        let privateRoom = try await service().room()
+        #expect(privateRoom.id.hasPrefix("private:"))
+        #expect(await privateRoom.history.isEmpty)
     }
 }

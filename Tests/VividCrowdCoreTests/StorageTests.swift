@@ -108,3 +108,29 @@ struct SQLiteSharingTests {
         }
     }
 }
+
+@Suite("SQLite migrations")
+struct SQLiteMigrationTests {
+    @Test("a version-4 database's customer-service sessions and turns become conversations on upgrade")
+    func conversationsFromVersion4() async throws {
+        let path = try temporaryDirectory() + "/v4.sqlite"
+        let old = try SQLiteDatabase(path: path, migrations: SQLiteMigrations.all.filter { $0.version <= 4 })
+        try await old.write { connection in
+            try connection.execute(
+                """
+                INSERT INTO customer_service_sessions (id, created_at, message_count) VALUES ('s1', 100, 2);
+                INSERT INTO customer_service_logs (session_id, created_at, query, response, confidence, match_type,
+                    llm_used, transfer_to_human, latency_ms)
+                VALUES ('s1', 101, 'q1', 'a1', 0.9, 'high_confidence', 0, 0, 1),
+                       ('s1', 102, 'q2', 'a2', 0.5, 'mid_confidence', 1, 0, 1);
+                """)
+        }
+        let upgraded = try SQLiteStore(path: path)
+        #expect(try await upgraded.schemaVersion() == SQLiteMigrations.all.count)
+        #expect(try await upgraded.conversations.conversation(id: "s1")?.mode == .customerService)
+        let lines = try await upgraded.conversations.lines(sessionID: "s1", limit: 10)
+        #expect(lines.map(\.sender) == ["user", "assistant", "user", "assistant"])
+        #expect(lines.map(\.text) == ["q1", "a1", "q2", "a2"])
+        #expect(lines.first?.createdAt == Date(timeIntervalSince1970: 101))
+    }
+}

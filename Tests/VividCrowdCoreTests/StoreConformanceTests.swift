@@ -182,4 +182,39 @@ struct StoreConformanceTests {
         #expect(stats.topicHits.map(\.topic) == ["hours", "parking", "refund"])
         #expect(stats.topicHits.map(\.hits) == [2, 1, 1])
     }
+
+    @Test("conversations open once, keep their lines in order, and trim to the newest when asked",
+          arguments: StoreBackend.allCases)
+    func conversations(_ backend: StoreBackend) async throws {
+        let store = try backend.open().conversations
+        let opened = try await store.openSession(id: "room:lobby", mode: .groupChat, at: day)
+        #expect(opened == ConversationSession(id: "room:lobby", mode: .groupChat, createdAt: day))
+        // Opening again returns the session as it was.
+        #expect(try await store.openSession(id: "room:lobby", mode: .customerService, at: day.addingTimeInterval(9)) == opened)
+        #expect(try await store.conversation(id: "nowhere") == nil)
+        await #expect(throws: (any Error).self) {
+            try await store.appendLines([ConversationLine(sender: "user", text: "hi", createdAt: day)], sessionID: "nowhere", keepLast: nil)
+        }
+        let lines = (0..<5).map { ConversationLine(sender: $0.isMultiple(of: 2) ? "user" : "ana", text: "line \($0)", createdAt: day.addingTimeInterval(Double($0))) }
+        try await store.appendLines(Array(lines.prefix(3)), sessionID: "room:lobby", keepLast: nil)
+        try await store.appendLines(Array(lines.suffix(2)), sessionID: "room:lobby", keepLast: nil)
+        #expect(try await store.lines(sessionID: "room:lobby", limit: 100) == lines)
+        #expect(try await store.lines(sessionID: "room:lobby", limit: 2) == Array(lines.suffix(2)))
+        try await store.appendLines([ConversationLine(sender: "user", text: "last", createdAt: day)], sessionID: "room:lobby", keepLast: 3)
+        #expect(try await store.lines(sessionID: "room:lobby", limit: 100).map(\.text) == ["line 3", "line 4", "last"])
+    }
+
+    @Test("customer-service sessions and turns are conversations too", arguments: StoreBackend.allCases)
+    func customerServiceConversations(_ backend: StoreBackend) async throws {
+        let store = try backend.open()
+        _ = try await store.customerService.createSession(id: "cs-1", at: day)
+        #expect(try await store.conversations.conversation(id: "cs-1")?.mode == .customerService)
+        let asked = turn("cs-1", "When are you open?", band: .high, confidence: 0.97, topic: "hours")
+        try await store.customerService.appendTurn(asked, handoffReason: nil)
+        #expect(try await store.conversations.lines(sessionID: "cs-1", limit: 10) == asked.transcript)
+        // An id a group-chat room already holds is not reused for a session.
+        _ = try await store.conversations.openSession(id: "room:x", mode: .groupChat, at: day)
+        await #expect(throws: (any Error).self) { try await store.customerService.createSession(id: "room:x", at: day) }
+        #expect(try await store.customerService.session(id: "room:x") == nil)
+    }
 }

@@ -88,6 +88,14 @@ public struct TurnLog: Sendable, Hashable, Codable {
         self.latencyMs = latencyMs
     }
 
+    /// The turn as transcript lines: the user's question, then the reply.
+    public var transcript: [ConversationLine] {
+        [
+            ConversationLine(sender: "user", text: query, createdAt: createdAt),
+            ConversationLine(sender: "assistant", text: response, createdAt: createdAt),
+        ]
+    }
+
     enum CodingKeys: String, CodingKey {
         case sessionID = "session_id"
         case createdAt = "timestamp"

@@ -9,10 +9,13 @@ public struct GroupChatLine: Sendable, Hashable, Codable {
 
 /// A chat room: its history, who holds the floor, each agent's messages today. Agents think concurrently and speak
 /// one at a time, each after a typing delay on the injected clock; a reply too close to one already sent this round
-/// is dropped.
+/// is dropped. Every line is written through to the conversation store (bounded to `historyLimit`), so a named room
+/// continues after a restart and on any instance sharing the store.
 public actor GroupChatRoom {
+    /// The room's conversation id in the store.
     public nonisolated let id: String
     public let router: GroupChatRouter
+    private let conversations: any ConversationStore
     private let clock: any Clock<Duration>
     private let date: @Sendable () -> Date
     private var random: SeededGenerator
@@ -21,13 +24,18 @@ public actor GroupChatRoom {
     private var spokenToday: [String: (day: DateComponents, count: Int)] = [:]
     /// Longest history kept (and the most a prompt sees is the last 12 lines of it).
     public let historyLimit: Int
+    /// The history limit rooms get unless told otherwise.
+    public static let defaultHistoryLimit = 200
 
+    /// A room continuing `history` (oldest first), which the caller read from `conversations`.
     public init(
-        id: String, router: GroupChatRouter, clock: any Clock<Duration>, date: @escaping @Sendable () -> Date, seed: UInt64,
-        historyLimit: Int = 200
+        id: String, router: GroupChatRouter, conversations: any ConversationStore, history: [GroupChatLine] = [],
+        clock: any Clock<Duration>, date: @escaping @Sendable () -> Date, seed: UInt64, historyLimit: Int = defaultHistoryLimit
     ) {
         self.id = id
         self.router = router
+        self.conversations = conversations
+        self.history = Array(history.suffix(historyLimit))
         self.clock = clock
         self.date = date
         self.random = SeededGenerator(seed: seed)
@@ -45,7 +53,7 @@ public actor GroupChatRoom {
             exhausted: exhausted(at: now), date: now, requestedAgents: agentIDs)
         let draws = RoutingDraws.next(&random)
         var decision = try await router.route(message, context: context, draws: draws)
-        append(GroupChatLine(sender: "user", text: message))
+        try await append(GroupChatLine(sender: "user", text: message))
         let personas = decision.agents.compactMap { id in router.index.personas.first { $0.id == id } }
 
         let drafts: [String: Draft]
@@ -71,7 +79,7 @@ public actor GroupChatRoom {
             await emit(.streamEnd(sender: persona.name))
             let line = GroupChatLine(sender: persona.id, text: draft.text)
             spoken.append(line)
-            append(line)
+            try await append(line)
             count(persona.id, at: date())
         }
         if let last = spoken.last { focusAgent = last.sender } else if decision.path != .focus { focusAgent = nil }
@@ -113,9 +121,11 @@ public actor GroupChatRoom {
         return .milliseconds(Int(seconds * 1000))
     }
 
-    private func append(_ line: GroupChatLine) {
+    private func append(_ line: GroupChatLine) async throws {
         history.append(line)
         if history.count > historyLimit { history.removeFirst(history.count - historyLimit) }
+        try await conversations.appendLines(
+            [ConversationLine(sender: line.sender, text: line.text, createdAt: date())], sessionID: id, keepLast: historyLimit)
     }
 
     private func day(_ date: Date) -> DateComponents {

@@ -6,6 +6,7 @@ public actor GroupChatService {
     public nonisolated let policy: GroupChatPolicy
     private let embedder: CachingEmbedder
     private let llm: LLMClient
+    private let conversations: any ConversationStore
     private let clock: any Clock<Duration>
     private let date: @Sendable () -> Date
     private let seed: UInt64
@@ -15,12 +16,14 @@ public actor GroupChatService {
 
     public init(
         personas: [Persona], policy: GroupChatPolicy, embedder: CachingEmbedder, llm: LLMClient,
-        clock: any Clock<Duration> = ContinuousClock(), date: @escaping @Sendable () -> Date = Date.init, seed: UInt64 = 42
+        conversations: any ConversationStore, clock: any Clock<Duration> = ContinuousClock(),
+        date: @escaping @Sendable () -> Date = Date.init, seed: UInt64 = 42
     ) {
         self.personas = personas
         self.policy = policy
         self.embedder = embedder
         self.llm = llm
+        self.conversations = conversations
         self.clock = clock
         self.date = date
         self.seed = seed
@@ -40,17 +43,26 @@ public actor GroupChatService {
         let personas = try PersonaLoader.load(data, file: personasFile.lastPathComponent)
         return GroupChatService(
             personas: personas, policy: GroupChatPolicy(configuration.groupChat),
-            embedder: CachingEmbedder(client: llm, cache: store.embeddings), llm: llm, clock: clock, date: date)
+            embedder: CachingEmbedder(client: llm, cache: store.embeddings), llm: llm, conversations: store.conversations,
+            clock: clock, date: date)
     }
 
-    /// The room called `name`, created on first use; nil makes a private room.
+    /// The room called `name`, opened on first use with the history the store holds for it; nil makes a private
+    /// room.
     public func room(named name: String? = nil) async throws -> GroupChatRoom {
         if let name, let room = rooms[name] { return room }
         let router = try await currentRouter()
+        let id = name.map { "room:\($0)" } ?? "private:\(UUID().uuidString.lowercased())"
+        _ = try await conversations.openSession(id: id, mode: .groupChat, at: date())
+        let history = try await conversations.lines(sessionID: id, limit: GroupChatRoom.defaultHistoryLimit)
+        // Checked again after the awaits: a concurrent caller may have opened the same room meanwhile.
+        if let name, let room = rooms[name] { return room }
         roomsCreated += 1
-        let id = name ?? "private-\(roomsCreated)"
-        let room = GroupChatRoom(id: id, router: router, clock: clock, date: date, seed: seed &+ roomsCreated)
-        if name != nil { rooms[id] = room }
+        let room = GroupChatRoom(
+            id: id, router: router, conversations: conversations,
+            history: history.map { GroupChatLine(sender: $0.sender, text: $0.text) }, clock: clock, date: date,
+            seed: seed &+ roomsCreated)
+        if let name { rooms[name] = room }
         return room
     }
 

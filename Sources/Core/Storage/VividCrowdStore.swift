@@ -11,6 +11,8 @@ public protocol VividCrowdStore: Service {
     var customerService: any CustomerServiceStore { get }
     /// Embedding vectors, keyed by model, input type and text.
     var embeddings: any EmbeddingCache { get }
+    /// Sessions and transcripts of every mode.
+    var conversations: any ConversationStore { get }
     /// The last migration applied (0 for a backend without migrations).
     func schemaVersion() async throws -> Int
     /// Releases connections; the store is not used afterwards.

@@ -110,9 +110,13 @@ public struct GroupChatSimulation: Sendable {
             index: try await PersonaIndex.build(cast.personas, embedder: embedder), policy: policy, embedder: embedder, llm: client)
         let start = scenario.start.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date(timeIntervalSince1970: 1_796_150_000)
         var tally = GroupChatTally()
+        let conversations = InMemoryConversationStore()
         for (user, script) in Self.population(scenario, cast: cast).enumerated() {
             let clock = VirtualClock(start: start)
-            let room = GroupChatRoom(id: "sim-\(user)", router: router, clock: clock, date: { clock.date }, seed: scenario.seed &+ UInt64(user))
+            _ = await conversations.openSession(id: "sim-\(user)", mode: .groupChat, at: clock.date)
+            let room = GroupChatRoom(
+                id: "sim-\(user)", router: router, conversations: conversations, clock: clock, date: { clock.date },
+                seed: scenario.seed &+ UInt64(user))
             for step in script {
                 guard case .say(let text, let intention) = step else {
                     clock.advance(by: Self.quietSpell)

@@ -4,10 +4,13 @@ import Foundation
 public struct InMemoryStore: VividCrowdStore {
     public let customerService: any CustomerServiceStore
     public let embeddings: any EmbeddingCache
+    public let conversations: any ConversationStore
     public var location: String { "memory:" }
 
     public init() {
-        customerService = InMemoryCustomerServiceStore()
+        let conversations = InMemoryConversationStore()
+        self.conversations = conversations
+        customerService = InMemoryCustomerServiceStore(conversations: conversations)
         embeddings = InMemoryEmbeddingCache()
     }
 
@@ -46,8 +49,12 @@ public actor InMemoryCustomerServiceStore: CustomerServiceStore {
     private var sessions: [String: SessionRecord] = [:]
     private var turnLogs: [String: [TurnLog]] = [:]
     private var allTurns: [TurnLog] = []
+    private let conversations: InMemoryConversationStore
 
-    public init() {}
+    /// A store whose sessions and turns also land in `conversations`.
+    public init(conversations: InMemoryConversationStore = InMemoryConversationStore()) {
+        self.conversations = conversations
+    }
 
     public func corpusVersion() -> Int { version }
 
@@ -89,18 +96,27 @@ public actor InMemoryCustomerServiceStore: CustomerServiceStore {
         version += 1
     }
 
-    public func createSession(id: String, at date: Date) throws -> SessionRecord {
+    public func createSession(id: String, at date: Date) async throws -> SessionRecord {
         guard sessions[id] == nil else { throw DuplicateKey(key: "session \(id)") }
         let record = SessionRecord(
             id: id, createdAt: date, messageCount: 0, rating: nil, ratingComment: nil, transferToHuman: false,
             handoffReason: nil, handoffState: nil)
+        // Claimed before the first await, so a concurrent create of the same id fails.
         sessions[id] = record
+        guard await conversations.conversation(id: id) == nil else {
+            sessions[id] = nil
+            throw DuplicateKey(key: "conversation \(id)")
+        }
+        _ = await conversations.openSession(id: id, mode: .customerService, at: date)
         return record
     }
 
     public func session(id: String) -> SessionRecord? { sessions[id] }
 
-    public func appendTurn(_ turn: TurnLog, handoffReason: String?) throws {
+    public func appendTurn(_ turn: TurnLog, handoffReason: String?) async throws {
+        guard sessions[turn.sessionID] != nil else { throw MissingReference(reference: "session \(turn.sessionID)") }
+        try await conversations.appendLines(turn.transcript, sessionID: turn.sessionID, keepLast: nil)
+        // Read after the await: another turn of the session may have been appended meanwhile.
         guard var session = sessions[turn.sessionID] else { throw MissingReference(reference: "session \(turn.sessionID)") }
         turnLogs[turn.sessionID, default: []].append(turn)
         allTurns.append(turn)

@@ -125,6 +125,9 @@ public struct SQLiteCustomerServiceStore: CustomerServiceStore {
             try connection.query(
                 "INSERT INTO customer_service_sessions (id, created_at) VALUES (?, ?)",
                 [.text(id), .real(date.timeIntervalSince1970)])
+            try connection.query(
+                "INSERT INTO conversation_sessions (id, mode, created_at) VALUES (?, ?, ?)",
+                [.text(id), .text(ConversationMode.customerService.rawValue), .real(date.timeIntervalSince1970)])
         }
         return SessionRecord(
             id: id, createdAt: date, messageCount: 0, rating: nil, ratingComment: nil, transferToHuman: false,
@@ -175,6 +178,7 @@ public struct SQLiteCustomerServiceStore: CustomerServiceStore {
             try connection.query(
                 "UPDATE customer_service_sessions SET message_count = message_count + 1 WHERE id = ?",
                 [.text(turn.sessionID)])
+            try SQLiteConversationStore.append(turn.transcript, sessionID: turn.sessionID, connection: connection)
             if turn.transferToHuman {
                 // A session handed off once stays handed off; a later request does not reopen a closed handoff.
                 try connection.query(

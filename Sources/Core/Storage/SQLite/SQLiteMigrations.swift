@@ -92,5 +92,32 @@ public enum SQLiteMigrations {
                 INSERT INTO corpus_versions (corpus, version)
                     SELECT 'customer-service', 1 WHERE EXISTS (SELECT 1 FROM customer_service_qa);
                 """),
+        Migration(
+            version: 5, name: "conversations",
+            sql: """
+                CREATE TABLE conversation_sessions (
+                    id TEXT PRIMARY KEY,
+                    mode TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE conversation_turns (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    session_id TEXT NOT NULL REFERENCES conversation_sessions(id) ON DELETE CASCADE,
+                    created_at REAL NOT NULL,
+                    sender TEXT NOT NULL,
+                    text TEXT NOT NULL
+                );
+                CREATE INDEX conversation_turns_session ON conversation_turns(session_id, id);
+                INSERT INTO conversation_sessions (id, mode, created_at)
+                    SELECT id, 'customer-service', created_at FROM customer_service_sessions;
+                INSERT INTO conversation_turns (session_id, created_at, sender, text)
+                    SELECT session_id, created_at, sender, text FROM (
+                        SELECT id, 0 AS part, session_id, created_at, 'user' AS sender, query AS text
+                            FROM customer_service_logs
+                        UNION ALL
+                        SELECT id, 1 AS part, session_id, created_at, 'assistant' AS sender, response AS text
+                            FROM customer_service_logs
+                    ) ORDER BY id, part;
+                """),
     ]
 }

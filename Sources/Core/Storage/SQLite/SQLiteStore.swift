@@ -5,6 +5,7 @@ public struct SQLiteStore: VividCrowdStore {
     public let database: SQLiteDatabase
     public let customerService: any CustomerServiceStore
     public let embeddings: any EmbeddingCache
+    public let conversations: any ConversationStore
     public var location: String { "sqlite:\(database.path)" }
 
     /// Opens (creating and migrating) the database at `path`; `:memory:` for a private in-memory database.
@@ -17,6 +18,7 @@ public struct SQLiteStore: VividCrowdStore {
         self.database = database
         self.customerService = SQLiteCustomerServiceStore(database: database)
         self.embeddings = SQLiteEmbeddingCache(database: database)
+        self.conversations = SQLiteConversationStore(database: database)
     }
 
     public func schemaVersion() async throws -> Int { try await database.schemaVersion }

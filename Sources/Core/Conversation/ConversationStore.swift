@@ -1,0 +1,53 @@
+import Foundation
+
+/// Which mode a conversation belongs to; each mode adds its own.
+public struct ConversationMode: RawRepresentable, Hashable, Codable, Sendable {
+    public var rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let customerService = ConversationMode(rawValue: "customer-service")
+    public static let groupChat = ConversationMode(rawValue: "group-chat")
+}
+
+/// A conversation: a customer-service session, a group-chat room.
+public struct ConversationSession: Sendable, Hashable, Codable {
+    public var id: String
+    public var mode: ConversationMode
+    public var createdAt: Date
+
+    public init(id: String, mode: ConversationMode, createdAt: Date) {
+        self.id = id
+        self.mode = mode
+        self.createdAt = createdAt
+    }
+}
+
+/// One line of a conversation's transcript.
+public struct ConversationLine: Sendable, Hashable, Codable {
+    /// "user", "assistant" or an agent id.
+    public var sender: String
+    public var text: String
+    public var createdAt: Date
+
+    public init(sender: String, text: String, createdAt: Date) {
+        self.sender = sender
+        self.text = text
+        self.createdAt = createdAt
+    }
+}
+
+/// Sessions and their transcripts for every mode, so a conversation outlives the process and the instance that
+/// started it. Customer service writes its sessions and turns here in the same transaction as its own records;
+/// group-chat rooms keep their (bounded) history here.
+public protocol ConversationStore: Sendable {
+    /// The session with this id, created now (with `mode`) if it does not exist yet.
+    func openSession(id: String, mode: ConversationMode, at date: Date) async throws -> ConversationSession
+    /// A session, or nil.
+    func conversation(id: String) async throws -> ConversationSession?
+    /// Appends lines to an existing session; with `keepLast`, older lines beyond that many are removed in the same
+    /// transaction.
+    func appendLines(_ lines: [ConversationLine], sessionID: String, keepLast: Int?) async throws
+    /// The last `limit` lines of a session, oldest first.
+    func lines(sessionID: String, limit: Int) async throws -> [ConversationLine]
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// Conversations in memory, with the same semantics as the database backends.
+public actor InMemoryConversationStore: ConversationStore {
+    private var sessions: [String: ConversationSession] = [:]
+    private var transcripts: [String: [ConversationLine]] = [:]
+
+    public init() {}
+
+    public func openSession(id: String, mode: ConversationMode, at date: Date) -> ConversationSession {
+        if let existing = sessions[id] { return existing }
+        let session = ConversationSession(id: id, mode: mode, createdAt: date)
+        sessions[id] = session
+        return session
+    }
+
+    public func conversation(id: String) -> ConversationSession? { sessions[id] }
+
+    public func appendLines(_ lines: [ConversationLine], sessionID: String, keepLast: Int?) throws {
+        guard sessions[sessionID] != nil else { throw MissingReference(reference: "conversation \(sessionID)") }
+        var transcript = transcripts[sessionID, default: []] + lines
+        if let keepLast, transcript.count > keepLast { transcript.removeFirst(transcript.count - max(0, keepLast)) }
+        transcripts[sessionID] = transcript
+    }
+
+    public func lines(sessionID: String, limit: Int) -> [ConversationLine] {
+        Array((transcripts[sessionID] ?? []).suffix(max(0, limit)))
+    }
+}
