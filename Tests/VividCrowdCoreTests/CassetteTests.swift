@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import VividCrowdCore
 
-/// A live transport double that answers deterministically and counts calls.
+/// A live transport double that answers deterministically and counts calls; stream chunks carry offsets `chunkGap`
+/// apart, as if the server had paused between them.
 actor ScriptedTransport: LLMTransport {
     private(set) var sends = 0
     private(set) var streams = 0
@@ -26,16 +27,13 @@ actor ScriptedTransport: LLMTransport {
         let gap = chunkGap
         let payloads = ["alpha ", "beta ", "#\(number)"].map { OpenAIFixtures.chunk($0) } + [OpenAIFixtures.chunk(nil, finish: "stop"), "data: [DONE]\n\n"]
         return AsyncThrowingStream { continuation in
-            Task {
-                var offset = Duration.zero
-                for payload in payloads {
-                    try? await Task.sleep(for: gap)
-                    offset += gap
-                    let data = String(payload.dropFirst("data: ".count).dropLast(2))
-                    continuation.yield(StreamPayload(data: data, offset: offset))
-                }
-                continuation.finish()
+            var offset = Duration.zero
+            for payload in payloads {
+                offset += gap
+                let data = String(payload.dropFirst("data: ".count).dropLast(2))
+                continuation.yield(StreamPayload(data: data, offset: offset))
             }
+            continuation.finish()
         }
     }
 
@@ -46,13 +44,15 @@ actor ScriptedTransport: LLMTransport {
 }
 
 private func cassetteClient(
-    directory: String, name: String = "unit", mode: LLMMode, live: (any LLMTransport)?, speed: Double = 0
+    directory: String, name: String = "unit", mode: LLMMode, live: (any LLMTransport)?, speed: Double = 0,
+    clock: any Clock<Duration> = ContinuousClock()
 ) throws -> LLMClient {
     let cassette = try Cassette(
         directory: directory, name: name, startEmpty: mode == .record, redactor: Redactor(secrets: [testAPIKey]))
     let meter = LLMUsageMeter()
     return LLMClient(
-        transport: CassetteTransport(cassette: cassette, mode: mode, live: live, replaySpeed: speed, meter: meter),
+        transport: CassetteTransport(
+            cassette: cassette, mode: mode, live: live, replaySpeed: speed, clock: clock, meter: meter),
         models: testModels, embeddingBatchSize: 2, meter: meter)
 }
 
@@ -173,15 +173,18 @@ struct CassetteTests {
         let recordedSpan = try #require(offsets.last)
         #expect(recordedSpan >= 250)
 
+        // Replay waits on the injected clock: virtual time moves by exactly the scaled pauses.
         func replayDuration(speed: Double) async throws -> Duration {
-            let player = try cassetteClient(directory: directory, mode: .replay, live: nil, speed: speed)
-            let started = ContinuousClock.now
-            _ = try await player.stream(question).collectText()
-            return ContinuousClock.now - started
+            let clock = VirtualClock(start: Date(timeIntervalSince1970: 0))
+            let player = try cassetteClient(directory: directory, mode: .replay, live: nil, speed: speed, clock: clock)
+            #expect(try await player.stream(question).collectText().text.hasSuffix("#1"))
+            return clock.now.offset
         }
-        #expect(try await replayDuration(speed: 0) < .milliseconds(recordedSpan / 2))
-        #expect(try await replayDuration(speed: 1) >= .milliseconds(recordedSpan * 0.95))
-        #expect(try await replayDuration(speed: 2) >= .milliseconds(recordedSpan * 1.9))
+        #expect(try await replayDuration(speed: 0) == .zero)
+        let once = try await replayDuration(speed: 1)
+        #expect(abs(once.seconds * 1000 - recordedSpan) < 1)
+        let twice = try await replayDuration(speed: 2)
+        #expect(abs(twice.seconds * 1000 - 2 * recordedSpan) < 1)
     }
 
     @Test("cassette files are stable: the same recordings written twice are byte-identical and sorted")
