@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .library(name: "VividCrowdCore", targets: ["VividCrowdCore"]),
         .library(name: "VividCrowdEvaluation", targets: ["VividCrowdEvaluation"]),
+        .library(name: "VividCrowdTesting", targets: ["VividCrowdTesting"]),
         .executable(name: "vividcrowd-server", targets: ["vividcrowd-server"]),
         .executable(name: "vividcrowd-sim", targets: ["vividcrowd-sim"]),
         .executable(name: "vividcrowd-bench", targets: ["vividcrowd-bench"]),
@@ -48,6 +49,13 @@ let package = Package(
             name: "VividCrowdEvaluation",
             dependencies: ["VividCrowdCore"],
             path: "Sources/Evaluation",
+            swiftSettings: swiftSettings
+        ),
+        // Test helpers both test suites share: LLM doubles and fixtures, store backends, temporary folders.
+        .target(
+            name: "VividCrowdTesting",
+            dependencies: ["VividCrowdCore", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Testing",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -91,6 +99,7 @@ let package = Package(
             dependencies: [
                 "VividCrowdCore",
                 "VividCrowdEvaluation",
+                "VividCrowdTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tests/VividCrowdCoreTests",
@@ -101,6 +110,7 @@ let package = Package(
             dependencies: [
                 "vividcrowd-server",
                 "VividCrowdCore",
+                "VividCrowdTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
             ],

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VividCrowdCore
+import VividCrowdTesting
 
 struct BM25Fixture: Decodable {
     struct Query: Decodable {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VividCrowdCore
+import VividCrowdTesting
 
 @Suite("Handoff rules")
 struct HandoffDetectorTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VividCrowdCore
+import VividCrowdTesting
 
 /// A chat double: agents answer in their own words (or all alike), the router answers from a script.
 actor GroupChatLLM: LLMTransport {

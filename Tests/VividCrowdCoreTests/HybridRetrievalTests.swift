@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VividCrowdCore
+import VividCrowdTesting
 
 /// A tiny knowledge base with hand-made 3-d vectors: each topic points along its own axis.
 private func makeRetriever() throws -> (HybridIndex, SearchTokenizer) {

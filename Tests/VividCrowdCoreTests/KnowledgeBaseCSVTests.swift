@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VividCrowdCore
+import VividCrowdTesting
 
 @Suite("Knowledge-base CSV")
 struct KnowledgeBaseCSVTests {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import VividCrowdCore
+import VividCrowdTesting
 
 @Suite("LLM client over HTTP")
 struct LLMClientTests {

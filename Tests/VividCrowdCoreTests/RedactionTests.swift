@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import VividCrowdCore
+import VividCrowdTesting
 
 @Suite("Secrets")
 struct RedactionTests {

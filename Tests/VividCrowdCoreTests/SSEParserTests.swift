@@ -1,5 +1,6 @@
 import Testing
 import VividCrowdCore
+import VividCrowdTesting
 
 @Suite("SSE parser")
 struct SSEParserTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VividCrowdCore
+import VividCrowdTesting
 
 /// jieba's data, loaded once for all tests.
 let sharedSegmenter: JiebaSegmenter = {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VividCrowdCore
+import VividCrowdTesting
 
 @Suite("SQLite specifics")
 struct StorageTests {

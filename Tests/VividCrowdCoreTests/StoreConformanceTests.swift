@@ -1,22 +1,7 @@
 import Foundation
 import Testing
 import VividCrowdCore
-
-/// Every store backend, opened fresh. The PostgreSQL backend joins this list when it lands.
-enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case memory, sqlite
-
-    var testDescription: String { rawValue }
-
-    func open() throws -> any VividCrowdStore {
-        switch self {
-        case .memory:
-            return try StoreFactory.open(.init(databasePath: "unused", databaseURL: "memory:"))
-        case .sqlite:
-            return try StoreFactory.open(.init(databasePath: try temporaryDirectory(), databaseURL: nil))
-        }
-    }
-}
+import VividCrowdTesting
 
 private let day = Date(timeIntervalSince1970: 1_780_000_000.25)
 

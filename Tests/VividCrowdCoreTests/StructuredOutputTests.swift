@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VividCrowdCore
+import VividCrowdTesting
 
 /// Answers chat calls from a script, in order, and keeps each request body.
 private actor ScriptedAnswers: LLMTransport {

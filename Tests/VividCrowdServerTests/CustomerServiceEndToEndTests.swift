@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import Testing
 import VividCrowdCore
+import VividCrowdTesting
 
 @testable import vividcrowd_server
 

@@ -6,12 +6,9 @@ import Logging
 import NIOCore
 import Testing
 import VividCrowdCore
+import VividCrowdTesting
 
 @testable import vividcrowd_server
-
-/// The repository root, found from this file's path.
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// `VIVIDCROWD_RECORD=1` (with `scripts/local-models.sh start`) records what the cassette misses; otherwise replay.
 let recordingRequested = ProcessInfo.processInfo.environment["VIVIDCROWD_RECORD"] == "1"
@@ -33,13 +30,6 @@ func testEnvironment(database: String, extra: [String: String] = [:]) -> [String
     }
     environment.merge(extra) { _, new in new }
     return environment
-}
-
-/// A fresh empty directory.
-func temporaryDirectory() throws -> String {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("vividcrowd-server-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url.path
 }
 
 /// A virtual clock standing at today's local noon: night mode and daily limits see a fixed daytime whenever the
