@@ -99,9 +99,17 @@ extension ServerSuites {
             try await withTestServer { client, _ in
                 let session = try await requestJSON(client, "/api/customer-service/session", method: .post)
                 let id = try #require(session.json["session_id"]?.stringValue)
-                for body in [#"{"rating":1e300}"#, #"{"rating":-1e300}"#, #"{"rating":4.5}"#] {
+                for body in [
+                    #"{"rating":1e300}"#, #"{"rating":-1e300}"#, #"{"rating":4.5}"#, #"{"rating":-0}"#,
+                    #"{"rating":99999999999999999999}"#, #"{"rating":NaN}"#,
+                ] {
                     let rated = try await requestJSON(client, "/api/customer-service/session/\(id)/rating", method: .post, body: body)
                     #expect(rated.status == .unprocessableContent, "\(body)")
+                }
+                for query in ["1e300", "-0", "NaN", "99999999999999999999", "-1e300"] {
+                    let rated = try await requestJSON(
+                        client, "/api/customer-service/session/\(id)/rating?rating=\(query)", method: .post)
+                    #expect(rated.status == .unprocessableContent, "\(query)")
                 }
                 #expect(try await requestJSON(client, "/health").status == .ok)
             }

@@ -33,6 +33,21 @@ public struct CassetteInteraction: Codable, Sendable, Hashable {
 
     /// The identity of the request, occurrence aside.
     var matchKey: String { endpoint.rawValue + " " + request.canonicalString }
+
+    /// Timings are replayed as sleeps: they must be finite, not negative and at most a day.
+    static let plausibleMilliseconds = 0.0...86_400_000.0
+
+    /// What makes this recording unusable, if anything.
+    var problem: String? {
+        if occurrence < 0 { return "occurrence \(occurrence) is negative" }
+        if let latencyMs, !Self.plausibleMilliseconds.contains(latencyMs) {
+            return "latency_ms \(latencyMs) is outside 0...86400000"
+        }
+        if let bad = chunks?.first(where: { !Self.plausibleMilliseconds.contains($0.offsetMs) }) {
+            return "offset_ms \(bad.offsetMs) is outside 0...86400000"
+        }
+        return nil
+    }
 }
 
 /// The on-disk form of a cassette: pretty-printed JSON with sorted keys, so re-recording diffs cleanly.
@@ -58,6 +73,11 @@ public struct CassetteFile: Codable, Sendable {
         }
         guard file.version == currentVersion else {
             throw CassetteFormatError(path: url.path, reason: "version \(file.version), expected \(currentVersion)")
+        }
+        for (number, interaction) in file.interactions.enumerated() {
+            if let problem = interaction.problem {
+                throw CassetteFormatError(path: url.path, reason: "interaction \(number): \(problem)")
+            }
         }
         return file
     }
@@ -89,7 +109,9 @@ enum EmbeddingCompaction {
     static func compact(_ response: JSONValue) -> JSONValue {
         transformData(response) { item in
             guard var object = item.objectValue, let values = object["embedding"]?.arrayValue else { return item }
-            let floats = values.map { Float($0.doubleValue ?? 0) }
+            let floats = values.compactMap { $0.doubleValue.map(Float.init) }.filter(\.isFinite)
+            // A vector that is not all finite numbers is kept as it came, so replay fails the way the live call did.
+            guard floats.count == values.count else { return item }
             object["embedding"] = nil
             object["embedding_f32le_base64"] = .string(VectorCodec.encode(floats).base64EncodedString())
             return .object(object)

@@ -85,9 +85,17 @@ public struct TokenUsage: Sendable, Hashable, Codable {
         self.completionTokens = completionTokens
     }
 
+    /// Counts no reply can really report; larger (or negative, or fractional) ones are taken as absent, so sums
+    /// of them cannot overflow.
+    static let plausibleTokens = 0...(1 << 31)
+
+    /// The usage a server reported; nil when it reported none, or none that is plausible.
     init?(json: JSONValue?) {
-        guard let json, let prompt = json["prompt_tokens"]?.intValue else { return nil }
-        self.init(promptTokens: prompt, completionTokens: json["completion_tokens"]?.intValue ?? 0)
+        guard let json, let prompt = json["prompt_tokens"]?.intValue, Self.plausibleTokens.contains(prompt) else {
+            return nil
+        }
+        let completion = json["completion_tokens"]?.intValue ?? 0
+        self.init(promptTokens: prompt, completionTokens: Self.plausibleTokens.contains(completion) ? completion : 0)
     }
 }
 

@@ -47,7 +47,15 @@ public struct EmbeddingResult: Sendable, Hashable {
         }
         var vectors = [[Float]?](repeating: nil, count: expectedCount)
         for (position, item) in data.enumerated() {
-            let index = item["index"]?.intValue ?? position
+            let index: Int
+            if let given = item["index"], given != .null {
+                guard let number = given.intValue else {
+                    throw LLMError.malformedResponse("embedding index \(given.preview) is not a whole number")
+                }
+                index = number
+            } else {
+                index = position
+            }
             guard vectors.indices.contains(index) else {
                 throw LLMError.malformedResponse("embedding index \(index) outside 0..<\(expectedCount)")
             }
@@ -57,8 +65,8 @@ public struct EmbeddingResult: Sendable, Hashable {
             var vector = [Float]()
             vector.reserveCapacity(values.count)
             for value in values {
-                guard let number = value.doubleValue else {
-                    throw LLMError.malformedResponse("embedding \(index) holds a non-number")
+                guard let number = value.doubleValue, Float(number).isFinite else {
+                    throw LLMError.malformedResponse("embedding \(index) holds a value that is not a finite Float32")
                 }
                 vector.append(Float(number))
             }

@@ -24,15 +24,24 @@ public struct RetryPolicy: Sendable {
         return capped / 2 + capped / 2 * Double.random(in: 0...1)
     }
 
-    /// Parses a Retry-After header: delta-seconds or an HTTP date.
+    /// The longest wait a Retry-After header is read as (a server's larger value is capped, not trusted).
+    static let longestRetryAfter: Double = 86_400
+
+    /// Parses a Retry-After header: delta-seconds or an HTTP date. Non-finite or negative values are ignored and
+    /// huge ones capped, so no header can overflow a duration.
     public static func parseRetryAfter(_ value: String?, now: Date = Date()) -> Duration? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Double(value), seconds >= 0 { return .milliseconds(Int(seconds * 1000)) }
+        if let seconds = Double(value) {
+            guard seconds.isFinite, seconds >= 0 else { return nil }
+            return .milliseconds(Int(min(seconds, longestRetryAfter) * 1000))
+        }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: value) else { return nil }
-        return .milliseconds(max(0, Int(date.timeIntervalSince(now) * 1000)))
+        let wait = date.timeIntervalSince(now)
+        guard wait.isFinite else { return nil }
+        return .milliseconds(Int(min(max(0, wait), longestRetryAfter) * 1000))
     }
 }
