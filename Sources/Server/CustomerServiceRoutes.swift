@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import VividCrowdCore
+import Logging
 
 /// REST endpoints of the customer-service mode, at the original's paths under /api/customer-service.
 enum CustomerServiceRoutes {
@@ -17,9 +18,9 @@ enum CustomerServiceRoutes {
         group.get("/qa/count") { _, _ -> Response in
             .json(["count": .number(Double(try await desk.entryCount()))])
         }
-        group.post("/qa/import") { request, _ -> Response in
+        group.post("/qa/import") { request, context -> Response in
             if let failure = AdminToken.check(request, expected: services.settings.server.adminToken) { return failure }
-            return await importUpload(request, desk: desk)
+            return await importUpload(request, desk: desk, logger: context.logger)
         }
         group.post("/session") { _, _ -> Response in
             try .json(encoding: try await desk.createSession())
@@ -68,7 +69,7 @@ enum CustomerServiceRoutes {
         }
     }
 
-    private static func importUpload(_ request: Request, desk: CustomerServiceDesk) async -> Response {
+    private static func importUpload(_ request: Request, desk: CustomerServiceDesk, logger: Logger) async -> Response {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maximumUploadBytes)
@@ -91,8 +92,12 @@ enum CustomerServiceRoutes {
             return try .json(encoding: outcome)
         } catch let error as KnowledgeBaseImportError {
             return .error(.unprocessableContent, "\(part.fileName ?? "upload.csv"): \(error.description); nothing was imported")
+        } catch let failure as any ConversationFailure {
+            // An LLM or retrieval failure: its user-facing sentence, never the raw upstream text or a path.
+            return .error(.badGateway, "import failed, nothing was imported: \(failure.userMessage)")
         } catch {
-            return .error(.badGateway, "import failed, nothing was imported: \(error)")
+            logger.error("knowledge-base import failed", metadata: ["error": "\(error)"])
+            return .error(.internalServerError, "import failed, nothing was imported; the server log has the details")
         }
     }
 }

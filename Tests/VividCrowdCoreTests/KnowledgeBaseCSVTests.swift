@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VividCrowdCore
+@testable import VividCrowdCore
 import VividCrowdTesting
 
 @Suite("Knowledge-base CSV")
@@ -82,5 +82,20 @@ struct KnowledgeBaseCSVTests {
         #expect { _ = try KnowledgeBaseCSV.parse(Data([0x81, 0x30, 0xFF, 0xFF, 0x00, 0x81])) } throws: { error in
             String(describing: error).contains("encoding")
         }
+    }
+}
+
+@Suite("Control characters in knowledge bases")
+struct KnowledgeBaseControlCharacterTests {
+    @Test("NUL and other control characters are rejected with line and column; tabs and line breaks are text",
+          arguments: [("\u{0}", "0000"), ("\u{1B}", "001B"), ("\u{7F}", "007F")])
+    func controls(_ character: String, _ code: String) throws {
+        let header = "question_count,topic_name,typical_question,standard_script,risk_notes\n"
+        let csv = header + "1,t,q?,fine,\n2,u,other?,bad\(character)script,\n"
+        #expect(throws: KnowledgeBaseImportError(line: 3, column: "standard_script", reason: "holds the control character U+\(code)")) {
+            try KnowledgeBaseCSV.parse(Data(csv.utf8))
+        }
+        let tabs = header + "1,t,q?,\"a\tb\nc\",\n"
+        #expect(try KnowledgeBaseCSV.parse(Data(tabs.utf8)).entries.first?.standardScript == "a\tb\nc")
     }
 }

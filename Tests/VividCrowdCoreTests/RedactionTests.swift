@@ -64,3 +64,74 @@ struct RedactionTests {
         }
     }
 }
+
+/// Streams a reply whose text is cut into the given pieces.
+private struct PiecewiseStream: LLMTransport {
+    let pieces: [String]
+
+    func send(_ endpoint: LLMEndpoint, body: JSONValue) async throws -> JSONValue {
+        OpenAIFixtures.completion(pieces.joined())
+    }
+
+    func stream(_ endpoint: LLMEndpoint, body: JSONValue) async throws -> AsyncThrowingStream<StreamPayload, any Error> {
+        let payloads = pieces.map { OpenAIFixtures.chunk($0) } + [OpenAIFixtures.chunk(nil, finish: "stop"), "data: [DONE]\n\n"]
+        return AsyncThrowingStream { continuation in
+            for (index, payload) in payloads.enumerated() {
+                continuation.yield(StreamPayload(
+                    data: String(payload.dropFirst("data: ".count).dropLast(2)), offset: .milliseconds(index * 10)))
+            }
+            continuation.finish()
+        }
+    }
+}
+
+@Suite("Secrets split across stream chunks")
+struct StreamRedactionTests {
+    /// The key cut in two, three and many places, and a pattern-shaped key the redactor does not know literally.
+    static let splits: [[String]] = [
+        ["My key is sk-vividcrowd-te", "st-9f8e7d6c5b4a, keep it."],
+        ["key: sk-vivid", "crowd-test-9f8e", "7d6c5b4a done"],
+        Array("token sk-vividcrowd-test-9f8e7d6c5b4a!").map(String.init),
+        ["other key sk-abcdefgh", "ijklmnop and bye"],
+    ]
+
+    @Test("a key split across chunks never reaches the stream's consumer", arguments: splits)
+    func streamedReply(_ pieces: [String]) async throws {
+        let client = LLMClient(
+            transport: PiecewiseStream(pieces: pieces), models: testModels, redactor: Redactor(secrets: [testAPIKey]))
+        let (text, _) = try await client.stream(ChatRequest(model: "m", messages: [.user("hi")])).collectText()
+        #expect(!text.contains("sk-"), "\(text)")
+        #expect(text.contains(Redactor.placeholder))
+        // Everything but the key arrives, in order.
+        let expected = Redactor(secrets: [testAPIKey]).redact(pieces.joined())
+        #expect(text == expected)
+    }
+
+    @Test("ordinary text streams through unchanged, piece by piece")
+    func ordinaryText() async throws {
+        let pieces = ["你好，", "今天", "天气", " is fine", " — really."]
+        let client = LLMClient(transport: PiecewiseStream(pieces: pieces), models: testModels, redactor: Redactor(secrets: [testAPIKey]))
+        let (text, _) = try await client.stream(ChatRequest(model: "m", messages: [.user("hi")])).collectText()
+        #expect(text == pieces.joined())
+    }
+
+    @Test("a recorded stream with a split key is written to the cassette without it", arguments: splits)
+    func cassette(_ pieces: [String]) async throws {
+        let directory = try temporaryDirectory()
+        let cassette = try Cassette(directory: directory, name: "split", startEmpty: true, redactor: Redactor(secrets: [testAPIKey]))
+        let client = LLMClient(
+            transport: CassetteTransport(cassette: cassette, mode: .record, live: PiecewiseStream(pieces: pieces)),
+            models: testModels)
+        _ = try await client.stream(ChatRequest(model: "m", messages: [.user("hi")])).collectText()
+        let text = try String(contentsOfFile: directory + "/split.json", encoding: .utf8)
+        #expect(!text.contains("9f8e7d6c5b4a") && !text.contains("ijklmnop"), "\(text)")
+        // The recording still replays, with the key removed from its text.
+        let player = LLMClient(
+            transport: CassetteTransport(
+                cassette: try Cassette(directory: directory, name: "split", startEmpty: false, redactor: Redactor(secrets: [])),
+                mode: .replay, live: nil),
+            models: testModels)
+        let (replayed, _) = try await player.stream(ChatRequest(model: "m", messages: [.user("hi")])).collectText()
+        #expect(replayed == Redactor(secrets: [testAPIKey]).redact(pieces.joined()))
+    }
+}

@@ -37,6 +37,28 @@ public struct CassetteInteraction: Codable, Sendable, Hashable {
     /// Timings are replayed as sleeps: they must be finite, not negative and at most a day.
     static let plausibleMilliseconds = 0.0...86_400_000.0
 
+    /// Chunks whose streamed text (`choices[0].delta.content`) is redacted as one text, so a secret split across
+    /// two chunks is removed too; chunks without a secret are kept byte for byte.
+    static func redactingContent(of chunks: [Chunk], with redactor: Redactor) -> [Chunk] {
+        let parsed = chunks.map { try? JSONValue.parse($0.data) }
+        let holders = parsed.indices.filter { parsed[$0]?["choices"]?[0]?["delta"]?["content"]?.stringValue != nil }
+        let pieces = holders.compactMap { parsed[$0]?["choices"]?[0]?["delta"]?["content"]?.stringValue }
+        let redacted = StreamRedactor.redact(pieces, with: redactor)
+        guard redacted != pieces else { return chunks }
+        var result = chunks
+        for (holder, text) in zip(holders, redacted) {
+            guard var object = parsed[holder]?.objectValue, var choices = object["choices"]?.arrayValue,
+                var choice = choices.first?.objectValue, var delta = choice["delta"]?.objectValue
+            else { continue }
+            delta["content"] = .string(text)
+            choice["delta"] = .object(delta)
+            choices[0] = .object(choice)
+            object["choices"] = .array(choices)
+            result[holder].data = JSONValue.object(object).canonicalString
+        }
+        return result
+    }
+
     /// What makes this recording unusable, if anything.
     var problem: String? {
         if occurrence < 0 { return "occurrence \(occurrence) is negative" }
@@ -82,9 +104,15 @@ public struct CassetteFile: Codable, Sendable {
         return file
     }
 
-    /// Writes the cassette atomically, with secrets redacted and interactions in a stable order.
+    /// Writes the cassette atomically, with secrets redacted (in streamed replies also across chunk boundaries) and
+    /// interactions in a stable order.
     public func write(to url: URL, redactor: Redactor) throws {
         var sorted = self
+        for index in sorted.interactions.indices {
+            sorted.interactions[index].chunks = sorted.interactions[index].chunks.map {
+                CassetteInteraction.redactingContent(of: $0, with: redactor)
+            }
+        }
         sorted.interactions.sort {
             ($0.matchKey, $0.occurrence) < ($1.matchKey, $1.occurrence)
         }

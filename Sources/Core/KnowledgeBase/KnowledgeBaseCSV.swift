@@ -92,6 +92,16 @@ public enum KnowledgeBaseCSV {
                 line: record.line, column: columns[index],
                 reason: "\(field.count) characters; the limit is \(maximumFieldCharacters)")
         }
+        for (index, field) in fields.enumerated() {
+            // Tabs and line breaks are text; NUL and the other control characters are a binary or damaged file.
+            if let control = field.unicodeScalars.first(where: {
+                $0.properties.generalCategory == .control && !["\t", "\n", "\r"].contains($0)
+            }) {
+                throw KnowledgeBaseImportError(
+                    line: record.line, column: columns[index],
+                    reason: String(format: "holds the control character U+%04X", control.value))
+            }
+        }
         for index in 1...3 where fields[index].isEmpty {
             throw KnowledgeBaseImportError(line: record.line, column: columns[index], reason: "must not be empty")
         }

@@ -26,15 +26,19 @@ public final class LLMClient: Sendable {
     /// Whether structured calls send their JSON schema (llama.cpp's non-standard `schema` key, which compiles to a
     /// grammar); hosted servers such as DashScope reject it.
     public let sendsLocalSchema: Bool
+    /// Removes the configured key (and anything shaped like a key) from replies, streamed ones across chunk
+    /// boundaries too, before any mode sees them.
+    public let redactor: Redactor
     private let logger: Logger
     private let onShutdown: @Sendable () async throws -> Void
 
     /// A client over any transport (a test double, an HTTP transport or a cassette).
     public init(
         transport: any LLMTransport, models: Models, embeddingBatchSize: Int = 25, meter: LLMUsageMeter = LLMUsageMeter(),
-        sendsLocalSchema: Bool = false, logger: Logger = Logger(label: "vividcrowd.llm"),
-        onShutdown: @escaping @Sendable () async throws -> Void = {}
+        sendsLocalSchema: Bool = false, redactor: Redactor = Redactor(secrets: []),
+        logger: Logger = Logger(label: "vividcrowd.llm"), onShutdown: @escaping @Sendable () async throws -> Void = {}
     ) {
+        self.redactor = redactor
         self.transport = transport
         self.models = models
         self.embeddingBatchSize = max(1, embeddingBatchSize)
@@ -71,7 +75,7 @@ public final class LLMClient: Sendable {
         }
         return LLMClient(
             transport: transport, models: models, embeddingBatchSize: settings.embeddingBatchSize, meter: meter,
-            sendsLocalSchema: settings.localSchema, logger: logger, onShutdown: { try await http?.shutdown() })
+            sendsLocalSchema: settings.localSchema, redactor: Redactor(secrets: [settings.apiKey]), logger: logger, onShutdown: { try await http?.shutdown() })
     }
 
     /// Releases network resources.
@@ -83,7 +87,8 @@ public final class LLMClient: Sendable {
     public func complete(_ request: ChatRequest) async throws -> ChatCompletion {
         do {
             let json = try await transport.send(.chatCompletions, body: request.body(stream: false))
-            let completion = try ChatCompletion.parse(json)
+            var completion = try ChatCompletion.parse(json)
+            completion.content = redactor.redact(completion.content)
             await meter.recordChat(streamed: false, usage: completion.usage)
             return completion
         } catch {
@@ -97,18 +102,31 @@ public final class LLMClient: Sendable {
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
         let (events, continuation) = AsyncThrowingStream<ChatStreamEvent, any Error>.makeStream()
         let task = Task {
+            var redaction = StreamRedactor(redactor)
             do {
                 let payloads = try await transport.stream(.chatCompletions, body: request.body(stream: true))
                 var decoder = ChatStreamDecoder()
                 for try await payload in payloads {
-                    for event in try decoder.decode(payload.data) { continuation.yield(event) }
+                    for event in try decoder.decode(payload.data) {
+                        guard case .delta(let text) = event else {
+                            continuation.yield(event)
+                            continue
+                        }
+                        let safe = redaction.feed(text)
+                        if !safe.isEmpty { continuation.yield(.delta(safe)) }
+                    }
                     if decoder.isDone { break }
                 }
                 let final = try decoder.finish()
+                let rest = redaction.finish()
+                if !rest.isEmpty { continuation.yield(.delta(rest)) }
                 continuation.yield(final)
                 await meter.recordChat(streamed: true, usage: decoder.usage)
                 continuation.finish()
             } catch {
+                // The text that arrived before the failure is the consumer's too (redacted as any other).
+                let rest = redaction.finish()
+                if !rest.isEmpty { continuation.yield(.delta(rest)) }
                 await meter.recordFailure()
                 logger.error("chat stream failed", metadata: ["model": "\(request.model)", "error": "\(error)"])
                 continuation.finish(throwing: error)
