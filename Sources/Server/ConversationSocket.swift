@@ -14,9 +14,17 @@ enum ConversationSocket {
     /// frames; `textHint` tells a client that sent a binary frame what to send.
     static func serve<C: Conversation>(
         _ conversation: C, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger,
-        failureCode: String, textHint: String, parse: @escaping @Sendable (String) throws -> C.Input
+        limit protection: ServerProtection, failureCode: String, textHint: String,
+        parse: @escaping @Sendable (String) throws -> C.Input
     ) async throws {
+        // Per connection: a client that floods one socket is slowed without touching anyone else's.
+        let budget = protection.connectionBudget()
         try await SerialMessages.process(inbound, maxSize: maximumFrameBytes) { message in
+            if let wait = await budget?.take("messages", rule: protection.rule(.messages)) {
+                let seconds = ServerProtection.seconds(wait)
+                try await write(outbound, .failure(code: "rate_limited", message: "too many messages; try again in \(seconds) s"))
+                return
+            }
             guard case .text(let text) = message else {
                 try await write(outbound, .failure(code: "bad_frame", message: textHint))
                 return

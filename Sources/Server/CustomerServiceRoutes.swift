@@ -8,8 +8,9 @@ enum CustomerServiceRoutes {
     /// Largest upload accepted: the CSV limit plus room for the multipart envelope.
     static let maximumUploadBytes = KnowledgeBaseCSV.maximumFileBytes + 64 * 1024
 
-    static func add(to router: Router<some RequestContext>, services: ServerServices) {
+    static func add(to router: Router<AppRequestContext>, services: ServerServices) {
         let desk = services.customerService
+        let protection = services.protection
         let group = router.group("/api/customer-service")
 
         group.get("/stats") { _, _ -> Response in
@@ -19,11 +20,17 @@ enum CustomerServiceRoutes {
             .json(["count": .number(Double(try await desk.entryCount()))])
         }
         group.post("/qa/import") { request, context -> Response in
-            if let failure = AdminToken.check(request, expected: services.settings.server.adminToken) { return failure }
+            if let refusal = await protection.admit(request, client: context.clientKey) { return refusal }
+            if let wait = await protection.wait(.uploads, client: context.clientKey) {
+                return ServerProtection.tooMany(wait, what: "uploads")
+            }
             return await importUpload(request, desk: desk, logger: context.logger)
         }
-        group.post("/session") { _, _ -> Response in
-            try .json(encoding: try await desk.createSession())
+        group.post("/session") { _, context -> Response in
+            if let wait = await protection.wait(.sessions, client: context.clientKey) {
+                return ServerProtection.tooMany(wait, what: "new sessions")
+            }
+            return try .json(encoding: try await desk.createSession())
         }
         group.get("/session/{id}/history") { _, context -> Response in
             let id = try context.parameters.require("id")
@@ -34,6 +41,9 @@ enum CustomerServiceRoutes {
             }
         }
         group.post("/session/{id}/rating") { request, context -> Response in
+            if let wait = await protection.wait(.ratings, client: context.clientKey) {
+                return ServerProtection.tooMany(wait, what: "ratings")
+            }
             let id = try context.parameters.require("id")
             let body = try await request.body.collect(upTo: 16 * 1024)
             return try await respond {
@@ -42,7 +52,7 @@ enum CustomerServiceRoutes {
             }
         }
         group.post("/session/{id}/handoff") { request, context -> Response in
-            if let failure = AdminToken.check(request, expected: services.settings.server.adminToken) { return failure }
+            if let refusal = await protection.admit(request, client: context.clientKey) { return refusal }
             let id = try context.parameters.require("id")
             let body = try await request.body.collect(upTo: 16 * 1024)
             return try await respond {
@@ -139,27 +149,5 @@ enum RatingRequest {
             throw Invalid(description: "rating must be a whole number from 1 to 5")
         }
         return (rating, json["comment"]?.stringValue)
-    }
-}
-
-/// Optional protection of write endpoints by `ADMIN_TOKEN`.
-enum AdminToken {
-    /// nil when the request may proceed; otherwise the 401 to send.
-    static func check(_ request: Request, expected: String?) -> Response? {
-        guard let expected, !expected.isEmpty else { return nil }
-        let bearer = request.headers[.authorization].flatMap { header -> String? in
-            header.lowercased().hasPrefix("bearer ") ? String(header.dropFirst(7)) : nil
-        }
-        let given = bearer ?? request.headers.first { $0.name.canonicalName == "x-admin-token" }?.value
-        guard let given, constantTimeEqual(given, expected) else {
-            return .error(.unauthorized, "this endpoint needs the admin token: Authorization: Bearer <ADMIN_TOKEN>")
-        }
-        return nil
-    }
-
-    private static func constantTimeEqual(_ left: String, _ right: String) -> Bool {
-        let a = Array(left.utf8), b = Array(right.utf8)
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

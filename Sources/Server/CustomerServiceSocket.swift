@@ -8,11 +8,19 @@ import VividCrowdCore
 /// `{"message": "..."}` gets stream frames when the LLM writes the reply, then one `response` frame.
 /// A bad frame gets an `error` frame and the connection stays open.
 enum CustomerServiceSocket {
-    static func add(to router: Router<BasicWebSocketRequestContext>, desk: CustomerServiceDesk) {
-        router.ws("/api/customer-service/ws") { inbound, outbound, context in
+    static func add(to router: Router<AppWebSocketContext>, desk: CustomerServiceDesk, protection: ServerProtection) {
+        router.ws("/api/customer-service/ws", shouldUpgrade: { request, context in
+            // A new session per connection: counted like POST /session, refused before the upgrade.
+            guard request.uri.queryParameters["session_id"] == nil,
+                let wait = await protection.wait(.sessions, client: context.clientKey)
+            else { return .upgrade([:]) }
+            throw HTTPError(.tooManyRequests, headers: [.retryAfter: String(ServerProtection.seconds(wait))],
+                            message: "too many new sessions; try again in \(ServerProtection.seconds(wait)) s")
+        }) { inbound, outbound, context in
             let sessionID: String
             do {
                 if let requested = context.request.uri.queryParameters["session_id"].map(String.init) {
+                    guard requested.utf8.count <= 200 else { throw CustomerServiceError.unknownSession(String(requested.prefix(40)) + "…") }
                     sessionID = try await desk.session(requested).id
                 } else {
                     sessionID = try await desk.createSession().id
@@ -27,7 +35,7 @@ enum CustomerServiceSocket {
                 outbound, .notice(ConversationFrame(type: "session_created", fields: ["session_id": .string(sessionID)])))
             try await ConversationSocket.serve(
                 CustomerServiceConversation(desk: desk, sessionID: sessionID), inbound: inbound, outbound: outbound,
-                logger: context.logger, failureCode: "reply_failed",
+                logger: context.logger, limit: protection, failureCode: "reply_failed",
                 textHint: "send text frames holding {\"message\": \"...\"}", parse: parse)
         }
     }

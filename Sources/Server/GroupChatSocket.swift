@@ -8,7 +8,7 @@ import VividCrowdCore
 /// with `typing`, then `stream_start` / `stream_chunk` / `stream_end` frames each, one agent at a time, and a
 /// `round_end` frame says which path routed the message. `?room=NAME` joins a named room's shared history.
 enum GroupChatSocket {
-    static func add(to router: Router<BasicWebSocketRequestContext>, chat: GroupChatService) {
+    static func add(to router: Router<AppWebSocketContext>, chat: GroupChatService, protection: ServerProtection) {
         router.ws("/api/chat/ws") { inbound, outbound, context in
             let roomName = context.request.uri.queryParameters["room"].map(String.init)
             let room: GroupChatRoom
@@ -21,7 +21,7 @@ enum GroupChatSocket {
             }
             try await ConversationSocket.serve(
                 GroupChatConversation(room: room), inbound: inbound, outbound: outbound, logger: context.logger,
-                failureCode: "round_failed", textHint: "send text frames", parse: parse)
+                limit: protection, failureCode: "round_failed", textHint: "send text frames", parse: parse)
         }
     }
 

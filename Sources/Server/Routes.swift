@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import VividCrowdCore
@@ -7,8 +8,9 @@ import VividCrowdCore
 /// Assembles the HTTP and WebSocket routes and the application around them.
 enum Routes {
     /// Plain HTTP: health, the REST API, the OpenAPI document and the web pages.
-    static func build(_ services: ServerServices) -> Router<BasicRequestContext> {
-        let router = Router()
+    static func build(_ services: ServerServices) -> Router<AppRequestContext> {
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: ProtectionMiddleware(protection: services.protection))
         router.get("/health") { _, _ -> Response in
             let health: JSONValue = [
                 "status": "ok",
@@ -27,10 +29,11 @@ enum Routes {
     }
 
     /// The routes that upgrade to WebSocket.
-    static func webSockets(_ services: ServerServices) -> Router<BasicWebSocketRequestContext> {
-        let router = Router(context: BasicWebSocketRequestContext.self)
-        CustomerServiceSocket.add(to: router, desk: services.customerService)
-        GroupChatSocket.add(to: router, chat: services.groupChat)
+    static func webSockets(_ services: ServerServices) -> Router<AppWebSocketContext> {
+        let router = Router(context: AppWebSocketContext.self)
+        router.add(middleware: ProtectionMiddleware(protection: services.protection))
+        CustomerServiceSocket.add(to: router, desk: services.customerService, protection: services.protection)
+        GroupChatSocket.add(to: router, chat: services.groupChat, protection: services.protection)
         return router
     }
 
@@ -38,11 +41,24 @@ enum Routes {
     static func application(
         _ services: ServerServices, host: String, port: Int, logger: Logger
     ) -> some ApplicationProtocol {
-        Application(
+        let protection = services.settings.protection
+        let limits = ConnectionLimits(
+            headerReadTimeout: .seconds(Int64(protection.headerReadTimeout)), maxHeaderBytes: protection.maxHeaderBytes,
+            maxConnections: protection.maxConnections)
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuardHandler(headerReadTimeout: limits.headerReadTimeout)],
+            idleTimeout: .seconds(Int64(protection.idleTimeout)),
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes, maxHeaderFieldCount: 200))
+        return Application(
             router: build(services),
-            server: .http1WebSocketUpgrade(
+            server: .guardedHTTP1WebSocketUpgrade(
                 webSocketRouter: webSockets(services),
-                configuration: .init(ws: .init(maxFrameSize: ConversationSocket.maximumFrameBytes))),
+                configuration: .init(
+                    http1: http1,
+                    // Sockets answer pings and are closed when a ping goes unanswered for a period.
+                    ws: .init(maxFrameSize: ConversationSocket.maximumFrameBytes, autoPing: .enabled(timePeriod: .seconds(30)))),
+                limits: limits, count: ConnectionCount()),
             configuration: .init(address: .hostname(host, port: port), serverName: "vividcrowd"),
             onServerRunning: { channel in
                 logger.notice("VividCrowd listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])

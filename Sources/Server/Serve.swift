@@ -24,6 +24,7 @@ struct Serve: AsyncParsableCommand {
             if let port { settings.server.port = port }
         }
         let settings = services.settings
+        if let refusal = Self.openWritesRefusal(settings) { throw CommandFailure(refusal) }
         if let importCSV {
             let url = URL(fileURLWithPath: importCSV)
             let outcome = try await services.customerService.importKnowledgeBase(
@@ -37,5 +38,17 @@ struct Serve: AsyncParsableCommand {
                 services: [services.store, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try await services.llm.shutdown()
+    }
+
+    /// Why the server must not start: it would listen beyond this machine with every write route open. nil when it
+    /// listens on loopback only, has an admin token, or the operator accepted open writes.
+    static func openWritesRefusal(_ settings: VividCrowdConfiguration) -> String? {
+        let host = settings.server.host.lowercased()
+        let loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        guard !loopback, settings.server.adminToken?.isEmpty ?? true, !settings.protection.allowNoAdminToken else {
+            return nil
+        }
+        return "refusing to listen on \(settings.server.host) without ADMIN_TOKEN: anyone who can reach it could import "
+            + "knowledge bases and move handoffs. Set ADMIN_TOKEN, or ALLOW_NO_ADMIN_TOKEN=on to accept that"
     }
 }

@@ -10,6 +10,7 @@ struct ServerServices: Sendable {
     let llm: LLMClient
     let customerService: CustomerServiceDesk
     let groupChat: GroupChatService
+    let protection: ServerProtection
 
     /// Opens the store and the LLM client; `corpora` holds jieba's dictionaries. `clock` and `date` drive group
     /// chat's typing delays, night mode and daily limits (tests pass a virtual clock).
@@ -36,7 +37,8 @@ struct ServerServices: Sendable {
                 "knowledge_base_rows": "\(rows)", "personas": "\(groupChat.personas.map(\.id).joined(separator: ","))",
             ])
         return ServerServices(
-            settings: settings, store: store, llm: llm, customerService: customerService, groupChat: groupChat)
+            settings: settings, store: store, llm: llm, customerService: customerService, groupChat: groupChat,
+            protection: ServerProtection(settings: settings.protection, adminToken: settings.server.adminToken, clock: clock))
     }
 }
 

@@ -9,6 +9,7 @@ enum WebAssets {
         ("/app.js", "app.js", "text/javascript; charset=utf-8"),
         ("/style.css", "style.css", "text/css; charset=utf-8"),
         ("/docs", "docs.html", "text/html; charset=utf-8"),
+        ("/docs.js", "docs.js", "text/javascript; charset=utf-8"),
     ]
 
     static func add(to router: Router<some RequestContext>) {

@@ -26,3 +26,13 @@ def chat_url() -> str:
     if not url:
         pytest.fail("VIVIDCROWD_CHAT_URL is not set: run these tests through scripts/e2e.sh, which starts the server")
     return url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def guarded_address() -> tuple[str, int]:
+    """Host and port of the server started with short connection limits (see scripts/e2e.sh)."""
+    url = os.environ.get("VIVIDCROWD_GUARDED_URL")
+    if not url:
+        pytest.fail("VIVIDCROWD_GUARDED_URL is not set: run these tests through scripts/e2e.sh, which starts the server")
+    host, port = url.removeprefix("http://").rstrip("/").split(":")
+    return host, int(port)

@@ -103,6 +103,7 @@ public struct VividCrowdConfiguration: Sendable {
     public var storage: Storage
     public var groupChat: GroupChat
     public var matching: Matching
+    public var protection: ProtectionSettings
     public var logLevel: LogLevelSetting
 
     /// DashScope's OpenAI-compatible endpoint, the default for chat and embeddings.
@@ -137,6 +138,7 @@ public struct VividCrowdConfiguration: Sendable {
             port: try env.int("PORT", default: 8000, in: 0...65535),
             adminToken: env.optionalString("ADMIN_TOKEN")
         )
+        protection = try ProtectionSettings(env)
         storage = Storage(
             databasePath: env.string("DATABASE_PATH", default: "./data"),
             databaseURL: env.optionalString("DATABASE_URL")
@@ -188,7 +190,7 @@ public struct VividCrowdConfiguration: Sendable {
 
     /// The settings as display rows, with secrets masked; safe to log or print.
     public var summary: [(String, String)] {
-        [
+        let core: [(String, String)] = [
             ("DASHSCOPE_API_KEY", llm.apiKey == nil ? "(not set)" : "(set, hidden)"),
             ("LLM_BASE_URL", llm.baseURL.absoluteString),
             ("EMBEDDING_BASE_URL", llm.embeddingBaseURL.absoluteString),
@@ -218,5 +220,6 @@ public struct VividCrowdConfiguration: Sendable {
             ("MID_CONFIDENCE_THRESHOLD", String(matching.midConfidenceThreshold)),
             ("BM25_WEIGHT", String(matching.bm25Weight)), ("EMBEDDING_WEIGHT", String(matching.embeddingWeight)),
         ]
+        return core + protection.summary
     }
 }

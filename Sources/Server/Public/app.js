@@ -219,7 +219,9 @@ async function loadAgents() {
     const item = document.createElement("li");
     item.dataset.agent = agent.id;
     item.title = `@mention ${agent.name}`;
-    item.innerHTML = `<span class="avatar" style="background:${colors[index % colors.length]}"></span><span></span>`;
+    item.innerHTML = `<span class="avatar"></span><span></span>`;
+    // Set through the DOM, not a style attribute: the content security policy allows no inline styles.
+    item.querySelector(".avatar").style.background = colors[index % colors.length];
     item.querySelector(".avatar").textContent = agent.name.slice(0, 1);
     item.lastChild.textContent = `${agent.name}${agent.occupation ? " · " + agent.occupation : ""}`;
     item.addEventListener("click", () => {
