@@ -11,6 +11,7 @@ enum Routes {
     static func build(_ services: ServerServices) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ProtectionMiddleware(protection: services.protection))
+        router.add(middleware: MethodNotAllowedMiddleware())
         router.get("/health") { _, _ -> Response in
             let health: JSONValue = [
                 "status": "ok",
@@ -24,6 +25,14 @@ enum Routes {
             try .json(encoding: services.groupChat.personas.map(AgentSummary.init))
         }
         router.get("/openapi.json") { _, _ -> Response in .json(OpenAPIDocument.document) }
+        // Socket paths reached without an upgrade (the upgrade itself is the socket router's).
+        for path in ["/api/customer-service/ws", "/api/chat/ws"] {
+            router.get(RouterPath(path)) { _, _ -> Response in
+                var response = Response.error(.upgradeRequired, "this path is a WebSocket: connect with an upgrade request")
+                response.headers[.upgrade] = "websocket"
+                return response
+            }
+        }
         WebAssets.add(to: router)
         return router
     }

@@ -175,3 +175,41 @@ extension Array {
         return result
     }
 }
+
+extension ServerSuites {
+    @Suite("Methods and the spec", .serialized)
+    struct MethodTests {
+        @Test("a known path with another method answers 405 with Allow; a plain GET on a socket path 426; unknown paths 404")
+        func methods() async throws {
+            try await withTestServer { client, _ in
+                let delete = try await client.execute(uri: "/api/customer-service/stats", method: .delete)
+                #expect(delete.status == .methodNotAllowed)
+                #expect(delete.headers[.allow] == "GET")
+                let put = try await client.execute(uri: "/api/customer-service/session/abc/rating", method: .put)
+                #expect(put.status == .methodNotAllowed && put.headers[.allow] == "POST")
+                for socket in ["/api/customer-service/ws", "/api/chat/ws"] {
+                    let plain = try await client.execute(uri: socket, method: .get)
+                    #expect(plain.status == .upgradeRequired, "\(socket)")
+                    #expect(plain.headers[.upgrade] == "websocket")
+                }
+                #expect(try await client.execute(uri: "/nowhere", method: .put).status == .notFound)
+            }
+        }
+
+        @Test("every path and method of the OpenAPI document is served (no 404 and no 405)")
+        func specIsServed() async throws {
+            try await withTestServer { client, _ in
+                let paths = OpenAPIDocument.document["paths"]?.objectValue ?? [:]
+                #expect(paths.count >= 17)
+                for (path, operations) in paths {
+                    for method in (operations.objectValue ?? [:]).keys {
+                        let uri = path.replacingOccurrences(of: "{id}", with: "missing-session")
+                        let response = try await client.execute(uri: uri, method: HTTPRequest.Method(method.uppercased())!)
+                        #expect(![.notFound, .methodNotAllowed].contains(response.status) || uri.contains("missing-session"),
+                                "\(method) \(path): \(response.status)")
+                    }
+                }
+            }
+        }
+    }
+}

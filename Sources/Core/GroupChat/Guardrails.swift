@@ -47,6 +47,11 @@ public struct GuardrailPatterns: Sendable {
             ("roleplay", "\\b(role-?play|roleplay)\\b"),
             ("roleplay", "\\b(play the role of|from now on,? you('re| are)|imagine you('re| are) an?)\\b"),
             ("roleplay", "(扮演|假装你是|装作你是|你来当|现在你是|从现在开始你是|角色扮演|cosplay)"),
+            // A role handed to the persona: "suppose you are a pirate", "if you were Sun Wukong". An ordinary
+            // conditional ("if you are free tomorrow", 如果你是学生，可以…) is no role and passes.
+            ("roleplay", "(^|[.!?;:,]\\s*)(suppose|supposing|imagine|let'?s say|say|assume) (that )?(you('re| are| were)|u r) "),
+            ("roleplay", "\\bif (you|u) were (an? |the )?[a-z]"),
+            ("roleplay", "(假如|假设|设想|想象|倘若)(说)?你(是|就是|现在是|成了|变成)"),
             ("injection", "\\b(ignore|disregard|forget) (all |any |your |the )?(previous |prior |above |earlier )?(instructions|prompts?|rules|directions)\\b"),
             ("injection", "\\b(system|initial|original|hidden) prompt\\b"),
             ("injection", "\\b(developer mode|jailbreak|dan mode|reveal your (instructions|prompt|rules))\\b"),
