@@ -137,17 +137,31 @@ enum RatingRequest {
     struct Invalid: Error, CustomStringConvertible { var description: String }
 
     static func read(body: Data, query: Parameters) throws -> (Int, String?) {
-        if let text = query["rating"] {
-            guard let rating = Int(text) else { throw Invalid(description: "rating \"\(text)\" is not a whole number from 1 to 5") }
-            return (rating, query["comment"].map(String.init))
+        // A query rating must be a whole number even when a body is sent too.
+        let queried = try query.getAll("rating").map { text -> Int in
+            guard let rating = Int(text), (1...5).contains(rating) else {
+                throw Invalid(description: "rating \"\(text.prefix(20))\" is not a whole number from 1 to 5")
+            }
+            return rating
         }
-        guard !body.isEmpty, let json = try? JSONValue.parse(String(decoding: body, as: UTF8.self)) else {
+        // A body, when there is one, is the request: the JSON object with its rating.
+        let blank = body.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        guard blank else {
+            guard let json = try? JSONValue.parse(body), json.objectValue != nil else {
+                throw Invalid(description: "the body must be a JSON object {\"rating\": 1-5, \"comment\": \"optional\"}")
+            }
+            // Int(exactly:) and not Int(_:): a number such as 1e300 has no Int and must be refused, not trap.
+            guard let rating = json["rating"]?.intValue else {
+                throw Invalid(description: "rating must be a whole number from 1 to 5")
+            }
+            if let comment = json["comment"], comment != .null, comment.stringValue == nil {
+                throw Invalid(description: "comment must be a string")
+            }
+            return (rating, json["comment"]?.stringValue)
+        }
+        guard let rating = queried.first else {
             throw Invalid(description: "expected a JSON body {\"rating\": 1-5, \"comment\": \"optional\"} or ?rating=N")
         }
-        // Int(exactly:) and not Int(_:): a number such as 1e300 has no Int and must be refused, not trap.
-        guard let rating = json["rating"]?.intValue else {
-            throw Invalid(description: "rating must be a whole number from 1 to 5")
-        }
-        return (rating, json["comment"]?.stringValue)
+        return (rating, query["comment"].map(String.init))
     }
 }

@@ -106,6 +106,18 @@ extension ServerSuites {
                     let rated = try await requestJSON(client, "/api/customer-service/session/\(id)/rating", method: .post, body: body)
                     #expect(rated.status == .unprocessableContent, "\(body)")
                 }
+                // A body is the request when there is one; a query rating must be valid even beside a body.
+                for (query, body) in [
+                    ("?rating=1", #"[null, null]"#), ("?rating=1", #"{"comment": ""}"#), ("?rating=0", #"{"rating": 1}"#),
+                    ("?rating=null", #"{"rating": 1}"#), ("", #"{"rating": 2, "comment": 5}"#),
+                ] {
+                    let rated = try await requestJSON(
+                        client, "/api/customer-service/session/\(id)/rating\(query)", method: .post, body: body)
+                    #expect(rated.status == .unprocessableContent, "\(query) \(body)")
+                }
+                let nullComment = try await requestJSON(
+                    client, "/api/customer-service/session/\(id)/rating", method: .post, body: #"{"rating": 3, "comment": null}"#)
+                #expect(nullComment.status == .ok && nullComment.json["user_rating"]?.intValue == 3)
                 for query in ["1e300", "-0", "NaN", "99999999999999999999", "-1e300"] {
                     let rated = try await requestJSON(
                         client, "/api/customer-service/session/\(id)/rating?rating=\(query)", method: .post)

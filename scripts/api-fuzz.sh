@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# schemathesis against a real server's /openapi.json, every check on (Tests/api-fuzz/schemathesis.toml names the two
+# per-operation exceptions and why), once without and once with ADMIN_TOKEN. The socket operations are upgrades,
+# covered by the socket clients in scripts/e2e.sh.
+#   scripts/api-fuzz.sh                      # the short, seeded run make test does (20 examples per operation)
+#   scripts/api-fuzz.sh --examples 400 --report   # the long run, written to reports/api-fuzz.md
+set -euo pipefail
+cd "$(dirname "$0")/.."
+examples=20
+seed=2026
+report=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --examples) examples=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --report) report=reports/api-fuzz.md; shift ;;
+    *) echo "usage: $0 [--examples N] [--seed S] [--report]" >&2; exit 2 ;;
+  esac
+done
+VENV=${API_FUZZ_VENV:-.venv/api-fuzz}
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5
+
+swift build --product vividcrowd-server
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+start_server() {  # name port [env...]
+  local name=$1 port=$2
+  shift 2
+  mkdir -p "$work/$name"
+  env RATE_LIMITS=off LLM_MODE=replay REPLAY_REPEAT=last CASSETTE_NAME=customer-service DATABASE_PATH="$work/$name" \
+    MODEL_NAME=smollm2 ROUTER_MODEL_NAME=smollm2 EVALUATION_MODEL=smollm2 EMBEDDING_MODEL=multilingual-e5-small \
+    LOG_LEVEL=warning "$@" .build/debug/vividcrowd-server serve --port "$port" --env-file "$work/no.env" \
+    >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 60); do
+    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return 0
+    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/$name.log" >&2; return 1; }
+    sleep 1
+  done
+  echo "$name server did not start" >&2
+  return 1
+}
+open_port=$(free_port); start_server open "$open_port"
+token_port=$(free_port); start_server token "$token_port" ADMIN_TOKEN=api-fuzz-token
+
+run() {  # label port [schemathesis options...]
+  local label=$1 port=$2
+  shift 2
+  (cd Tests/api-fuzz && "../../$VENV/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" -n "$examples" \
+    --seed "$seed" --exclude-path-regex '/ws$' --no-color "$@") >"$work/$label.out" 2>&1
+  local status=$?
+  tail -25 "$work/$label.out"
+  return $status
+}
+status=0
+run without-token "$open_port" || status=1
+run with-token "$token_port" -H "Authorization: Bearer api-fuzz-token" || status=1
+# The server must still be up and answering after everything it was sent.
+for port in "$open_port" "$token_port"; do curl -fsS "http://127.0.0.1:$port/health" >/dev/null || status=1; done
+
+if [ -n "$report" ]; then
+  {
+    echo "# API fuzzing (schemathesis)"
+    echo
+    echo "\`scripts/api-fuzz.sh --examples $examples --seed $seed --report\`, $(date -u +%Y-%m-%d), schemathesis 4.32.5, every"
+    echo "check on (\`Tests/api-fuzz/schemathesis.toml\`), 14 HTTP operations (the two socket upgrades are covered by the"
+    echo "socket clients), a replay server with rate limits off; once without a token, once with \`ADMIN_TOKEN\` set and sent."
+    for label in without-token with-token; do
+      echo
+      echo "## $label"
+      echo
+      echo '```'
+      sed -n '/^API Operations:/,$p' "$work/$label.out" | grep -v '^$'
+      echo '```'
+    done
+  } >"$report"
+  echo "wrote $report"
+fi
+exit $status
