@@ -22,30 +22,9 @@ VENV=${API_FUZZ_VENV:-.venv/api-fuzz}
 "$VENV/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5
 
 swift build --product vividcrowd-server
-work=$(mktemp -d)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-start_server() {  # name port [env...]
-  local name=$1 port=$2
-  shift 2
-  mkdir -p "$work/$name"
-  env RATE_LIMITS=off LLM_MODE=replay REPLAY_REPEAT=last CASSETTE_NAME=customer-service DATABASE_PATH="$work/$name" \
-    MODEL_NAME=smollm2 ROUTER_MODEL_NAME=smollm2 EVALUATION_MODEL=smollm2 EMBEDDING_MODEL=multilingual-e5-small \
-    LOG_LEVEL=warning "$@" .build/debug/vividcrowd-server serve --port "$port" --env-file "$work/no.env" \
-    >"$work/$name.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 60); do
-    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return 0
-    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/$name.log" >&2; return 1; }
-    sleep 1
-  done
-  echo "$name server did not start" >&2
-  return 1
-}
-open_port=$(free_port); start_server open "$open_port"
-token_port=$(free_port); start_server token "$token_port" ADMIN_TOKEN=api-fuzz-token
+source scripts/lib/test-servers.sh
+open_port=$(free_port); start_server open customer-service "$open_port" RATE_LIMITS=off
+token_port=$(free_port); start_server token customer-service "$token_port" RATE_LIMITS=off ADMIN_TOKEN=api-fuzz-token
 
 run() {  # label port [schemathesis options...]
   local label=$1 port=$2

@@ -22,31 +22,8 @@ fi
 "$VENV/bin/pip" install --quiet --disable-pip-version-check pytest==9.0.3 requests==2.34.2 websockets==17.4 selenium==4.51.0
 
 swift build --product vividcrowd-server
-work=$(mktemp -d)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-free_port() { "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
 # E2E_LLM_MODE=auto (with `eval "$(scripts/local-models.sh env)"`) records what the cassettes miss.
-mode=${E2E_LLM_MODE:-replay}
-start_server() {  # name cassette port [env...]
-  local name=$1 cassette=$2 port=$3
-  shift 3
-  mkdir -p "$work/$name"
-  env LLM_MODE="$mode" REPLAY_REPEAT=last CASSETTE_NAME="$cassette" DATABASE_PATH="$work/$name" \
-    MODEL_NAME=smollm2 ROUTER_MODEL_NAME=smollm2 EVALUATION_MODEL=smollm2 EMBEDDING_MODEL=multilingual-e5-small \
-    LOG_LEVEL=warning "$@" .build/debug/vividcrowd-server serve --port "$port" --env-file "$work/no.env" \
-    >"$work/$name.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 60); do
-    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return 0
-    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/$name.log" >&2; return 1; }
-    sleep 1
-  done
-  echo "$name server did not start" >&2
-  return 1
-}
+source scripts/lib/test-servers.sh
 cs_port=$(free_port)
 start_server customer-service customer-service "$cs_port"
 chat_port=$(free_port)
