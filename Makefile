@@ -21,12 +21,14 @@ run: system-packages
 
 ## Run every test; LLM replies come from committed cassettes, so no network or key is needed.
 ## Swift tests first, then the Python end-to-end tests (original clients, the web page in headless Chromium, slow and
-## oversized clients), a short seeded schemathesis run against /openapi.json, then the simulator's regression gate
+## oversized clients), a short seeded schemathesis run against /openapi.json, 30 s of libFuzzer per input parser,
+## then the simulator's regression gate
 ## (the committed scenarios replayed against corpora/scenarios/baseline.json).
 test: system-packages
 	$(SWIFT) test
 	scripts/e2e.sh
 	scripts/api-fuzz.sh
+	scripts/fuzz.sh
 	$(SWIFT) run vividcrowd-sim check
 	@if [ -d $(DASHSCOPE_CASSETTES) ]; then $(SWIFT) run vividcrowd-sim check $(DASHSCOPE_SCENARIOS); fi
 

@@ -77,6 +77,13 @@ let package = Package(
             resources: [.copy("Public")],
             swiftSettings: swiftSettings
         ),
+        // Fuzz targets for the parsers of outside input; scripts/fuzz.sh builds them with libFuzzer.
+        .executableTarget(
+            name: "vividcrowd-fuzz",
+            dependencies: ["VividCrowdCore"],
+            path: "Sources/Fuzz",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "vividcrowd-sim",
             dependencies: [

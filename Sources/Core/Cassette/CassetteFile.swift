@@ -86,19 +86,23 @@ public struct CassetteFile: Codable, Sendable {
 
     /// Reads a cassette file.
     public static func read(from url: URL) throws -> CassetteFile {
-        let data = try Data(contentsOf: url)
+        try decode(Data(contentsOf: url), path: url.path)
+    }
+
+    /// Decodes and checks a cassette's bytes; `path` names it in errors.
+    public static func decode(_ data: Data, path: String) throws -> CassetteFile {
         let file: CassetteFile
         do {
             file = try JSONDecoder().decode(CassetteFile.self, from: data)
         } catch {
-            throw CassetteFormatError(path: url.path, reason: String(describing: error))
+            throw CassetteFormatError(path: path, reason: String(describing: error))
         }
         guard file.version == currentVersion else {
-            throw CassetteFormatError(path: url.path, reason: "version \(file.version), expected \(currentVersion)")
+            throw CassetteFormatError(path: path, reason: "version \(file.version), expected \(currentVersion)")
         }
         for (number, interaction) in file.interactions.enumerated() {
             if let problem = interaction.problem {
-                throw CassetteFormatError(path: url.path, reason: "interaction \(number): \(problem)")
+                throw CassetteFormatError(path: path, reason: "interaction \(number): \(problem)")
             }
         }
         return file
