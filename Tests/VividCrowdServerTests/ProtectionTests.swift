@@ -131,7 +131,11 @@ extension ServerSuites {
                 #expect(locked.status == .tooManyRequests)
                 let handoff = try await requestJSON(client, "/api/customer-service/session/x/handoff", method: .post, body: #"{"state": "open"}"#)
                 #expect(handoff.status == .tooManyRequests)
-                clock.advance(by: .seconds(15 * 60))
+                // Still locked well into the period: the lockout is not a single refilled attempt.
+                clock.advance(by: .seconds(10 * 60))
+                let stillLocked = try await importCSV(client, fileName: "kb.csv", contents: tinyCSV, headers: [.authorization: "Bearer right-token"])
+                #expect(stillLocked.status == .tooManyRequests)
+                clock.advance(by: .seconds(5 * 60))
                 let allowed = try await importCSV(client, fileName: "kb.csv", contents: tinyCSV, headers: [.authorization: "Bearer right-token"])
                 #expect(allowed.status == .ok)
             }

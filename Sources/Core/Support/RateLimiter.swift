@@ -7,8 +7,13 @@ public actor RateLimiter {
         public var perMinute: Double
 
         public init(perMinute: Int, burst: Int? = nil) {
-            self.perMinute = Double(perMinute)
-            self.capacity = Double(burst ?? perMinute)
+            self.init(capacity: Double(burst ?? perMinute), perMinute: Double(perMinute))
+        }
+
+        /// A bucket of `capacity` that refills at `perMinute` (which may be a fraction).
+        public init(capacity: Double, perMinute: Double) {
+            self.capacity = capacity
+            self.perMinute = perMinute
         }
     }
 
@@ -19,6 +24,8 @@ public actor RateLimiter {
 
     private let elapsed: @Sendable () -> Duration
     private var buckets: [String: Bucket] = [:]
+    /// Keys locked out, until the given time on the clock.
+    private var locks: [String: Duration] = [:]
     /// Buckets kept before full ones are swept.
     private let sweepThreshold: Int
 
@@ -40,6 +47,22 @@ public actor RateLimiter {
     public func waitBefore(_ key: String, rule: Rule, cost: Double = 1) -> Duration? {
         let bucket = refilled(key, rule: rule)
         return bucket.tokens >= cost ? nil : wait(for: cost - bucket.tokens, rule: rule)
+    }
+
+    /// Locks `key` out for `duration`.
+    public func lock(_ key: String, for duration: Duration) {
+        locks[key] = elapsed() + duration
+    }
+
+    /// How long `key` stays locked out; nil when it is not.
+    public func lockRemaining(_ key: String) -> Duration? {
+        guard let until = locks[key] else { return nil }
+        let now = elapsed()
+        guard now < until else {
+            locks[key] = nil
+            return nil
+        }
+        return until - now
     }
 
     /// Keys currently tracked.

@@ -32,7 +32,9 @@ struct ServerProtection: Sendable {
         case .messages: return .init(perMinute: settings.messagesPerMinute)
         case .adminFailures:
             // A full bucket of allowed failures, refilled over the lockout period.
-            return .init(perMinute: max(1, settings.lockoutFailures / settings.lockoutMinutes), burst: settings.lockoutFailures)
+            return .init(
+                capacity: Double(settings.lockoutFailures),
+                perMinute: Double(settings.lockoutFailures) / Double(settings.lockoutMinutes))
         }
     }
 
@@ -62,14 +64,18 @@ struct ServerProtection: Sendable {
     func admit(_ request: Request, client: String) async -> Response? {
         guard let expected = adminToken else { return nil }
         let key = "\(Limited.adminFailures.rawValue) \(client)"
-        if let locked = await limiter.waitBefore(key, rule: rule(.adminFailures)) {
+        if let locked = await limiter.lockRemaining(key) {
             return Self.tooMany(locked, what: "wrong admin tokens")
         }
         let bearer = request.headers[.authorization].flatMap { header -> String? in
             header.lowercased().hasPrefix("bearer ") ? String(header.dropFirst(7)) : nil
         }
         if let given = bearer ?? request.headers[.xAdminToken], Self.constantTimeEqual(given, expected) { return nil }
+        // The failure that spends the last allowed one locks the client out for the whole period.
         _ = await limiter.take(key, rule: rule(.adminFailures))
+        if await limiter.waitBefore(key, rule: rule(.adminFailures)) != nil {
+            await limiter.lock(key, for: .seconds(60 * settings.lockoutMinutes))
+        }
         return .error(.unauthorized, "this endpoint needs the admin token: Authorization: Bearer <ADMIN_TOKEN>")
     }
 
