@@ -65,9 +65,6 @@ public actor RateLimiter {
         return until - now
     }
 
-    /// Keys currently tracked.
-    public var trackedKeys: Int { buckets.count }
-
     private func refilled(_ key: String, rule: Rule) -> Bucket {
         let now = elapsed()
         guard var bucket = buckets[key] else { return Bucket(tokens: rule.capacity, updated: now) }
