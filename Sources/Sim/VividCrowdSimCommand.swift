@@ -30,19 +30,20 @@ struct LLMSmoke: AsyncParsableCommand {
     @Option(help: "The cassette to record to or replay from (in CASSETTE_DIR).")
     var cassette = "llm-smoke"
 
-    @Flag(help: "Send llama.cpp's JSON-schema extension (only for local llama-cpp-python servers).")
+    @Flag(help: "Send llama.cpp's JSON-schema extension, as LLM_LOCAL_SCHEMA=on does (only for local servers).")
     var localServer = false
 
     @Option(help: "Write the transcript as JSON to this file.")
     var output: String?
 
     func run() async throws {
-        let settings = try VividCrowdConfiguration.load()
+        var settings = try VividCrowdConfiguration.load()
+        if localServer { settings.llm.localSchema = true }
         LoggingSetup.bootstrap(settings)
         let client = try LLMClient.make(configuration: settings, cassetteName: cassette)
         let transcript: LLMSmokeScenario.Transcript
         do {
-            transcript = try await LLMSmokeScenario(client: client, localSchemaExtension: localServer).run()
+            transcript = try await LLMSmokeScenario(client: client).run()
             try await client.shutdown()
         } catch {
             try? await client.shutdown()

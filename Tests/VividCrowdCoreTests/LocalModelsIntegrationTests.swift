@@ -13,7 +13,7 @@ private func localServerEnvironment(mode: LLMMode, cassettes: String, speed: Dou
         "EMBEDDING_BASE_URL": environment["LOCAL_EMBEDDING_URL"] ?? "http://127.0.0.1:8082/v1",
         "MODEL_NAME": "smollm2", "ROUTER_MODEL_NAME": "smollm2", "EVALUATION_MODEL": "smollm2",
         "EMBEDDING_MODEL": "multilingual-e5-small", "LLM_MODE": mode.rawValue, "CASSETTE_DIR": cassettes,
-        "REPLAY_SPEED": String(speed), "REQUEST_TIMEOUT": "120",
+        "REPLAY_SPEED": String(speed), "REQUEST_TIMEOUT": "120", "LLM_LOCAL_SCHEMA": "on",
     ]
 }
 
@@ -29,7 +29,7 @@ struct LocalModelsIntegrationTests {
         let recorder = try LLMClient.make(
             configuration: VividCrowdConfiguration(environment: localServerEnvironment(mode: .record, cassettes: directory)),
             cassetteName: "integration")
-        let live = try await LLMSmokeScenario(client: recorder, localSchemaExtension: true).run()
+        let live = try await LLMSmokeScenario(client: recorder).run()
         try await recorder.shutdown()
         #expect(live.turns.allSatisfy { !$0.reply.isEmpty })
         #expect(live.embeddingFingerprints.allSatisfy { $0.first == 384 })
@@ -39,7 +39,7 @@ struct LocalModelsIntegrationTests {
             configuration: VividCrowdConfiguration(
                 environment: localServerEnvironment(mode: .replay, cassettes: directory, speed: 1)),
             cassetteName: "integration")
-        let replayed = try await LLMSmokeScenario(client: player, localSchemaExtension: true).run()
+        let replayed = try await LLMSmokeScenario(client: player).run()
         #expect(replayed.turns.map(\.reply) == live.turns.map(\.reply))
         #expect(replayed.embeddingFingerprints == live.embeddingFingerprints)
         for (recorded, repeated) in zip(live.turns, replayed.turns) {
@@ -62,7 +62,7 @@ struct LocalModelsIntegrationTests {
         let player = try LLMClient.make(
             configuration: VividCrowdConfiguration(environment: localServerEnvironment(mode: .replay, cassettes: cassettes)),
             cassetteName: "llm-smoke")
-        let replayed = try await LLMSmokeScenario(client: player, localSchemaExtension: true).run()
+        let replayed = try await LLMSmokeScenario(client: player).run()
         #expect(replayed.turns.map(\.reply) == expected.turns.map(\.reply))
         #expect(replayed.embeddingFingerprints == expected.embeddingFingerprints)
         #expect(await player.meter.snapshot.cassetteHits == 4)

@@ -13,11 +13,6 @@ start_replay_server() {
     --import-csv corpora/seed/qa.csv >"$work/server.log" 2>&1 &
   server=$!
   trap 'kill -9 $server 2>/dev/null || true; rm -rf "$work"' EXIT
-  for _ in $(seq 1 120); do
-    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return 0
-    kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; return 1; }
-    sleep 1
-  done
-  echo "the server did not start" >&2
-  return 1
+  source scripts/lib/wait-for-health.sh
+  wait_for_health replay "$port" "$server" "$work/server.log"
 }

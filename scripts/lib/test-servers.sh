@@ -1,5 +1,6 @@
 # Sourced by the scripts that test a real server (e2e.sh, api-fuzz.sh): free ports, replay servers with their own
 # databases under $work, and cleanup of both when the caller exits.
+source scripts/lib/wait-for-health.sh
 work=$(mktemp -d)
 pids=()
 cleanup_test_servers() { for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -19,11 +20,5 @@ start_server() {
     >"$work/$name.log" 2>&1 &
   pids+=($!)
   disown "$!"  # no job-control notice when cleanup kills it
-  for _ in $(seq 1 60); do
-    curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && return 0
-    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/$name.log" >&2; return 1; }
-    sleep 1
-  done
-  echo "$name server did not start" >&2
-  return 1
+  wait_for_health "$name" "$port" "${pids[-1]}" "$work/$name.log"
 }

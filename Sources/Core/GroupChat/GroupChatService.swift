@@ -54,7 +54,8 @@ public actor GroupChatService {
         let router = try await currentRouter()
         let id = name.map { "room:\($0)" } ?? "private:\(UUID().uuidString.lowercased())"
         _ = try await conversations.openSession(id: id, mode: .groupChat, at: date())
-        let history = try await conversations.lines(sessionID: id, limit: GroupChatRoom.defaultHistoryLimit)
+        // A private room is new by construction; only a named one can have a history to continue.
+        let history = name == nil ? [] : try await conversations.lines(sessionID: id, limit: GroupChatRoom.defaultHistoryLimit)
         // Checked again after the awaits: a concurrent caller may have opened the same room meanwhile.
         if let name, let room = rooms[name] { return room }
         roomsCreated += 1

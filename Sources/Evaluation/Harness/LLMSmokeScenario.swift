@@ -41,13 +41,9 @@ public struct LLMSmokeScenario: Sendable {
     ]
 
     public let client: LLMClient
-    /// Send llama.cpp's `schema` extension with the JSON prompt; only for local servers.
-    public let localSchemaExtension: Bool
 
-    public init(client: LLMClient, localSchemaExtension: Bool) {
-        self.client = client
-        self.localSchemaExtension = localSchemaExtension
-    }
+    /// The scenario over a client; the client decides whether the JSON prompt carries llama.cpp's schema.
+    public init(client: LLMClient) { self.client = client }
 
     /// Runs the scenario: prompts 1 and 2 streamed, prompt 3 whole with JSON output, then one embedding batch.
     public func run(clock: any Clock<Duration> = ContinuousClock()) async throws -> Transcript {
@@ -62,7 +58,7 @@ public struct LLMSmokeScenario: Sendable {
             "type": "object", "properties": ["city": ["type": "string"], "country": ["type": "string"]],
             "required": ["city", "country"],
         ]
-        jsonRequest.responseFormat = .jsonObject(schema: localSchemaExtension ? schema : nil)
+        jsonRequest.responseFormat = .jsonObject(schema: client.sendsLocalSchema ? schema : nil)
         let elapsed = startStopwatch(on: clock)
         let whole = try await client.complete(jsonRequest)
         turns.append(.init(prompt: jsonPrompt, reply: whole.content, streamed: false, ttftMs: nil, totalMs: elapsed().seconds * 1000))
