@@ -60,10 +60,14 @@ let package = Package(
             path: "Sources/Testing",
             swiftSettings: swiftSettings
         ),
+        // Readers of wire formats the server takes apart itself (multipart uploads); Foundation only, so the fuzz
+        // target links them without the HTTP stack.
+        .target(name: "VividCrowdWire", path: "Sources/Wire", swiftSettings: swiftSettings),
         .executableTarget(
             name: "vividcrowd-server",
             dependencies: [
                 "VividCrowdCore",
+                "VividCrowdWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -80,7 +84,7 @@ let package = Package(
         // Fuzz targets for the parsers of outside input; scripts/fuzz.sh builds them with libFuzzer.
         .executableTarget(
             name: "vividcrowd-fuzz",
-            dependencies: ["VividCrowdCore"],
+            dependencies: ["VividCrowdCore", "VividCrowdWire"],
             path: "Sources/Fuzz",
             swiftSettings: swiftSettings
         ),

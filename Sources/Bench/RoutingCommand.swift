@@ -3,12 +3,12 @@ import Foundation
 import VividCrowdCore
 import VividCrowdEvaluation
 
-/// Routing accuracy of the group-chat router on CLINC150's validation utterances with one persona per domain, and
-/// the guardrail's false-positive rate and recall.
+/// Routing accuracy of the group-chat router on CLINC150's validation utterances with one persona per domain
+/// (the guardrails have their own bench, `guardrails`).
 struct RoutingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "routing",
-        abstract: "Group-chat routing accuracy per path on CLINC150 val (domain personas) and guardrail FP rate / recall.",
+        abstract: "Group-chat routing accuracy per path on CLINC150 val (domain personas).",
         discussion: """
             The semantic margin is chosen on the CLINC150 calibration split (from train), never on val. Utterance
             vectors replay from corpora/cassettes/embeddings-clinc150.json; persona vectors and LLM router answers
@@ -40,23 +40,7 @@ struct RoutingCommand: AsyncParsableCommand {
         var sampled: Int
         var paths: [String: PathFigures]
         var routerAccuracy: Double
-        var guardrail: GuardrailFigures
     }
-
-    struct GuardrailFigures: Codable {
-        var ordinaryMessages: Int
-        var patternFalsePositives: Int
-        var contextFalsePositives: Int
-        var falsePositiveRate: Double
-        var probes: Int
-        var probesCaught: Int
-        var recall: Double
-        var missed: [String]
-        var excludedIntents: [String]
-    }
-
-    /// CLINC intents that are themselves questions about the assistant's identity: tripping on them is right.
-    static let identityIntents: Set<String> = ["are_you_a_bot", "who_made_you", "what_is_your_name", "who_do_you_work_for"]
 
     func run() async throws {
         var settings = try suiteOptions.settings()
@@ -93,7 +77,7 @@ struct RoutingCommand: AsyncParsableCommand {
         do {
             let report = try await measure(
                 personas: personas, client: client, cache: cache, settings: settings, calibration: inScopeCalibration,
-                val: inScopeVal, allVal: val, expectedAgent: expectedAgent)
+                val: inScopeVal, expectedAgent: expectedAgent)
             try await client.shutdown()
             let markdown = Self.markdown(report)
             try writeText(markdown, to: suiteOptions.reports + "/routing.md")
@@ -107,7 +91,7 @@ struct RoutingCommand: AsyncParsableCommand {
 
     private func measure(
         personas: [Persona], client: LLMClient, cache: InMemoryEmbeddingCache, settings: VividCrowdConfiguration,
-        calibration: [LabelledQuery], val: [LabelledQuery], allVal: [LabelledQuery], expectedAgent: (LabelledQuery) -> String?
+        calibration: [LabelledQuery], val: [LabelledQuery], expectedAgent: (LabelledQuery) -> String?
     ) async throws -> Report {
         let embedder = CachingEmbedder(client: client, cache: cache)
         let index = try await PersonaIndex.build(personas, embedder: embedder)
@@ -162,37 +146,7 @@ struct RoutingCommand: AsyncParsableCommand {
         return Report(
             personas: personas.count, semanticMargin: margin, calibrationUtterances: calibration.count,
             valUtterances: val.count, semanticOnAll: semantic, sampled: sampled.count, paths: paths,
-            routerAccuracy: sampled.isEmpty ? 0 : Double(correct) / Double(sampled.count),
-            guardrail: try guardrailFigures(allVal: allVal))
-    }
-
-    private func guardrailFigures(allVal: [LabelledQuery]) throws -> GuardrailFigures {
-        let corpora = URL(fileURLWithPath: suiteOptions.corpora)
-        let hwu = try LabelledQuery.load(
-            jsonLines: Data(contentsOf: corpora.appendingPathComponent("suites/hwu64/queries.jsonl")), source: "hwu64")
-        let ordinary = (allVal + hwu).filter { !Self.identityIntents.contains($0.expected ?? "") }.map(\.query)
-        let patterns = GuardrailPatterns()
-        let context = ContextGuard(patterns: patterns)
-        var patternHits = 0
-        var contextHits = 0
-        var recent: [String] = []
-        for message in ordinary {
-            if patterns.check(message) != nil {
-                patternHits += 1
-            } else if context.check(message, recentUserMessages: recent) != nil {
-                contextHits += 1
-            }
-            recent = Array((recent + [message]).suffix(8))
-        }
-        let probeLines = try String(contentsOf: corpora.appendingPathComponent("guardrails/probes.jsonl"), encoding: .utf8)
-            .split(whereSeparator: \.isNewline)
-        let probes = try probeLines.map { try JSONValue.parse(String($0))["text"]?.stringValue ?? "" }
-        let missed = probes.filter { patterns.check($0) == nil }
-        return GuardrailFigures(
-            ordinaryMessages: ordinary.count, patternFalsePositives: patternHits, contextFalsePositives: contextHits,
-            falsePositiveRate: Double(patternHits + contextHits) / Double(max(1, ordinary.count)), probes: probes.count,
-            probesCaught: probes.count - missed.count, recall: Double(probes.count - missed.count) / Double(max(1, probes.count)),
-            missed: missed, excludedIntents: Self.identityIntents.sorted())
+            routerAccuracy: sampled.isEmpty ? 0 : Double(correct) / Double(sampled.count))
     }
 
     static func best(_ scores: [Float]) -> Int { scores.indices.max { scores[$0] < scores[$1] } ?? 0 }
@@ -223,15 +177,7 @@ struct RoutingCommand: AsyncParsableCommand {
         }
         lines += [
             "| **all** | \(report.sampled) | 100 | **\(percent(report.routerAccuracy))** |", "",
-            "## Guardrails", "",
-            "| ordinary messages | pattern FP | context FP | FP rate % | probes | caught | recall % |", "|---|---|---|---|---|---|---|",
-            "| \(report.guardrail.ordinaryMessages) | \(report.guardrail.patternFalsePositives) | \(report.guardrail.contextFalsePositives) | "
-                + String(format: "%.2f", report.guardrail.falsePositiveRate * 100) + " | \(report.guardrail.probes) | \(report.guardrail.probesCaught) | \(percent(report.guardrail.recall)) |",
-            "",
-            "Ordinary messages: CLINC150 val (in and out of scope) and HWU64 queries, read as one user's stream for the",
-            "context layer, without the intents that are themselves identity questions (\(report.guardrail.excludedIntents.joined(separator: ", "))).",
-            "Probes: `corpora/guardrails/probes.jsonl` (assembled for this project). Missed: "
-                + (report.guardrail.missed.isEmpty ? "none." : report.guardrail.missed.joined(separator: " · ")),
+            "Guardrails: `reports/guardrails.md` (`vividcrowd-bench guardrails`).",
             "", "Reproduce: `swift run -c release vividcrowd-bench routing`", "",
         ]
         return lines.joined(separator: "\n")

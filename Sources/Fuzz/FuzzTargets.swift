@@ -1,5 +1,6 @@
 import Foundation
 import VividCrowdCore
+import VividCrowdWire
 
 /// The parsers that read outside input, each a fuzz target: any bytes must give a value or a thrown error, never a
 /// crash, a hang or a leak.
@@ -23,6 +24,18 @@ enum FuzzTargets {
             _ = value["rating"]?.intValue
         },
         "labelled": { data in _ = try? LabelledQuery.load(jsonLines: data, source: "fuzz.jsonl") },
+        "multipart": { data in
+            // The first line is the content type (its boundary), the rest the body.
+            let newline = data.firstIndex(of: UInt8(ascii: "\n")) ?? data.endIndex
+            let contentType = String(decoding: data[..<newline], as: UTF8.self)
+            guard let boundary = try? MultipartForm.boundary(contentType: contentType) else { return }
+            _ = try? MultipartForm.parts(Data(data[newline...].dropFirst()), boundary: boundary)
+        },
+        "frames": { data in
+            let text = String(decoding: data, as: UTF8.self)
+            _ = try? CustomerServiceConversation.input(fromFrame: text)
+            _ = try? GroupChatConversation.input(fromFrame: text)
+        },
     ]
 
     /// The target named by `VIVIDCROWD_FUZZ_TARGET`.

@@ -4,7 +4,7 @@ import Logging
 import VividCrowdCore
 
 /// The one per-connection driver every mode's socket uses: it reads frames one at a time (pings are still answered
-/// while a reply is produced), parses each with the mode's parser, lets the mode's conversation handle it, writes
+/// while a reply is produced), parses each with the conversation's frame reader, lets the mode's conversation handle it, writes
 /// the conversation's events as JSON frames, and turns failures into `error` frames that carry no internal details.
 enum ConversationSocket {
     /// Largest WebSocket message read at all; longer ones close the connection (messages are limited far below).
@@ -14,8 +14,7 @@ enum ConversationSocket {
     /// frames; `textHint` tells a client that sent a binary frame what to send.
     static func serve<C: Conversation>(
         _ conversation: C, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger,
-        limit protection: ServerProtection, failureCode: String, textHint: String,
-        parse: @escaping @Sendable (String) throws -> C.Input
+        limit protection: ServerProtection, failureCode: String, textHint: String
     ) async throws {
         // Per connection: a client that floods one socket is slowed without touching anyone else's.
         let budget = protection.connectionBudget()
@@ -31,7 +30,7 @@ enum ConversationSocket {
             }
             let input: C.Input
             do {
-                input = try parse(text)
+                input = try C.input(fromFrame: text)
             } catch {
                 try await write(outbound, failure(error, code: "bad_message", logger: logger))
                 return
@@ -74,11 +73,4 @@ enum ConversationSocket {
     static func write(_ outbound: WebSocketOutboundWriter, _ event: ConversationEvent) async throws {
         try await outbound.write(.text(frame(event).canonicalString))
     }
-}
-
-/// A client frame that cannot be taken: a stable code and a sentence for people.
-struct FrameRejection: ConversationFailure, CustomStringConvertible {
-    var code: String
-    var userMessage: String
-    var description: String { "\(code): \(userMessage)" }
 }

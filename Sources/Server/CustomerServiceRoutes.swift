@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import VividCrowdCore
+import VividCrowdWire
 import Logging
 
 /// REST endpoints of the customer-service mode, at the original's paths under /api/customer-service.

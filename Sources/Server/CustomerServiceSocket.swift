@@ -36,23 +36,7 @@ enum CustomerServiceSocket {
             try await ConversationSocket.serve(
                 CustomerServiceConversation(desk: desk, sessionID: sessionID), inbound: inbound, outbound: outbound,
                 logger: context.logger, limit: protection, failureCode: "reply_failed",
-                textHint: "send text frames holding {\"message\": \"...\"}", parse: parse)
+                textHint: "send text frames holding {\"message\": \"...\"}")
         }
-    }
-
-    /// The message of a client frame: exactly `{"message": "<text>"}`.
-    static func parse(_ text: String) throws -> String {
-        guard let json = try? JSONValue.parse(text), let object = json.objectValue else {
-            throw FrameRejection(code: "bad_json", userMessage: "expected a JSON object {\"message\": \"...\"}")
-        }
-        let unknown = object.keys.filter { $0 != "message" }.sorted()
-        guard unknown.isEmpty else {
-            throw FrameRejection(
-                code: "unknown_field", userMessage: "unknown field(s) \(unknown.joined(separator: ", ")); send {\"message\": \"...\"}")
-        }
-        guard let message = object["message"]?.stringValue else {
-            throw FrameRejection(code: "bad_message", userMessage: "\"message\" must be a string")
-        }
-        return try MessageText.validate(message)
     }
 }

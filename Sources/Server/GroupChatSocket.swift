@@ -21,32 +21,7 @@ enum GroupChatSocket {
             }
             try await ConversationSocket.serve(
                 GroupChatConversation(room: room), inbound: inbound, outbound: outbound, logger: context.logger,
-                limit: protection, failureCode: "round_failed", textHint: "send text frames", parse: parse)
+                limit: protection, failureCode: "round_failed", textHint: "send text frames")
         }
-    }
-
-    /// Plain text is the message itself; a JSON object must be `{"message": "...", "agent_ids": [...]}`.
-    static func parse(_ text: String) throws -> GroupChatMessage {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard trimmed.hasPrefix("{") else { return GroupChatMessage(text: try MessageText.validate(text)) }
-        guard let object = (try? JSONValue.parse(trimmed))?.objectValue else {
-            throw FrameRejection(
-                code: "bad_json", userMessage: "a frame starting with { must be a JSON object {\"message\": \"...\"}")
-        }
-        let unknown = object.keys.filter { !["message", "agent_ids"].contains($0) }.sorted()
-        guard unknown.isEmpty else {
-            throw FrameRejection(code: "unknown_field", userMessage: "unknown field(s) \(unknown.joined(separator: ", "))")
-        }
-        guard let message = object["message"]?.stringValue else {
-            throw FrameRejection(code: "bad_message", userMessage: "\"message\" must be a string")
-        }
-        var agents: [String] = []
-        if let ids = object["agent_ids"], ids != .null {
-            guard let list = ids.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
-                throw FrameRejection(code: "bad_agent_ids", userMessage: "\"agent_ids\" must be a list of agent ids")
-            }
-            agents = list.compactMap(\.stringValue)
-        }
-        return GroupChatMessage(text: try MessageText.validate(message), agentIDs: agents)
     }
 }

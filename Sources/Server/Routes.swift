@@ -53,7 +53,7 @@ enum Routes {
         let protection = services.settings.protection
         let limits = ConnectionLimits(
             headerReadTimeout: .seconds(Int64(protection.headerReadTimeout)), maxHeaderBytes: protection.maxHeaderBytes,
-            maxConnections: protection.maxConnections)
+            maxConnections: FileDescriptorLimit.connections(fitting: protection.maxConnections, logger: logger))
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [ConnectionGuardHandler(headerReadTimeout: limits.headerReadTimeout)],
             idleTimeout: .seconds(Int64(protection.idleTimeout)),

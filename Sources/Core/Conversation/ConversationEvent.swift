@@ -43,6 +43,8 @@ public struct ConversationFrame: Sendable, Equatable {
 public protocol Conversation: Sendable {
     /// A user message after the socket has parsed it.
     associatedtype Input: Sendable
+    /// The input a client's text frame holds, or a `FrameRejection` that says what to send instead.
+    static func input(fromFrame text: String) throws -> Input
     /// Handles one message; events are emitted as they happen, errors are thrown (a `ConversationFailure` reaches
     /// the user as it is, anything else as a generic failure).
     func handle(_ input: Input, emit: @escaping @Sendable (ConversationEvent) async -> Void) async throws

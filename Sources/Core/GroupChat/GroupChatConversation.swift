@@ -1,3 +1,5 @@
+import Foundation
+
 /// A user message to a group-chat room, with the agents the client named explicitly.
 public struct GroupChatMessage: Sendable, Equatable {
     public var text: String
@@ -15,6 +17,31 @@ public struct GroupChatConversation: Conversation {
     public let room: GroupChatRoom
 
     public init(room: GroupChatRoom) { self.room = room }
+
+    /// Plain text is the message itself; a JSON object must be `{"message": "...", "agent_ids": [...]}`.
+    public static func input(fromFrame text: String) throws -> GroupChatMessage {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.hasPrefix("{") else { return GroupChatMessage(text: try MessageText.validate(text)) }
+        guard let object = (try? JSONValue.parse(trimmed))?.objectValue else {
+            throw FrameRejection(
+                code: "bad_json", userMessage: "a frame starting with { must be a JSON object {\"message\": \"...\"}")
+        }
+        let unknown = object.keys.filter { !["message", "agent_ids"].contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw FrameRejection(code: "unknown_field", userMessage: "unknown field(s) \(unknown.joined(separator: ", "))")
+        }
+        guard let message = object["message"]?.stringValue else {
+            throw FrameRejection(code: "bad_message", userMessage: "\"message\" must be a string")
+        }
+        var agents: [String] = []
+        if let ids = object["agent_ids"], ids != .null {
+            guard let list = ids.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
+                throw FrameRejection(code: "bad_agent_ids", userMessage: "\"agent_ids\" must be a list of agent ids")
+            }
+            agents = list.compactMap(\.stringValue)
+        }
+        return GroupChatMessage(text: try MessageText.validate(message), agentIDs: agents)
+    }
 
     public func handle(_ message: GroupChatMessage, emit: @escaping @Sendable (ConversationEvent) async -> Void) async throws {
         let (decision, _) = try await room.send(message.text, agentIDs: message.agentIDs, emit: emit)

@@ -14,14 +14,12 @@ public struct LabelledQuery: Sendable, Codable, Equatable {
     public static func load(jsonLines data: Data, source: String) throws -> [LabelledQuery] {
         let text = try TextDecoding.decode(data).text
         var queries: [LabelledQuery] = []
-        for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
+        for (number, line) in JSONLines.lines(text) {
             do {
-                queries.append(try JSONDecoder().decode(LabelledQuery.self, from: Data(trimmed.utf8)))
+                queries.append(try JSONDecoder().decode(LabelledQuery.self, from: Data(line.utf8)))
             } catch {
                 throw KnowledgeBaseImportError(
-                    line: number + 1, reason: "\(source): expected {\"query\": \"...\", \"expected\": \"topic\" or null}")
+                    line: number, reason: "\(source): expected {\"query\": \"...\", \"expected\": \"topic\" or null}")
             }
         }
         return queries

@@ -1,24 +1,24 @@
 import Foundation
 
 /// One part of a `multipart/form-data` body.
-struct MultipartPart: Sendable {
-    var name: String
-    var fileName: String?
-    var body: Data
+public struct MultipartPart: Sendable {
+    public var name: String
+    public var fileName: String?
+    public var body: Data
 }
 
 /// Why a multipart body could not be read.
-struct MultipartError: Error, CustomStringConvertible {
-    var description: String
+public struct MultipartError: Error, CustomStringConvertible {
+    public var description: String
 }
 
 /// Reads `multipart/form-data` bodies (RFC 7578): the boundary from the content type, then each part's
 /// Content-Disposition name and filename.
-enum MultipartForm {
+public enum MultipartForm {
     /// The boundary parameter of a multipart content type.
-    static func boundary(contentType: String?) throws -> String {
+    public static func boundary(contentType: String?) throws -> String {
         guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else {
-            throw MultipartError(description: "expected a multipart/form-data upload with the CSV in a field named \"file\"")
+            throw MultipartError(description: "expected a multipart/form-data upload with the file in a field named \"file\"")
         }
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -30,7 +30,7 @@ enum MultipartForm {
     }
 
     /// The parts of `body`.
-    static func parts(_ body: Data, boundary: String) throws -> [MultipartPart] {
+    public static func parts(_ body: Data, boundary: String) throws -> [MultipartPart] {
         let delimiter = Data("--\(boundary)".utf8)
         let headerEnd = Data("\r\n\r\n".utf8)
         var parts: [MultipartPart] = []
