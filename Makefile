@@ -22,6 +22,7 @@ run: system-packages
 ## Run every test; LLM replies come from committed cassettes, so no network or key is needed.
 ## Swift tests first, then the Python end-to-end tests (original clients, the web page in headless Chromium, slow and
 ## oversized clients), a short seeded schemathesis run against /openapi.json, 30 s of libFuzzer per input parser,
+## the short reliability suite (kill -9 during imports, canary key, silent-connection flood, memory after sockets),
 ## then the simulator's regression gate
 ## (the committed scenarios replayed against corpora/scenarios/baseline.json).
 test: system-packages
@@ -29,6 +30,7 @@ test: system-packages
 	scripts/e2e.sh
 	scripts/api-fuzz.sh
 	scripts/fuzz.sh
+	scripts/reliability.sh --short
 	$(SWIFT) run vividcrowd-sim check
 	@if [ -d $(DASHSCOPE_CASSETTES) ]; then $(SWIFT) run vividcrowd-sim check $(DASHSCOPE_SCENARIOS); fi
 

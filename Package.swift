@@ -32,6 +32,21 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "CVectorKernels", path: "Sources/CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // MuPDF behind a C shim (its errors are longjmps); its static libraries in the order they resolve.
+        .target(
+            name: "CMuPDF",
+            path: "Sources/CMuPDF",
+            linkerSettings: [
+                "mupdf", "mupdf-third", "harfbuzz", "freetype", "jbig2dec", "openjp2", "jpeg", "gumbo", "mujs", "z", "m",
+            ].map { .linkedLibrary($0) }
+        ),
+        // PDF text through MuPDF; linked only by the executables that read PDFs (MuPDF adds ~40 MB of fonts).
+        .target(
+            name: "VividCrowdDocuments",
+            dependencies: ["VividCrowdCore", "CMuPDF"],
+            path: "Sources/Documents",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "VividCrowdCore",
             dependencies: [
@@ -120,6 +135,13 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tests/VividCrowdCoreTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VividCrowdDocumentsTests",
+            dependencies: ["VividCrowdDocuments", "VividCrowdCore", "VividCrowdTesting"],
+            path: "Tests/VividCrowdDocumentsTests",
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -48,7 +48,7 @@ enum Routes {
 
     /// The whole application on `host:port`.
     static func application(
-        _ services: ServerServices, host: String, port: Int, logger: Logger
+        _ services: ServerServices, host: String, port: Int, connections: ConnectionCount = ConnectionCount(), logger: Logger
     ) -> some ApplicationProtocol {
         let protection = services.settings.protection
         let limits = ConnectionLimits(
@@ -67,7 +67,7 @@ enum Routes {
                     http1: http1,
                     // Sockets answer pings and are closed when a ping goes unanswered for a period.
                     ws: .init(maxFrameSize: ConversationSocket.maximumFrameBytes, autoPing: .enabled(timePeriod: .seconds(30)))),
-                limits: limits, count: ConnectionCount()),
+                limits: limits, count: connections),
             configuration: .init(address: .hostname(host, port: port), serverName: "vividcrowd"),
             onServerRunning: { channel in
                 logger.notice("VividCrowd listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])

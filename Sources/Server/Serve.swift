@@ -31,11 +31,18 @@ struct Serve: AsyncParsableCommand {
                 try Data(contentsOf: url), fileName: url.lastPathComponent)
             logger.notice("\(outcome.message)")
         }
-        let app = Routes.application(services, host: settings.server.host, port: settings.server.port, logger: logger)
+        let connections = ConnectionCount()
+        let app = Routes.application(
+            services, host: settings.server.host, port: settings.server.port, connections: connections, logger: logger)
+        var running: [any Service] = [services.store, app]
+        if settings.protection.memoryTrimSeconds > 0 {
+            running.append(MemoryTrimService(
+                connections: connections, interval: .seconds(settings.protection.memoryTrimSeconds), clock: ContinuousClock(),
+                logger: logger))
+        }
         // The store first: a service group stops its services in reverse order, so the store closes last.
         let group = ServiceGroup(
-            configuration: .init(
-                services: [services.store, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: running, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try await services.llm.shutdown()
     }

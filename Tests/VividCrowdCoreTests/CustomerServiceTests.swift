@@ -144,3 +144,55 @@ struct ReplayRepeatTests {
         }
     }
 }
+
+@Suite("Questions asked as written")
+struct VerbatimQuestionTests {
+    static let questions = [
+        "When are you open?", "Where do I park?", "How do I reset my password?", "Can I pay by card?", "Do you deliver?",
+        "营业时间是几点？", "孩子发烧怎么办？", "Is there a student discount?", "How long does shipping take?",
+        "Can I change my order?", "退款多久到账？", "Do you have gift cards?", "Where is my parcel?", "Can I bring my dog?",
+        "What is your phone number?", "Is Wi-Fi free?", "How do I cancel?", "Are you open on Sundays?",
+        "可以开发票吗？", "Do you ship abroad?",
+    ]
+
+    @Test("every typical question of a small knowledge base, asked as written or with other case, width and punctuation, gets its own topic at high confidence",
+          arguments: [2, 3, 5, 10, 20])
+    func smallKnowledgeBases(rows: Int) async throws {
+        let client = LLMClient(transport: SwitchableEmbeddings(), models: testModels, embeddingBatchSize: 8)
+        let desk = try CustomerServiceDesk.make(
+            store: InMemoryStore(), llm: client, configuration: try VividCrowdConfiguration(environment: [:]),
+            corpora: repositoryRoot.appendingPathComponent("corpora"))
+        var csv = "question_count,topic_name,typical_question,standard_script,risk_notes\n"
+        for (row, question) in Self.questions.prefix(rows).enumerated() {
+            csv += "1,topic \(row),\"\(question)\",script \(row),\n"
+        }
+        _ = try await desk.importKnowledgeBase(Data(csv.utf8), fileName: "small.csv")
+        for (row, question) in Self.questions.prefix(rows).enumerated() {
+            let variants = [question, question.uppercased(), "  " + question.replacingOccurrences(of: "?", with: "") + " !",
+                            question.applyingTransform(.fullwidthToHalfwidth, reverse: true) ?? question]
+            for variant in variants {
+                let match = try await desk.matcher.match(variant)
+                #expect(match.band == .high && match.confidence == 1, "\(rows) rows, \(variant): \(match.band) \(match.confidence)")
+                #expect(match.entry?.entry.topicName == "topic \(row)", "\(rows) rows, \(variant)")
+            }
+        }
+        // A question that only shares words with a typical one is still ranked, not promoted.
+        let near = try await desk.matcher.match("When are you open on holidays?")
+        #expect(near.confidence < 1)
+    }
+
+    @Test("a phrasing two topics share is not promoted to either")
+    func sharedPhrasing() {
+        let units = [
+            RetrievalUnit(text: "How do I pay?", group: "cards", provenance: Provenance(source: "", record: 0, row: 2)),
+            RetrievalUnit(text: "how do i pay", group: "cash", provenance: Provenance(source: "", record: 1, row: 3)),
+            RetrievalUnit(text: "HOW DO I PAY", group: "cards", provenance: Provenance(source: "", record: 0, row: 2)),
+            RetrievalUnit(text: "Where is it?", group: "map", provenance: Provenance(source: "", record: 2, row: 4)),
+        ]
+        let lookup = VerbatimLookup(units: units)
+        #expect(lookup.unit(for: "how do I pay?") == nil)
+        #expect(lookup.unit(for: "where is it") == 3)
+        #expect(lookup.unit(for: "?!") == nil)
+        #expect(VerbatimLookup.key("Ｗｈｅｒｅ  is it？") == "whereisit")
+    }
+}

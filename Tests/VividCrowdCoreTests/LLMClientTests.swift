@@ -135,7 +135,7 @@ struct LLMClientTests {
 
     @Test("a server that does not answer within the request timeout gives a timeout error", .timeLimit(.minutes(1)))
     func timeout() async throws {
-        try await FakeOpenAIServer.with({ _, _ in .hang }) { url, _ in
+        _ = try await FakeOpenAIServer.with({ _, _ in .hang }) { url, _ in
             try await withClient(makeTransport(url, timeout: .milliseconds(300), retries: 0)) { client in
                 await #expect(throws: LLMError.timeout(seconds: 0.3)) {
                     _ = try await client.complete(ChatRequest(model: "test-model", messages: [.user("hi")]))

@@ -23,6 +23,8 @@ public struct ProtectionSettings: Sendable, Equatable {
     public var maxHeaderBytes: Int
     /// Open connections at most; more get 503 with Retry-After.
     public var maxConnections: Int
+    /// Seconds between checks for memory that closed connections freed, to give back to the system; 0: never.
+    public var memoryTrimSeconds: Int
 
     init(_ env: EnvironmentReader) throws {
         corsOrigins = (env.optionalString("CORS_ORIGINS") ?? "").split(separator: ",")
@@ -40,6 +42,7 @@ public struct ProtectionSettings: Sendable, Equatable {
         headerReadTimeout = try env.int("HEADER_READ_TIMEOUT", default: 30, in: 1...3_600)
         maxHeaderBytes = try env.int("MAX_HEADER_BYTES", default: 32 * 1024, in: 1024...1_048_576)
         maxConnections = try env.int("MAX_CONNECTIONS", default: 20_000, in: 1...1_000_000)
+        memoryTrimSeconds = try env.int("MEMORY_TRIM_SECONDS", default: 30, in: 0...86_400)
     }
 
     /// The settings as `show-config` prints them.
@@ -54,6 +57,7 @@ public struct ProtectionSettings: Sendable, Equatable {
             ("ADMIN_LOCKOUT_FAILURES", String(lockoutFailures)), ("ADMIN_LOCKOUT_MINUTES", String(lockoutMinutes)),
             ("IDLE_TIMEOUT", String(idleTimeout)), ("HEADER_READ_TIMEOUT", String(headerReadTimeout)),
             ("MAX_HEADER_BYTES", String(maxHeaderBytes)), ("MAX_CONNECTIONS", String(maxConnections)),
+            ("MEMORY_TRIM_SECONDS", String(memoryTrimSeconds)),
         ]
     }
 }

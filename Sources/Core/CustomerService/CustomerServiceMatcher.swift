@@ -29,6 +29,7 @@ public actor CustomerServiceMatcher {
 
     private struct KnowledgeIndex: Sendable {
         var retriever: HybridIndex?
+        var verbatim: VerbatimLookup?
         var entries: [StoredQAEntry]
         var calibration: RetrievalCalibration
     }
@@ -94,15 +95,30 @@ public actor CustomerServiceMatcher {
                 indexDimension: retriever.dense.dimension)
         }
         let calibration = current.calibration
-        let candidates = try retriever.rank(terms: terms, vector: vector, fusion: calibration.fusion, limit: limit)
-        let confidence = calibration.confidence(for: candidates)
+        var candidates = try retriever.rank(terms: terms, vector: vector, fusion: calibration.fusion, limit: limit)
+        var confidence = calibration.confidence(for: candidates)
         var band = calibration.band(for: candidates, confidence: confidence)
         // Not one word in common and no confident meaning either: nothing to rewrite or to offer.
         if band == .low, (candidates.first?.bm25 ?? 0) <= 0 { band = .noMatch }
+        // A typical question asked as written is its topic's, whatever the scores made of it.
+        if let unit = current.verbatim?.unit(for: query) {
+            let exact = Self.candidate(for: unit, in: retriever, ranked: candidates)
+            candidates = [exact] + candidates.filter { $0.group != exact.group }.prefix(max(0, limit - 1))
+            (confidence, band) = (1, .high)
+        }
         let stored = candidates.map { current.entries[$0.record] }
         return CustomerServiceMatch(
             band: band, confidence: (confidence * 10_000).rounded() / 10_000, candidates: candidates,
             entry: stored.first, alternatives: Array(stored.dropFirst()))
+    }
+
+    /// The ranked candidate of `unit`'s group, or one made from the unit when the ranking left it out.
+    private static func candidate(for unit: Int, in retriever: HybridIndex, ranked: [GroupCandidate]) -> GroupCandidate {
+        let group = retriever.units[unit].group
+        if let ranked = ranked.first(where: { $0.group == group }) { return ranked }
+        return GroupCandidate(
+            group: group, unit: unit, record: retriever.units[unit].provenance.record, bm25: 0, bm25Normalised: 0,
+            cosine: 1, fused: 1)
     }
 
     private func currentIndex() async throws -> KnowledgeIndex {
@@ -115,21 +131,23 @@ public actor CustomerServiceMatcher {
         let build = Task {
             let calibration = try await store.calibration(embeddingModel: embedder.client.models.embedding) ?? fallback
             let stored = try await store.knowledgeEntries()
-            guard !stored.isEmpty else { return KnowledgeIndex(retriever: nil, entries: [], calibration: calibration) }
+            guard !stored.isEmpty else {
+                return KnowledgeIndex(retriever: nil, verbatim: nil, entries: [], calibration: calibration)
+            }
             let entries = stored.map(\.entry)
             let phrasings = KnowledgeEntry.phrasings(of: entries)
             let vectors = try await embedder.embed(phrasings, inputType: inputType)
+            let units = KnowledgeEntry.retrievalUnits(of: entries, sources: stored.map(\.sourceFile))
             let retriever: HybridIndex
             do {
-                retriever = try HybridIndex(
-                    units: KnowledgeEntry.retrievalUnits(of: entries, sources: stored.map(\.sourceFile)),
-                    unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors)
+                retriever = try HybridIndex(units: units, unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors)
             } catch let mismatch as DimensionMismatch {
                 throw RetrievalError.dimensionMismatch(
                     model: embedder.client.models.embedding, modelDimension: mismatch.actual,
                     indexDimension: mismatch.expected)
             }
-            return KnowledgeIndex(retriever: retriever, entries: stored, calibration: calibration)
+            return KnowledgeIndex(
+                retriever: retriever, verbatim: VerbatimLookup(units: units), entries: stored, calibration: calibration)
         }
         index = (version, build)
         do {

@@ -18,11 +18,13 @@ struct ConnectionLimits: Sendable {
 /// Open connections of one server, counted from accept to close (sockets included: the count follows the channel,
 /// not the HTTP handlers a WebSocket upgrade removes).
 final class ConnectionCount: Sendable {
-    private let open = Mutex(0)
+    private let counts = Mutex((open: 0, closedEver: 0))
 
     /// Counts a new connection; returns how many are open with it.
-    func opened() -> Int { open.withLock { $0 += 1; return $0 } }
-    func closed() { open.withLock { $0 -= 1 } }
+    func opened() -> Int { counts.withLock { $0.open += 1; return $0.open } }
+    func closed() { counts.withLock { $0.open -= 1; $0.closedEver += 1 } }
+    /// Connections closed since the server started.
+    var closedEver: Int { counts.withLock { $0.closedEver } }
 }
 
 /// A short JSON answer written straight to the socket, for a connection that never reaches the HTTP handlers.

@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import ServiceLifecycle
+
+/// Gives memory freed by closed connections back to the system. glibc keeps freed memory in its per-thread arenas
+/// and returns it only from the top of the main heap, so after a burst of connections the process stays at its
+/// high-water mark: measured, +11 MB resident after 30,000 WebSocket connections had come and gone, although the
+/// bytes in use were back where they started (reports/reliability.md). `malloc_trim` returns it. It runs on the
+/// ticks of a burst (at least `closedThreshold` connections closed since the previous tick) and on every tick of the
+/// `afterBurst` that follows, because the bytes in use come back down only 30–35 s after the sockets closed
+/// (measured); a quiet server is never disturbed.
+struct MemoryTrimService<C: Clock>: Service where C.Duration == Duration {
+    let connections: ConnectionCount
+    let interval: Duration
+    let clock: C
+    let logger: Logger
+    let trim: @Sendable () -> Void
+
+    init(
+        connections: ConnectionCount, interval: Duration, clock: C, logger: Logger,
+        trim: @escaping @Sendable () -> Void = MemoryTrim.systemTrim
+    ) {
+        self.connections = connections
+        self.interval = interval
+        self.clock = clock
+        self.logger = logger
+        self.trim = trim
+    }
+
+    func run() async throws {
+        var policy = MemoryTrimPolicy(interval: interval, closedEver: connections.closedEver)
+        let (clock, interval) = (self.clock, self.interval)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await cancelWhenGracefulShutdown { try await clock.sleep(for: interval) }
+            } catch {
+                return  // cancelled or shutting down: the server is stopping
+            }
+            let closed = connections.closedEver
+            guard policy.tick(closedEver: closed) else { continue }
+            trim()
+            logger.debug("returned freed memory to the system", metadata: ["connections_closed": "\(closed)"])
+        }
+    }
+}
+
+/// When to trim: on a tick that saw a burst (at least `closedThreshold` connections closed since the previous tick)
+/// and on every tick of the `afterBurst` that follows.
+struct MemoryTrimPolicy: Sendable {
+    let closedThreshold: Int
+    let ticksAfterBurst: Int
+    private var closedAtLastTick: Int
+    private var trimsOwed = 0
+
+    init(interval: Duration, closedEver: Int, closedThreshold: Int = 200, afterBurst: Duration = .seconds(75)) {
+        self.closedThreshold = closedThreshold
+        ticksAfterBurst = Int((afterBurst / interval).rounded(.up))
+        closedAtLastTick = closedEver
+    }
+
+    /// Whether to trim on this tick, given the connections closed since the server started.
+    mutating func tick(closedEver closed: Int) -> Bool {
+        if closed - closedAtLastTick >= closedThreshold { trimsOwed = 1 + ticksAfterBurst }
+        closedAtLastTick = closed
+        guard trimsOwed > 0 else { return false }
+        trimsOwed -= 1
+        return true
+    }
+}
+
+/// The platform's trim call: glibc's `malloc_trim`, looked up at run time (it is a GNU extension the Glibc module
+/// does not import, and other C libraries lack it: there, trimming does nothing).
+enum MemoryTrim {
+    private typealias Trim = @convention(c) (Int) -> Int32
+
+    private static let function: Trim? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: Trim.self)
+        #else
+        return nil
+        #endif
+    }()
+
+    @Sendable static func systemTrim() { _ = function?(0) }
+}
