@@ -118,6 +118,7 @@ let package = Package(
             name: "vividcrowd-bench",
             dependencies: [
                 "VividCrowdCore",
+                "VividCrowdDocuments",
                 "VividCrowdEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -274,8 +274,9 @@ def check_kills(binary: str, folder: pathlib.Path, upstream: Upstream, recorder:
     bases = {0: knowledge_base(rows, 1), 1: knowledge_base(rows + 7, 2)}
     counts = {0: rows, 1: rows + 7}
     # Uninterrupted imports first: each knowledge base once cold (its phrasings embedded), then the first again warm
-    # (embeddings cached, so the time is parsing, indexing and the one transaction). The kills land anywhere within
-    # the warm time and a little past it, so some find the import done and most find it under way.
+    # (embeddings cached, so the time is parsing, indexing and the one transaction). The kills are spread from the
+    # start of an import to twice the warm time (jittered), so most find it under way and the last ones find it
+    # answered: an acknowledged import must survive the kill.
     timings = {}
     for name, target in (("cold", 0), ("cold_other", 1), ("warm", 0)):
         started = time.monotonic()
@@ -290,11 +291,13 @@ def check_kills(binary: str, folder: pathlib.Path, upstream: Upstream, recorder:
     problems = []
     for kill in range(kills):
         target = 1 if current == counts[0] else 0
-        delay = rng.uniform(0.02, duration * 1.3)
+        delay = max(0.02, duration * 2 * (kill + rng.random()) / kills)
+        answered = []
+
         def upload():
             with contextlib.suppress(OSError):  # the kill cuts the request off
                 # One file name: a new version of a file replaces that file's rows (other files' rows stay).
-                server.upload("/api/customer-service/qa/import", "kb.csv", bases[target])
+                answered.append(server.upload("/api/customer-service/qa/import", "kb.csv", bases[target])[0])
 
         thread = threading.Thread(target=upload)
         thread.start()
@@ -306,6 +309,9 @@ def check_kills(binary: str, folder: pathlib.Path, upstream: Upstream, recorder:
         count = server.get("/api/customer-service/qa/count")["count"]
         if check != "ok":
             problems.append(f"kill {kill + 1}: integrity_check {check}")
+        print(f"  kill {kill + 1}: after {delay:.2f} s, import answered {answered or 'nothing'}, {count} rows", flush=True)
+        if answered == [200] and count != counts[target]:
+            problems.append(f"kill {kill + 1}: the import answered 200 before the kill, yet {count} rows are stored")
         if count == current:
             outcomes["old"] += 1
         elif count == counts[target]:
