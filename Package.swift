@@ -99,7 +99,7 @@ let package = Package(
         // Fuzz targets for the parsers of outside input; scripts/fuzz.sh builds them with libFuzzer.
         .executableTarget(
             name: "vividcrowd-fuzz",
-            dependencies: ["VividCrowdCore", "VividCrowdWire"],
+            dependencies: ["VividCrowdCore", "VividCrowdDocuments", "VividCrowdWire"],
             path: "Sources/Fuzz",
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import VividCrowdCore
+import VividCrowdDocuments
 import VividCrowdWire
 
 /// The parsers that read outside input, each a fuzz target: any bytes must give a value or a thrown error, never a
@@ -31,6 +32,7 @@ enum FuzzTargets {
             guard let boundary = try? MultipartForm.boundary(contentType: contentType) else { return }
             _ = try? MultipartForm.parts(Data(data[newline...].dropFirst()), boundary: boundary)
         },
+        "pdf": { data in _ = try? DocumentReader(pdf: MuPDFTextReader()).read(data, fileName: "fuzz.pdf") },
         "frames": { data in
             let text = String(decoding: data, as: UTF8.self)
             _ = try? CustomerServiceConversation.input(fromFrame: text)
