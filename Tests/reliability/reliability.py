@@ -399,9 +399,10 @@ def check_canary(binary: str, folder: pathlib.Path, upstream: Upstream, recorder
     secret = key.removeprefix("sk-")
     needles = [key.encode(), secret[:12].encode(), secret[-12:].encode()]
     places = {"responses": b"\n".join(recorder.chunks), "config output": config.stdout + config.stderr}
-    for path in sorted(folder.rglob("*")):
+    # Every server of the run: the shared one had the same key through the sessions, slow and memory checks.
+    for path in sorted(folder.parent.rglob("*")):
         if path.is_file() and path.suffix != ".py":
-            places[str(path.relative_to(folder))] = path.read_bytes()
+            places[str(path.relative_to(folder.parent))] = path.read_bytes()
     found = sorted({place for place, data in places.items() for needle in needles if needle in data})
     # Proof that the key came back at all: the upstream quoted it, so the server must have redacted something.
     redacted = {place: data.count(b"[REDACTED]") for place, data in places.items() if b"[REDACTED]" in data}
@@ -461,7 +462,8 @@ def markdown(results: dict, arguments) -> str:
     for name, result in results.items():
         figures = ", ".join(f"{k} {v}" for k, v in result.items() if k != "ok")
         lines.append(f"| {name} | {'pass' if result['ok'] else '**FAIL**'} | {figures} |")
-    lines += ["", "What each check does is in the docstring of `Tests/reliability/reliability.py`.", ""]
+    lines += ["", "What each check does is in the docstring of `Tests/reliability/reliability.py`. Before the WebSocket",
+              "context fix (commit f43cba4 and earlier), the memory check measured +14,728 KiB after 10,000 sockets.", ""]
     return "\n".join(lines)
 
 
