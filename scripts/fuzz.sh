@@ -37,7 +37,8 @@ for target in "${targets[@]}"; do
   mkdir -p "$work/$target/corpus"
   cp Tests/Fuzz/seeds/"$target"/* "$work/$target/corpus/"
   set +e
-  VIVIDCROWD_FUZZ_TARGET=$target "$binary" "$work/$target/corpus" -max_total_time="$seconds" -max_len=65536 \
+  # Swift's own crash backtracer would take the signal before libFuzzer could save the input that caused it.
+  SWIFT_BACKTRACE=enable=no VIVIDCROWD_FUZZ_TARGET=$target "$binary" "$work/$target/corpus" -max_total_time="$seconds" -max_len=65536 \
     -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/$target/" >"$work/$target.log" 2>&1
   code=$?
   set -e

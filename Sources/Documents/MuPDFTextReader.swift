@@ -17,6 +17,8 @@ public struct MuPDFTextReader: PDFTextReader {
         }
         defer { vc_pdf_close(document) }
         let count = Int(vc_pdf_page_count(document))
+        // A hostile page tree can claim any /Count; MuPDF's int then wraps below zero (found by fuzzing).
+        guard count >= 0 else { throw DocumentError.corrupt }
         guard count <= limits.maximumPages else { throw DocumentError.tooManyPages(count, limit: limits.maximumPages) }
         var pages: [String] = []
         pages.reserveCapacity(count)

@@ -47,6 +47,9 @@ struct DocumentReaderTests {
         garbage.append(contentsOf: (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) })
         garbage.append(Data("\n%%EOF\n".utf8))
         #expect(throws: DocumentError.self) { try reader.read(garbage, fileName: "garbage.pdf") }
+        // Found by fuzzing: a page tree whose /Count overflows MuPDF's int used to trap on a negative page range.
+        let overflow = repositoryRoot.appendingPathComponent("Tests/Fuzz/crashes/pdf/negative-page-count.pdf")
+        #expect(throws: DocumentError.self) { try read(overflow) }
         #expect(throws: DocumentError.unsupportedFormat("slides.pptx")) { try reader.read(Data("x".utf8), fileName: "/tmp/slides.pptx") }
     }
 

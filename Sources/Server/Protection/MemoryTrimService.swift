@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// Gives memory freed by closed connections back to the system. glibc keeps freed memory in its per-thread arenas
 /// and returns it only from the top of the main heap, so after a burst of connections the process stays at its
-/// high-water mark: measured, +11 MB resident after 30,000 WebSocket connections had come and gone, although the
+/// high-water mark: measured, +9 to +11 MB resident after 30,000 WebSocket connections had come and gone, although the
 /// bytes in use were back where they started (reports/reliability.md). `malloc_trim` returns it. It runs on the
 /// ticks of a burst (at least `closedThreshold` connections closed since the previous tick) and on every tick of the
 /// `afterBurst` that follows, because the bytes in use come back down only 30–35 s after the sockets closed
