@@ -7,10 +7,10 @@ public struct MuPDFTextReader: PDFTextReader {
     public init() {}
 
     public func pages(of data: Data, limits: DocumentLimits) throws -> [String] {
+        // Only the status is used: MuPDF's own messages name internals no user can act on.
         var status: Int32 = 0
-        var message = [CChar](repeating: 0, count: 512)
         let opened = data.withUnsafeBytes { bytes in
-            vc_pdf_open(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, &status, &message, message.count)
+            vc_pdf_open(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, &status, nil, 0)
         }
         guard let document = opened else {
             throw status == Int32(VC_PDF_ENCRYPTED.rawValue) ? DocumentError.encrypted : DocumentError.corrupt
@@ -24,7 +24,7 @@ public struct MuPDFTextReader: PDFTextReader {
         pages.reserveCapacity(count)
         for index in 0..<count {
             var length = 0
-            guard let text = vc_pdf_page_text(document, Int32(index), &length, &status, &message, message.count) else {
+            guard let text = vc_pdf_page_text(document, Int32(index), &length, &status, nil, 0) else {
                 throw DocumentError.unreadablePage(index + 1)
             }
             defer { vc_pdf_free_text(text) }

@@ -67,6 +67,7 @@ public struct DocumentChunker: Sendable {
 
         var chunks: [DocumentChunk] = []
         var current: [Paragraph] = []
+        var length = 0
         func flush() {
             guard let first = current.first, let last = current.last else { return }
             let body = current.map(\.text).joined(separator: "\n")
@@ -81,16 +82,18 @@ public struct DocumentChunker: Sendable {
                 pages: first.pages.lowerBound...max(first.pages.upperBound, last.pages.upperBound),
                 characters: first.characters.lowerBound..<last.characters.upperBound, overlap: carried.count))
             current = []
+            length = 0
         }
         for piece in pieces {
-            let length = current.reduce(0) { $0 + $1.text.count + 1 }
+            let pieceLength = piece.text.count
             let onlyHeadings = current.allSatisfy(\.isHeading)
-            if !current.isEmpty, !onlyHeadings, piece.isHeading || length + piece.text.count > target && length >= target / 2
-                || length + piece.text.count > maximum
+            if !current.isEmpty, !onlyHeadings, piece.isHeading || length + pieceLength > target && length >= target / 2
+                || length + pieceLength > maximum
             {
                 flush()
             }
             current.append(piece)
+            length += pieceLength + 1
         }
         flush()
         return chunks

@@ -50,9 +50,9 @@ public enum DocumentError: Error, Equatable, Sendable, CustomStringConvertible, 
         case .unsupportedFormat(let name):
             return "\(name) is not a PDF, .txt or .md document"
         case .tooLarge(let bytes, let limit):
-            return "the document is \(bytes) bytes; at most \(limit) are accepted (DOCUMENT_MAX_BYTES)"
+            return "the document is \(bytes) bytes; at most \(limit) are accepted"
         case .tooManyPages(let pages, let limit):
-            return "the document has \(pages) pages; at most \(limit) are accepted (DOCUMENT_MAX_PAGES)"
+            return "the document has \(pages) pages; at most \(limit) are accepted"
         case .encrypted:
             return "the PDF is encrypted: save a copy without a password and upload that"
         case .corrupt:
