@@ -7,6 +7,7 @@ Checks, each with a figure in the report:
   kill       kill -9 at random moments of knowledge-base imports: after each restart the knowledge base is all-old or
              all-new and SQLite's integrity_check says ok
   slow       a flood of silent connections: each answered 408 and closed, while /health stays fast
+  oversized  100 KB of header, of URL and of WebSocket session_id: each answered 431 and closed
   canary     a canary API key, echoed back by a hostile upstream (tests/reliability/upstream.py) in error bodies and
              across stream chunks: it must not appear in any response, log line, database file or cassette
   memory     resident memory after 10,000 WebSocket connections opened and closed, against where it started
@@ -373,6 +374,29 @@ def check_slow(server_address: tuple[str, int], flood: int, header_timeout: floa
     return result
 
 
+def check_oversized(server_address: tuple[str, int]) -> dict:
+    """100 KB of header, of URL and of WebSocket session_id: each answered 431 and closed, never left hanging."""
+    handshake = ("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                 "Sec-WebSocket-Version: 13\r\n")
+    cases = {
+        "header": b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n",
+        "url": b"GET /health?" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        "session_id": ("GET /api/customer-service/ws?session_id=" + "a" * 100_000 + " HTTP/1.1\r\nHost: x\r\n"
+                       + handshake + "\r\n").encode(),
+    }
+    answers = {}
+    for name, request in cases.items():
+        with socket.create_connection(server_address, timeout=10) as connection:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                connection.sendall(request)
+            received = b""
+            with contextlib.suppress(ConnectionResetError, socket.timeout):
+                while chunk := connection.recv(65536):
+                    received += chunk
+            answers[name] = received.split(b"\r\n", 1)[0].decode(errors="replace")
+    return {"answers": answers, "ok": all(a.startswith("HTTP/1.1 431") for a in answers.values())}
+
+
 # --- canary key -------------------------------------------------------------------------------------------------
 
 def check_canary(binary: str, folder: pathlib.Path, upstream: Upstream, recorder: Recorder, key: str) -> dict:
@@ -470,11 +494,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=str(REPOSITORY / ".build/debug/vividcrowd-server"))
     parser.add_argument("--short", action="store_true", help="the CI form: fewer sessions, rows, kills and sockets")
-    parser.add_argument("--only", action="append", help="run only these checks (sessions, kill, slow, canary, memory)")
+    parser.add_argument("--only", action="append", help="run only these checks (sessions, kill, slow, oversized, canary, memory)")
     parser.add_argument("--report", help="write the markdown report here (and JSON beside it)")
     arguments = parser.parse_args()
     short = arguments.short
-    wanted = set(arguments.only or ["sessions", "kill", "slow", "canary", "memory"])
+    wanted = set(arguments.only or ["sessions", "kill", "slow", "oversized", "canary", "memory"])
     recorder = Recorder()
     key = "sk-canary-" + secrets.token_hex(16)
     results = {}
@@ -494,6 +518,9 @@ def main() -> int:
             if "slow" in wanted:
                 results["slow"] = check_slow(("127.0.0.1", shared.port), 300 if short else 3000, 2)
                 print("slow:", results["slow"], flush=True)
+            if "oversized" in wanted:
+                results["oversized"] = check_oversized(("127.0.0.1", shared.port))
+                print("oversized:", results["oversized"], flush=True)
             if "memory" in wanted:
                 results["memory"] = check_memory(shared, 2000 if short else 10000, 100)
                 print("memory:", results["memory"], flush=True)
