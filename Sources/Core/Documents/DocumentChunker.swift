@@ -13,6 +13,14 @@ public struct DocumentChunk: Sendable, Equatable, Codable {
     public var characters: Range<Int>
     /// Characters at the start of `text` repeated from the previous chunk (context, not new content).
     public var overlap: Int
+
+    public init(index: Int, text: String, pages: ClosedRange<Int>, characters: Range<Int>, overlap: Int) {
+        self.index = index
+        self.text = text
+        self.pages = pages
+        self.characters = characters
+        self.overlap = overlap
+    }
 }
 
 extension DocumentText {
@@ -33,7 +41,7 @@ public struct DocumentChunker: Sendable {
     /// The longest sentence carried over as overlap, in CJK characters (times `latinFactor` for alphabetic text).
     public var overlap: Int
 
-    public init(target: Int = 300, maximum: Int = 500, latinFactor: Int = 3, overlap: Int = 60) {
+    public init(target: Int = 400, maximum: Int = 700, latinFactor: Int = 3, overlap: Int = 60) {
         self.target = target
         self.maximum = maximum
         self.latinFactor = latinFactor

@@ -17,6 +17,14 @@ public enum TextFidelity {
     /// centred "⋯⋯" (U+22EF), and the PDF then holds U+22EF.
     static let variants: [UInt32: Unicode.Scalar] = [0x22EF: "\u{2026}"]
 
+    /// The text without whitespace or zero-width characters, typographic variants folded: what "the same text,
+    /// whitespace-insensitive" compares.
+    public static func comparableText(_ text: String) -> String {
+        var result = String.UnicodeScalarView()
+        result.append(contentsOf: comparable(text))
+        return String(result)
+    }
+
     static func comparable(_ text: String) -> [Unicode.Scalar] {
         text.unicodeScalars.compactMap { scalar in
             if scalar.properties.isWhitespace || zeroWidth.contains(scalar.value) { return nil }

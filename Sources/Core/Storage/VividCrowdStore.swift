@@ -13,6 +13,8 @@ public protocol VividCrowdStore: Service {
     var embeddings: any EmbeddingCache { get }
     /// Sessions and transcripts of every mode.
     var conversations: any ConversationStore { get }
+    /// Digital twins: their documents' chunks and vectors, profiles and conversations.
+    var twins: any TwinStore { get }
     /// The last migration applied (0 for a backend without migrations).
     func schemaVersion() async throws -> Int
     /// Releases connections; the store is not used afterwards.

@@ -56,7 +56,8 @@ public struct ConfidenceModel: Sendable, Hashable, Codable {
         return probability(features: Self.features(candidates))
     }
 
-    func probability(features: [Double]) -> Double {
+    /// The probability for precomputed features.
+    public func probability(features: [Double]) -> Double {
         var z = weights[0]
         for index in features.indices {
             z += weights[index + 1] * (features[index] - means[index]) / scales[index]

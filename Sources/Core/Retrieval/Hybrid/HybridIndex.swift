@@ -14,7 +14,10 @@ public struct HybridIndex: Sendable {
     let unitGroups: [Int]
 
     /// Indexes `units`; `terms` and `vectors` are given per unit in the same order.
-    public init(units: [RetrievalUnit], unitTerms terms: [[String]], unitVectors vectors: [[Float]]) throws {
+    public init(
+        units: [RetrievalUnit], unitTerms terms: [[String]], unitVectors vectors: [[Float]],
+        lexicalParameters: BM25Index.Parameters = BM25Index.Parameters()
+    ) throws {
         guard terms.count == units.count, vectors.count == units.count else {
             throw RetrievalError.misalignedInputs(units: units.count, termLists: terms.count, vectors: vectors.count)
         }
@@ -31,7 +34,7 @@ public struct HybridIndex: Sendable {
         self.unitGroups = unitGroups
         var groupTerms = [[String]](repeating: [], count: groups.count)
         for (unit, group) in unitGroups.enumerated() { groupTerms[group] += terms[unit] }
-        self.lexical = BM25Index(documents: groupTerms)
+        self.lexical = BM25Index(documents: groupTerms, parameters: lexicalParameters)
         self.dense = try DenseIndex(dimension: vectors.first?.count ?? 0, vectors: vectors)
     }
 

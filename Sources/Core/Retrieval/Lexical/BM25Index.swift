@@ -7,11 +7,31 @@ public struct BM25Index: Sendable {
         public var k1: Double = 1.5
         public var b: Double = 0.75
         public var epsilon: Double = 0.25
-        public init(k1: Double = 1.5, b: Double = 0.75, epsilon: Double = 0.25) {
+        public var idf: IDF = .rankBM25
+        public init(k1: Double = 1.5, b: Double = 0.75, epsilon: Double = 0.25, idf: IDF = .rankBM25) {
             self.k1 = k1
             self.b = b
             self.epsilon = epsilon
+            self.idf = idf
         }
+
+        /// Decodes parameters written before `idf` existed as rank_bm25's.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            k1 = try container.decode(Double.self, forKey: .k1)
+            b = try container.decode(Double.self, forKey: .b)
+            epsilon = try container.decode(Double.self, forKey: .epsilon)
+            idf = try container.decodeIfPresent(IDF.self, forKey: .idf) ?? .rankBM25
+        }
+    }
+
+    /// How a term's rarity is weighted.
+    public enum IDF: String, Sendable, Hashable, Codable {
+        /// rank_bm25's ln((N − n + 0.5) / (n + 0.5)), negative values floored at epsilon × the mean idf.
+        case rankBM25
+        /// Lucene's ln(1 + (N − n + 0.5) / (n + 0.5)), always positive: in a document of a few chunks most words
+        /// sit in half of them, and rank_bm25's formula would make them worth less than a word that is absent.
+        case lucene
     }
 
     public let parameters: Parameters
@@ -63,13 +83,20 @@ public struct BM25Index: Sendable {
         }
         averageLength = documents.isEmpty ? 0 : Double(totalLength) / Double(documents.count)
 
-        // rank_bm25: idf = ln(N − n + 0.5) − ln(n + 0.5); negative ones become epsilon × mean idf.
         let corpusSize = Double(documents.count)
-        var idf = documentFrequency.map { log(corpusSize - Double($0) + 0.5) - log(Double($0) + 0.5) }
-        let averageIDF = idf.isEmpty ? 0 : idf.reduce(0, +) / Double(idf.count)
-        for index in idf.indices where idf[index] < 0 { idf[index] = parameters.epsilon * averageIDF }
-        let rareIDF = log(corpusSize - 1 + 0.5) - log(1.5)
-        unknownTermWeight = documents.isEmpty ? 0 : Float(rareIDF > 0 ? rareIDF : parameters.epsilon * averageIDF)
+        var idf: [Double]
+        switch parameters.idf {
+        case .rankBM25:
+            // rank_bm25: idf = ln(N − n + 0.5) − ln(n + 0.5); negative ones become epsilon × mean idf.
+            idf = documentFrequency.map { log(corpusSize - Double($0) + 0.5) - log(Double($0) + 0.5) }
+            let averageIDF = idf.isEmpty ? 0 : idf.reduce(0, +) / Double(idf.count)
+            for index in idf.indices where idf[index] < 0 { idf[index] = parameters.epsilon * averageIDF }
+            let rareIDF = log(corpusSize - 1 + 0.5) - log(1.5)
+            unknownTermWeight = documents.isEmpty ? 0 : Float(rareIDF > 0 ? rareIDF : parameters.epsilon * averageIDF)
+        case .lucene:
+            idf = documentFrequency.map { log(1 + (corpusSize - Double($0) + 0.5) / (Double($0) + 0.5)) }
+            unknownTermWeight = documents.isEmpty ? 0 : Float(log(1 + (corpusSize - 1 + 0.5) / 1.5))
+        }
 
         var offsets: [Int32] = [0]
         var postingDocuments: [Int32] = []

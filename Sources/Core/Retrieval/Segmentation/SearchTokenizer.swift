@@ -18,9 +18,24 @@ public struct SearchTokenizer: Sendable {
     public let segmenter: JiebaSegmenter
     public let stopWords: Set<String>
 
-    public init(segmenter: JiebaSegmenter, stopWords: Set<String> = SearchTokenizer.defaultStopWords) {
+    /// Whether Chinese runs also yield every character bigram, beside jieba's words. Passages are long enough for
+    /// bigrams to pay: they match words jieba's dictionary cuts differently (traditional characters, names), and a
+    /// question that shares no bigram with a document is rarely answered by it.
+    public let addsHanBigrams: Bool
+
+    /// Marks bigram terms, so a bigram never counts as the jieba word of the same two characters (punctuation never
+    /// reaches a term, so "#" cannot start a word).
+    static let bigramMark = "#"
+
+    public init(segmenter: JiebaSegmenter, stopWords: Set<String> = SearchTokenizer.defaultStopWords, addsHanBigrams: Bool = false) {
         self.segmenter = segmenter
         self.stopWords = stopWords
+        self.addsHanBigrams = addsHanBigrams
+    }
+
+    /// The same tokenizer, adding or leaving out Chinese character bigrams.
+    public func addingHanBigrams(_ adds: Bool = true) -> SearchTokenizer {
+        SearchTokenizer(segmenter: segmenter, stopWords: stopWords, addsHanBigrams: adds)
     }
 
     /// The retrieval terms of `text`, in order, repeats kept (BM25 counts them).
@@ -36,6 +51,9 @@ public struct SearchTokenizer: Sendable {
                 for range in segmenter.cutRanges(Array(scalars[index..<end])) {
                     let word = JiebaSegmenter.string(scalars[index + range.lowerBound..<index + range.upperBound])
                     if !stopWords.contains(word) { terms.append(word) }
+                }
+                if addsHanBigrams, end - index >= 2 {
+                    for start in index..<(end - 1) { terms.append(Self.bigramMark + JiebaSegmenter.string(scalars[start..<start + 2])) }
                 }
                 index = end
             } else if Self.isWordScalar(scalar) {

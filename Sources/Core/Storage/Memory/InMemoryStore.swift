@@ -5,6 +5,7 @@ public struct InMemoryStore: VividCrowdStore {
     public let customerService: any CustomerServiceStore
     public let embeddings: any EmbeddingCache
     public let conversations: any ConversationStore
+    public let twins: any TwinStore
     public var location: String { "memory:" }
 
     public init() {
@@ -12,6 +13,7 @@ public struct InMemoryStore: VividCrowdStore {
         self.conversations = conversations
         customerService = InMemoryCustomerServiceStore(conversations: conversations)
         embeddings = InMemoryEmbeddingCache()
+        twins = InMemoryTwinStore()
     }
 
     /// Memory has no schema to migrate.

@@ -119,5 +119,54 @@ public enum SQLiteMigrations {
                             FROM customer_service_logs
                     ) ORDER BY id, part;
                 """),
+        Migration(
+            version: 6, name: "twins",
+            sql: """
+                CREATE TABLE twins (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL,
+                    source_type TEXT NOT NULL,
+                    profile TEXT NOT NULL,
+                    system_prompt TEXT NOT NULL,
+                    file_name TEXT NOT NULL,
+                    md5 TEXT NOT NULL UNIQUE,
+                    format TEXT NOT NULL,
+                    pages INTEGER NOT NULL,
+                    characters INTEGER NOT NULL,
+                    chunk_count INTEGER NOT NULL,
+                    language TEXT NOT NULL,
+                    page_starts TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE TABLE twin_chunks (
+                    twin_id INTEGER NOT NULL REFERENCES twins(id) ON DELETE CASCADE,
+                    chunk_index INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    first_page INTEGER NOT NULL,
+                    last_page INTEGER NOT NULL,
+                    char_start INTEGER NOT NULL,
+                    char_end INTEGER NOT NULL,
+                    overlap INTEGER NOT NULL,
+                    PRIMARY KEY (twin_id, chunk_index)
+                );
+                CREATE TABLE twin_chunk_vectors (
+                    twin_id INTEGER NOT NULL REFERENCES twins(id) ON DELETE CASCADE,
+                    embedding_model TEXT NOT NULL,
+                    chunk_index INTEGER NOT NULL,
+                    vector BLOB NOT NULL,
+                    PRIMARY KEY (twin_id, embedding_model, chunk_index)
+                );
+                CREATE TABLE twin_messages (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    twin_id INTEGER NOT NULL REFERENCES twins(id) ON DELETE CASCADE,
+                    session_id TEXT NOT NULL,
+                    sender TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    citations TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX twin_messages_session ON twin_messages(twin_id, session_id, id);
+                """),
     ]
 }

@@ -6,6 +6,7 @@ public struct SQLiteStore: VividCrowdStore {
     public let customerService: any CustomerServiceStore
     public let embeddings: any EmbeddingCache
     public let conversations: any ConversationStore
+    public let twins: any TwinStore
     public var location: String { "sqlite:\(database.path)" }
 
     /// Opens (creating and migrating) the database at `path`; `:memory:` for a private in-memory database.
@@ -19,6 +20,7 @@ public struct SQLiteStore: VividCrowdStore {
         self.customerService = SQLiteCustomerServiceStore(database: database)
         self.embeddings = SQLiteEmbeddingCache(database: database)
         self.conversations = SQLiteConversationStore(database: database)
+        self.twins = SQLiteTwinStore(database: database)
     }
 
     public func schemaVersion() async throws -> Int { try await database.schemaVersion }

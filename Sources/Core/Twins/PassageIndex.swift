@@ -1,0 +1,39 @@
+import Foundation
+
+/// One twin's passages, indexed by the hybrid retrieval engine: each chunk is its own group, so a query ranks chunks.
+/// BM25 uses Lucene's idf, which stays positive in a document of a few chunks.
+public struct PassageIndex: Sendable {
+    public let chunks: [DocumentChunk]
+    public let index: HybridIndex
+
+    /// Indexes `chunks`; `terms` and `vectors` are given per chunk in the same order (vectors may be empty for a
+    /// lexical-only index).
+    public init(chunks: [DocumentChunk], terms: [[String]], vectors: [[Float]], source: String = "document") throws {
+        self.chunks = chunks
+        let units = chunks.map { chunk in
+            RetrievalUnit(
+                text: chunk.text, group: Self.group(of: chunk.index),
+                provenance: Provenance(source: source, record: chunk.index, pages: chunk.pages, characters: chunk.characters))
+        }
+        let vectors = vectors.isEmpty ? chunks.map { _ in [Float]() } : vectors
+        index = try HybridIndex(
+            units: units, unitTerms: terms, unitVectors: vectors, lexicalParameters: BM25Index.Parameters(idf: .lucene))
+    }
+
+    /// The group name of chunk `index`.
+    public static func group(of index: Int) -> String { "chunk-\(index)" }
+
+    /// The `limit` best chunks for a query, best first, with the evidence behind each.
+    public func search(terms: [String], vector: [Float], fusion: Fusion, limit: Int = 5) throws -> PassageRanking {
+        let candidates = try index.rank(terms: terms, vector: vector, fusion: fusion, limit: limit)
+        return PassageRanking(candidates: candidates, chunks: candidates.map { chunks[$0.record] })
+    }
+}
+
+/// Ranked chunks for one question, with the retrieval evidence the refusal decision reads.
+public struct PassageRanking: Sendable {
+    /// Evidence per ranked chunk, best first.
+    public var candidates: [GroupCandidate]
+    /// The ranked chunks, in the same order.
+    public var chunks: [DocumentChunk]
+}

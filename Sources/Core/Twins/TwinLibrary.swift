@@ -1,0 +1,232 @@
+import Foundation
+
+/// An uploaded document to make a twin of.
+public struct TwinUpload: Sendable {
+    public var data: Data
+    public var fileName: String
+    public var sourceType: TwinSourceType
+    /// The name the user gave; it wins over the one the profile call extracts.
+    public var name: String?
+
+    public init(data: Data, fileName: String, sourceType: TwinSourceType, name: String?) {
+        self.data = data
+        self.fileName = fileName
+        self.sourceType = sourceType
+        self.name = name
+    }
+}
+
+/// Why a twin could not be made or found; messages carry no internal detail.
+public enum TwinError: Error, Equatable, Sendable, CustomStringConvertible, ConversationFailure {
+    case notFound(Int)
+    /// The profile call gave no usable answer within its attempts; nothing was stored.
+    case profileFailed
+    case invalidName
+
+    public var description: String {
+        switch self {
+        case .notFound(let id): return "no twin with id \(id)"
+        case .profileFailed: return "the profile of this document could not be extracted; nothing was stored, try again"
+        case .invalidName: return "a twin's name must be 1 to 200 characters"
+        }
+    }
+
+    public var code: String {
+        switch self {
+        case .notFound: return "twin_not_found"
+        case .profileFailed: return "profile_failed"
+        case .invalidName: return "invalid_name"
+        }
+    }
+
+    public var userMessage: String { description }
+}
+
+/// A twin's answer to one question.
+public struct TwinAnswer: Sendable, Equatable {
+    public var text: String
+    /// Citations of passages the twin was given; empty for a refusal.
+    public var citations: [Citation]
+    /// Whether the document held no evidence, so the twin declined in character.
+    public var refused: Bool
+    /// The retrieval evidence (0...1) the decision was made on.
+    public var evidence: Double
+}
+
+/// The twins: making one from a document (read, chunk, profile, embed, store in one transaction), keeping their
+/// passage indexes, and answering questions from them with citations or an in-character refusal.
+public actor TwinLibrary {
+    public let store: any TwinStore
+    public let client: LLMClient
+    public let reader: DocumentReader
+    public let tokenizer: SearchTokenizer
+    public let chunker: DocumentChunker
+    public let gate: EvidenceGate
+    /// Characters of the document the profile call sees at most (sampled from its start, middle and end).
+    public let profileBudget: Int
+    private let now: @Sendable () -> Date
+    private var indexes: [Int: (updatedAt: Date, index: PassageIndex)] = [:]
+
+    public init(
+        store: any TwinStore, client: LLMClient, reader: DocumentReader, tokenizer: SearchTokenizer,
+        chunker: DocumentChunker = DocumentChunker(), gate: EvidenceGate = .lexical(), profileBudget: Int = 6_000,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.store = store
+        self.client = client
+        self.reader = reader
+        self.tokenizer = tokenizer.addingHanBigrams()
+        self.chunker = chunker
+        self.gate = gate.applicable(to: client.models.embedding)
+        self.profileBudget = profileBudget
+        self.now = now
+    }
+
+    // MARK: - Making twins
+
+    /// Makes a twin of `upload`, or returns the existing one made from the same bytes (`created` false).
+    public func create(_ upload: TwinUpload) async throws -> (twin: TwinRecord, created: Bool) {
+        let md5 = KnowledgeBaseImporter.md5(upload.data)
+        if let existing = try await store.twin(md5: md5) { return (existing, false) }
+        if let name = upload.name, !(1...200).contains(name.trimmingCharacters(in: .whitespacesAndNewlines).count) {
+            throw TwinError.invalidName
+        }
+        let document = try reader.read(upload.data, fileName: upload.fileName)
+        let chunks = chunker.chunks(of: document)
+        guard !chunks.isEmpty else { throw DocumentError.empty }
+        let fullText = document.fullText
+        let chinese = MessageText.isChinese(String(fullText.prefix(2_000)))
+        var profile = try await extractProfile(of: fullText, type: upload.sourceType, chinese: chinese)
+        if let name = upload.name?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty { profile.name = name }
+        let vectors = try await client.embed(chunks.map(\.text), inputType: "passage")
+        let date = now()
+        let record = TwinRecord(
+            id: 0, name: profile.name, sourceType: upload.sourceType, profile: profile,
+            systemPrompt: TwinPrompts.systemPrompt(profile: profile, type: upload.sourceType, chinese: chinese),
+            fileName: (upload.fileName as NSString).lastPathComponent, md5: md5, format: document.format,
+            pages: document.pages.count, characters: document.visibleCharacters, chunkCount: chunks.count,
+            language: chinese ? "zh" : "en", pageStarts: document.pageStarts, createdAt: date, updatedAt: date)
+        do {
+            return (try await store.createTwin(record, chunks: chunks, vectors: vectors, embeddingModel: client.models.embedding), true)
+        } catch is DuplicateKey {
+            // Another upload of the same bytes won the race: that twin is this one.
+            guard let existing = try await store.twin(md5: md5) else { throw TwinError.profileFailed }
+            return (existing, false)
+        }
+    }
+
+    /// The profile from one structured call over a sample of the document within `profileBudget` characters.
+    func extractProfile(of text: String, type: TwinSourceType, chinese: Bool) async throws -> TwinProfile {
+        let sample = Self.sample(text, budget: profileBudget)
+        let fields = TwinProfile.fields(for: type).map(\.rawValue).joined(separator: ", ")
+        let instruction = chinese
+            ? "下面是一份关于某个\(["person": "人物", "book": "书籍", "topic": "主题"][type.rawValue]!)的资料节选。只根据资料，用 JSON 给出这些字段：\(fields)。资料没有提到的字段填 null（列表填 []），不要编造。\n\n资料：\n\(sample)"
+            : "Below are excerpts of a document about a \(type.rawValue). From the document only, give these fields as JSON: \(fields). Use null (or [] for lists) for anything it does not say; invent nothing.\n\nDocument:\n\(sample)"
+        let year = Calendar(identifier: .gregorian).component(.year, from: now())
+        let request = StructuredRequest<TwinProfile>(
+            model: client.models.chat, messages: [.user(instruction)], schema: TwinProfile.schema(for: type), temperature: 0,
+            seed: 7, maxTokens: 800, attempts: 3, validate: { try $0.validated(today: year) })
+        do {
+            return try await client.structured(request)
+        } catch is StructuredOutputError {
+            throw TwinError.profileFailed
+        }
+    }
+
+    /// The start, middle and end of a text within `budget` characters, or all of it when it fits.
+    public static func sample(_ text: String, budget: Int) -> String {
+        guard text.count > budget else { return text }
+        let part = budget / 3
+        let middle = text.index(text.startIndex, offsetBy: text.count / 2 - part / 2)
+        return [
+            String(text.prefix(part)), String(text[middle...].prefix(part)), String(text.suffix(part)),
+        ].joined(separator: "\n…\n")
+    }
+
+    // MARK: - Reading and editing
+
+    public func twins() async throws -> [TwinRecord] { try await store.twins() }
+
+    public func twin(id: Int) async throws -> TwinRecord {
+        guard let twin = try await store.twin(id: id) else { throw TwinError.notFound(id) }
+        return twin
+    }
+
+    /// Changes a twin's name, profile or system prompt; a changed profile without a new prompt regenerates it.
+    public func update(id: Int, name: String?, profile: TwinProfile?, systemPrompt: String?) async throws -> TwinRecord {
+        let twin = try await twin(id: id)
+        let newName = name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? twin.name
+        guard (1...200).contains(newName.count) else { throw TwinError.invalidName }
+        var newProfile = profile ?? twin.profile
+        newProfile.name = profile?.name ?? newName
+        if name != nil { newProfile.name = newName }
+        let prompt = systemPrompt
+            ?? (profile != nil || name != nil
+                ? TwinPrompts.systemPrompt(profile: newProfile, type: twin.sourceType, chinese: twin.isChinese) : twin.systemPrompt)
+        guard let updated = try await store.updateTwin(id: id, name: newName, profile: newProfile, systemPrompt: prompt, at: now()) else {
+            throw TwinError.notFound(id)
+        }
+        return updated
+    }
+
+    /// Deletes a twin with its chunks, vectors and conversations.
+    public func delete(id: Int) async throws {
+        guard try await store.deleteTwin(id: id) else { throw TwinError.notFound(id) }
+        indexes[id] = nil
+    }
+
+    // MARK: - Answering
+
+    /// The passage index of a twin, built once per version of the twin (vectors embedded now if the configured
+    /// embedding model has none stored).
+    public func index(for twin: TwinRecord) async throws -> PassageIndex {
+        if let cached = indexes[twin.id], cached.updatedAt == twin.updatedAt { return cached.index }
+        let chunks = try await store.chunks(twinID: twin.id)
+        var vectors = try await store.chunkVectors(twinID: twin.id, embeddingModel: client.models.embedding)
+        if vectors == nil {
+            let fresh = try await client.embed(chunks.map(\.text), inputType: "passage")
+            try await store.storeChunkVectors(twinID: twin.id, vectors: fresh, embeddingModel: client.models.embedding)
+            vectors = fresh
+        }
+        let index = try PassageIndex(
+            chunks: chunks, terms: chunks.map { tokenizer.terms($0.text) }, vectors: vectors ?? [], source: twin.fileName)
+        indexes[twin.id] = (twin.updatedAt, index)
+        return index
+    }
+
+    /// Retrieves the passages for `question` and decides whether they are evidence enough to answer.
+    public func retrieve(_ question: String, twin: TwinRecord, limit: Int = 5) async throws -> (ranking: PassageRanking, evidence: Double) {
+        let index = try await index(for: twin)
+        let vector = try await client.embed([question], inputType: "query")[0]
+        let ranking = try index.search(terms: tokenizer.terms(question), vector: vector, fusion: gate.fusion, limit: limit)
+        return (ranking, gate.evidence(ranking.candidates))
+    }
+
+    /// Answers `question` as `twin`, streaming the reply's text through `onText`; cites the passages it used, or
+    /// refuses in character (no LLM call) when the document holds no evidence.
+    public func answer(
+        _ question: String, twin: TwinRecord, history: [ChatMessage], mode: TwinReplyMode,
+        onText: @escaping @Sendable (String) async -> Void
+    ) async throws -> TwinAnswer {
+        let (ranking, evidence) = try await retrieve(question, twin: twin)
+        guard evidence >= gate.threshold, !ranking.chunks.isEmpty else {
+            let text = TwinPrompts.refusal(name: twin.name, type: twin.sourceType, chinese: twin.isChinese)
+            await onText(text)
+            return TwinAnswer(text: text, citations: [], refused: true, evidence: evidence)
+        }
+        let passages = Array(ranking.chunks.prefix(mode == .private ? 5 : 3))
+        let messages = TwinPrompts.answerMessages(
+            systemPrompt: twin.systemPrompt, passages: passages, question: question, history: history, mode: mode,
+            chinese: twin.isChinese)
+        var text = ""
+        for try await event in client.stream(ChatRequest(model: client.models.chat, messages: messages, temperature: 0.7, seed: 7, maxTokens: mode.maxTokens)) {
+            if case .delta(let piece) = event, !piece.isEmpty {
+                text += piece
+                await onText(piece)
+            }
+        }
+        var citations = CitationExtractor.citations(in: text, passages: passages, pageStarts: twin.pageStarts)
+        for index in citations.indices { citations[index].twinID = twin.id }
+        return TwinAnswer(text: text, citations: citations, refused: false, evidence: evidence)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import VividCrowdCore
+
+/// Fits a twin's evidence gate on labelled questions of prepared suites: the z-score fusion weight with the best
+/// recall@1, a logistic model of "the document covers this question" over the ranking features, and the threshold
+/// that refuses `answerableRefusal` of the answerable questions.
+public enum EvidenceCalibration {
+    /// Whether a document belongs to the calibration half of a split of the dev suites: a stable hash of its name,
+    /// so the same documents are chosen on every machine.
+    public static func isCalibrationDocument(_ name: String) -> Bool {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash % 2 == 0
+    }
+
+    /// Restricts a prepared suite to the calibration half (`calibration` true) or the other half of its documents.
+    public static func half(_ prepared: TwinsBenchmark.Prepared, calibration: Bool) -> TwinsBenchmark.Prepared {
+        var result = prepared
+        let keep = prepared.suite.queries.indices.filter { isCalibrationDocument(prepared.suite.queries[$0].doc) == calibration }
+        result.suite.queries = keep.map { prepared.suite.queries[$0] }
+        result.suite.documents = prepared.suite.documents.filter { isCalibrationDocument($0) == calibration }
+        result.queryTerms = keep.map { prepared.queryTerms[$0] }
+        result.queryVectors = keep.map { prepared.queryVectors[$0] }
+        result.indexes = prepared.indexes.filter { isCalibrationDocument($0.key) == calibration }
+        return result
+    }
+
+    public static func fit(
+        _ suites: [TwinsBenchmark.Prepared], benchmark: TwinsBenchmark, embeddingModel: String?,
+        answerableRefusal: Double = 0.03
+    ) throws -> EvidenceGate {
+        // The weight: best recall@1 over the answerable questions of every suite, each suite weighted equally.
+        var best: (weight: Double, score: Double) = (0.5, -1)
+        let weights = suites.allSatisfy(\.hasVectors) ? stride(from: 0.0, through: 1.0, by: 0.05).map { $0 } : [1.0]
+        for weight in weights {
+            let gate = EvidenceGate(fusion: .zScore(weight: weight), model: nil, threshold: 0, embeddingModel: nil, calibrationQueries: 0)
+            var score = 0.0
+            for prepared in suites {
+                let answerable = try benchmark.outcomes(prepared, gate: gate, rankLimit: 1).filter(\.query.isAnswerable)
+                score += answerable.isEmpty ? 0 : Double(answerable.filter { $0.rank == 1 }.count) / Double(answerable.count)
+            }
+            if score > best.score + 1e-9 || (abs(score - best.score) <= 1e-9 && abs(weight - 0.5) < abs(best.weight - 0.5)) {
+                best = (weight, score)
+            }
+        }
+        let fusion = Fusion.zScore(weight: best.weight)
+        var features: [[Double]] = []
+        var labels: [Bool] = []
+        for prepared in suites {
+            for (position, query) in prepared.suite.queries.enumerated() {
+                guard let index = prepared.indexes[query.doc] else { continue }
+                let ranking = try index.search(
+                    terms: prepared.queryTerms[position], vector: prepared.queryVectors[position], fusion: fusion, limit: 5)
+                features.append(ConfidenceModel.features(ranking.candidates))
+                labels.append(query.isAnswerable)
+            }
+        }
+        let model = ConfidenceModel.fit(features: features, labels: labels)
+        let answerable = zip(features, labels).filter(\.1).map { model.probability(features: $0.0) }.sorted()
+        let threshold = answerable.isEmpty ? 0.5 : answerable[min(answerable.count - 1, Int(Double(answerable.count) * answerableRefusal))]
+        return EvidenceGate(
+            fusion: fusion, model: model, threshold: threshold, embeddingModel: embeddingModel, calibrationQueries: labels.count)
+    }
+}
