@@ -40,7 +40,8 @@ let package = Package(
                 "mupdf", "mupdf-third", "harfbuzz", "freetype", "jbig2dec", "openjp2", "jpeg", "gumbo", "mujs", "z", "m",
             ].map { .linkedLibrary($0) }
         ),
-        // PDF text through MuPDF; linked only by the executables that read PDFs (MuPDF adds ~40 MB of fonts).
+        // PDF text through MuPDF; linked only by the executables that read PDFs (the server, for twins; MuPDF adds ~40 MB
+        // of fonts).
         .target(
             name: "VividCrowdDocuments",
             dependencies: ["VividCrowdCore", "CMuPDF"],
@@ -82,6 +83,7 @@ let package = Package(
             name: "vividcrowd-server",
             dependencies: [
                 "VividCrowdCore",
+                "VividCrowdDocuments",
                 "VividCrowdWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),

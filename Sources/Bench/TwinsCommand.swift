@@ -47,6 +47,9 @@ struct TwinsCommand: AsyncParsableCommand {
     @Option(help: "Report all documents, or only the calibration or evaluation half of the split.")
     var half: Half = .all
 
+    @Option(help: "Write the answerable questions missed at rank 1 (JSON lines, with the top chunk) to this file.")
+    var misses: String?
+
     @Flag(help: "Also time PyMuPDF's text extraction on the same PDFs (scripts/peers/pymupdf-pages.sh).")
     var peers = false
 
@@ -71,25 +74,28 @@ struct TwinsCommand: AsyncParsableCommand {
         for folder in pdf { suites += try TwinsSuite.folders(at: folder, pdf: true).map { try TwinsSuite.load($0, source: .pdf) } }
 
         var reports: [TwinsSuiteReport] = []
+        var missed: [[String: String]] = []
         for method in methods {
             var prepared: [TwinsBenchmark.Prepared] = []
             for suite in suites {
                 progress("\(suite.name): \(suite.documents.count) documents, \(suite.queries.count) questions (\(method))…")
                 prepared.append(try await prepare(suite, benchmark: benchmark, settings: settings, embed: method == "hybrid"))
             }
-            var gate = try loadGate(method: method)
+            var gates = try loadGates(method: method)
             var half = self.half
             if let fitGate, method == "hybrid" {
-                gate = try EvidenceCalibration.fit(
+                gates = try EvidenceCalibration.fitPerLanguage(
                     prepared.map { EvidenceCalibration.half($0, calibration: true) }, benchmark: benchmark,
                     embeddingModel: settings.llm.embeddingModel)
-                try writeJSON(gate, to: fitGate)
-                progress("gate fitted on \(gate.calibrationQueries) questions, written to \(fitGate)")
+                try writeJSON(gates, to: fitGate)
+                let counts = gates.byLanguage.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.calibrationQueries)" }
+                progress("gates fitted on the calibration half (\(counts.joined(separator: ", ")) questions), written to \(fitGate)")
                 half = .evaluation
             }
             for item in prepared {
                 let part = half == .all ? item : EvidenceCalibration.half(item, calibration: half == .calibration)
-                var report = try benchmark.evaluate(part, gate: gate, method: method)
+                var report = try benchmark.evaluate(part, gates: gates, method: method)
+                missed += try benchmark.misses(part, gates: gates)
                 if peers, item.suite.source == .pdf { report.peerPagesPerSecond = try PyMuPDFPeer.pagesPerSecond(item.suite.folder) }
                 reports.append(report)
             }
@@ -100,17 +106,21 @@ struct TwinsCommand: AsyncParsableCommand {
         let keyed = Dictionary(reports.map { (methods.count > 1 ? "\($0.suite)/\($0.method)" : $0.suite, $0) }, uniquingKeysWith: { $1 })
         try writeJSON(keyed, to: suiteOptions.reports + "/twins.json")
         if let json { try writeJSON(keyed, to: json) }
+        if let misses {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            try writeText(try missed.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n", to: misses)
+        }
     }
 
-    func loadGate(method: String) throws -> EvidenceGate {
-        guard method == "hybrid" else { return .lexical() }
-        guard FileManager.default.fileExists(atPath: gate) else {
+    func loadGates(method: String) throws -> EvidenceGates {
+        guard method == "hybrid" else { return .lexical }
+        guard let loaded = try EvidenceGates.load(path: gate) else {
             progress("no evidence gate at \(gate): refusing with the lexical default")
-            return .lexical()
+            return .lexical
         }
-        let loaded = try JSONDecoder().decode(EvidenceGate.self, from: Data(contentsOf: URL(fileURLWithPath: gate)))
         let applicable = loaded.applicable(to: suiteOptions.embeddingModel)
-        if applicable != loaded { progress("the gate in \(gate) was fitted for \(loaded.embeddingModel ?? "?"): using the lexical default") }
+        if applicable != loaded { progress("a gate in \(gate) was fitted for another embedding model: the lexical default stands in for it") }
         return applicable
     }
 

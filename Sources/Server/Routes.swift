@@ -21,12 +21,13 @@ enum Routes {
             return .json(health)
         }
         CustomerServiceRoutes.add(to: router, services: services)
+        TwinRoutes.add(to: router, services: services)
         router.get("/api/chat/agents") { _, _ -> Response in
             try .json(encoding: services.groupChat.personas.map(AgentSummary.init))
         }
         router.get("/openapi.json") { _, _ -> Response in .json(OpenAPIDocument.document) }
         // Socket paths reached without an upgrade (the upgrade itself is the socket router's).
-        for path in ["/api/customer-service/ws", "/api/chat/ws"] {
+        for path in ["/api/customer-service/ws", "/api/chat/ws", "/api/celebrity/ws"] {
             router.get(RouterPath(path)) { _, _ -> Response in
                 var response = Response.error(.upgradeRequired, "this path is a WebSocket: connect with an upgrade request")
                 response.headers[.upgrade] = "websocket"
@@ -43,6 +44,10 @@ enum Routes {
         router.add(middleware: ProtectionMiddleware(protection: services.protection))
         CustomerServiceSocket.add(to: router, desk: services.customerService, protection: services.protection)
         GroupChatSocket.add(to: router, chat: services.groupChat, protection: services.protection)
+        let typing = services.settings.groupChat
+        TwinSocket.add(
+            to: router, library: services.twins, protection: services.protection,
+            typingDelay: typing.minTypingDelay...typing.maxTypingDelay, clock: services.clock)
         return router
     }
 

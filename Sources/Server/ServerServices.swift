@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import VividCrowdCore
+import VividCrowdDocuments
 
 /// The Core services one server process shares across requests.
 struct ServerServices: Sendable {
@@ -10,7 +11,10 @@ struct ServerServices: Sendable {
     let llm: LLMClient
     let customerService: CustomerServiceDesk
     let groupChat: GroupChatService
+    let twins: TwinLibrary
     let protection: ServerProtection
+    /// Drives typing delays (tests pass a virtual clock).
+    let clock: any Clock<Duration>
 
     /// Opens the store and the LLM client; `corpora` holds jieba's dictionaries. `clock` and `date` drive group
     /// chat's typing delays, night mode and daily limits (tests pass a virtual clock).
@@ -28,6 +32,8 @@ struct ServerServices: Sendable {
         let groupChat = try GroupChatService.make(
             personasFile: personas ?? corpora.appendingPathComponent("seed/agents_profiles.json"), store: store,
             llm: llm, configuration: settings, clock: clock, date: date)
+        let twins = try TwinLibrary.make(
+            store: store, llm: llm, pdf: MuPDFTextReader(), configuration: settings, corpora: corpora, now: date)
         let rows = try await customerService.entryCount()
         logger.info(
             "services ready",
@@ -37,8 +43,9 @@ struct ServerServices: Sendable {
                 "knowledge_base_rows": "\(rows)", "personas": "\(groupChat.personas.map(\.id).joined(separator: ","))",
             ])
         return ServerServices(
-            settings: settings, store: store, llm: llm, customerService: customerService, groupChat: groupChat,
-            protection: ServerProtection(settings: settings.protection, adminToken: settings.server.adminToken, clock: clock))
+            settings: settings, store: store, llm: llm, customerService: customerService, groupChat: groupChat, twins: twins,
+            protection: ServerProtection(settings: settings.protection, adminToken: settings.server.adminToken, clock: clock),
+            clock: clock)
     }
 }
 

@@ -98,11 +98,21 @@ public struct VividCrowdConfiguration: Sendable {
         public var embeddingWeight: Double
     }
 
+    /// Digital-twin documents and refusal.
+    public struct Twins: Sendable {
+        /// The largest document accepted, and the most pages.
+        public var limits: DocumentLimits
+        /// The evidence gate a twin refuses with (fitted by `vividcrowd-bench twins --fit-gate`); when the file is
+        /// missing or was fitted for another embedding model, the lexical default.
+        public var evidenceGatePath: String
+    }
+
     public var llm: LLM
     public var server: Server
     public var storage: Storage
     public var groupChat: GroupChat
     public var matching: Matching
+    public var twins: Twins
     public var protection: ProtectionSettings
     public var logLevel: LogLevelSetting
 
@@ -175,6 +185,11 @@ public struct VividCrowdConfiguration: Sendable {
                 variable: "MID_CONFIDENCE_THRESHOLD", value: String(matching.midConfidenceThreshold),
                 expectation: "a number no greater than HIGH_CONFIDENCE_THRESHOLD (\(matching.highConfidenceThreshold))")
         }
+        twins = Twins(
+            limits: DocumentLimits(
+                maximumBytes: try env.int("TWIN_MAX_UPLOAD_MB", default: 50, in: 1...1024) * 1024 * 1024,
+                maximumPages: try env.int("TWIN_MAX_PAGES", default: 2_000, in: 1...100_000)),
+            evidenceGatePath: env.string("TWIN_EVIDENCE_GATE", default: "corpora/twins/evidence-gate.json"))
         logLevel = try env.choice("LOG_LEVEL", default: LogLevelSetting.info)
     }
 
@@ -219,6 +234,8 @@ public struct VividCrowdConfiguration: Sendable {
             ("HIGH_CONFIDENCE_THRESHOLD", String(matching.highConfidenceThreshold)),
             ("MID_CONFIDENCE_THRESHOLD", String(matching.midConfidenceThreshold)),
             ("BM25_WEIGHT", String(matching.bm25Weight)), ("EMBEDDING_WEIGHT", String(matching.embeddingWeight)),
+            ("TWIN_MAX_UPLOAD_MB", String(twins.limits.maximumBytes / 1024 / 1024)),
+            ("TWIN_MAX_PAGES", String(twins.limits.maximumPages)), ("TWIN_EVIDENCE_GATE", twins.evidenceGatePath),
         ]
         return core + protection.summary
     }

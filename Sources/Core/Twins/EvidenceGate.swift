@@ -52,3 +52,41 @@ public struct EvidenceGate: Sendable, Codable, Hashable {
         model == nil || self.embeddingModel == embeddingModel ? self : .lexical()
     }
 }
+
+/// One evidence gate per document language ("zh", "en"): evidence scores of Chinese and English documents live on
+/// different scales, so each language is calibrated on its own; a language without a gate uses `fallback`.
+public struct EvidenceGates: Sendable, Codable, Hashable {
+    public var byLanguage: [String: EvidenceGate]
+    public var fallback: EvidenceGate
+
+    public init(byLanguage: [String: EvidenceGate] = [:], fallback: EvidenceGate = .lexical()) {
+        self.byLanguage = byLanguage
+        self.fallback = fallback
+    }
+
+    /// The uncalibrated default for every language.
+    public static let lexical = EvidenceGates()
+
+    /// The gate for a document in `language`.
+    public func gate(for language: String) -> EvidenceGate { byLanguage[language] ?? fallback }
+
+    /// These gates with every one fitted for another embedding model replaced by the lexical default.
+    public func applicable(to embeddingModel: String) -> EvidenceGates {
+        EvidenceGates(byLanguage: byLanguage.mapValues { $0.applicable(to: embeddingModel) }, fallback: fallback.applicable(to: embeddingModel))
+    }
+
+    /// The gates stored at `path`, if that file exists; a file that does not decode is an error naming it.
+    public static func load(path: String) throws -> EvidenceGates? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return try JSONDecoder().decode(EvidenceGates.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw ConfigurationError(variable: "TWIN_EVIDENCE_GATE", value: path, expectation: "an evidence gate JSON file (\(error))")
+        }
+    }
+}
+
+extension DocumentText {
+    /// "zh" when the document's opening is Chinese, otherwise "en": the language a twin answers in and is gated by.
+    public var language: String { MessageText.isChinese(String(fullText.prefix(2_000))) ? "zh" : "en" }
+}

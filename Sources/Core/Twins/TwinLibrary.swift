@@ -61,7 +61,7 @@ public actor TwinLibrary {
     public let reader: DocumentReader
     public let tokenizer: SearchTokenizer
     public let chunker: DocumentChunker
-    public let gate: EvidenceGate
+    public let gates: EvidenceGates
     /// Characters of the document the profile call sees at most (sampled from its start, middle and end).
     public let profileBudget: Int
     private let now: @Sendable () -> Date
@@ -69,17 +69,29 @@ public actor TwinLibrary {
 
     public init(
         store: any TwinStore, client: LLMClient, reader: DocumentReader, tokenizer: SearchTokenizer,
-        chunker: DocumentChunker = DocumentChunker(), gate: EvidenceGate = .lexical(), profileBudget: Int = 6_000,
+        chunker: DocumentChunker = DocumentChunker(), gates: EvidenceGates = .lexical, profileBudget: Int = 6_000,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.client = client
         self.reader = reader
-        self.tokenizer = tokenizer.addingHanBigrams()
+        self.tokenizer = tokenizer.addingBigrams()
         self.chunker = chunker
-        self.gate = gate.applicable(to: client.models.embedding)
+        self.gates = gates.applicable(to: client.models.embedding)
         self.profileBudget = profileBudget
         self.now = now
+    }
+
+    /// The library the server runs: the store's twins, the configured limits and the evidence gate file.
+    public static func make(
+        store: any VividCrowdStore, llm: LLMClient, pdf: any PDFTextReader, configuration: VividCrowdConfiguration, corpora: URL,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) throws -> TwinLibrary {
+        let gates = try EvidenceGates.load(path: configuration.twins.evidenceGatePath) ?? .lexical
+        return TwinLibrary(
+            store: store.twins, client: llm, reader: DocumentReader(pdf: pdf, limits: configuration.twins.limits),
+            tokenizer: SearchTokenizer(segmenter: try JiebaSegmenter(directory: corpora.appendingPathComponent("jieba"))),
+            gates: gates, now: now)
     }
 
     // MARK: - Making twins
@@ -95,7 +107,7 @@ public actor TwinLibrary {
         let chunks = chunker.chunks(of: document)
         guard !chunks.isEmpty else { throw DocumentError.empty }
         let fullText = document.fullText
-        let chinese = MessageText.isChinese(String(fullText.prefix(2_000)))
+        let chinese = document.language == "zh"
         var profile = try await extractProfile(of: fullText, type: upload.sourceType, chinese: chinese)
         if let name = upload.name?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty { profile.name = name }
         let vectors = try await client.embed(chunks.map(\.text), inputType: "passage")
@@ -198,6 +210,7 @@ public actor TwinLibrary {
     public func retrieve(_ question: String, twin: TwinRecord, limit: Int = 5) async throws -> (ranking: PassageRanking, evidence: Double) {
         let index = try await index(for: twin)
         let vector = try await client.embed([question], inputType: "query")[0]
+        let gate = gates.gate(for: twin.language)
         let ranking = try index.search(terms: tokenizer.terms(question), vector: vector, fusion: gate.fusion, limit: limit)
         return (ranking, gate.evidence(ranking.candidates))
     }
@@ -209,7 +222,7 @@ public actor TwinLibrary {
         onText: @escaping @Sendable (String) async -> Void
     ) async throws -> TwinAnswer {
         let (ranking, evidence) = try await retrieve(question, twin: twin)
-        guard evidence >= gate.threshold, !ranking.chunks.isEmpty else {
+        guard evidence >= gates.gate(for: twin.language).threshold, !ranking.chunks.isEmpty else {
             let text = TwinPrompts.refusal(name: twin.name, type: twin.sourceType, chinese: twin.isChinese)
             await onText(text)
             return TwinAnswer(text: text, citations: [], refused: true, evidence: evidence)

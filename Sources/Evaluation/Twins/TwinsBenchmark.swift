@@ -15,7 +15,7 @@ public struct TwinsBenchmark: Sendable {
     public init(
         tokenizer: SearchTokenizer, chunker: DocumentChunker = DocumentChunker(), reader: DocumentReader? = nil, ingestionRuns: Int = 5
     ) {
-        self.tokenizer = tokenizer.addingHanBigrams()
+        self.tokenizer = tokenizer.addingBigrams()
         self.chunker = chunker
         self.reader = reader
         self.ingestionRuns = ingestionRuns
@@ -32,6 +32,8 @@ public struct TwinsBenchmark: Sendable {
         public var queryVectors: [[Float]]
         /// PDF pages read (0 for text suites).
         public var pages: Int
+        /// Each document's language ("zh" or "en"), which picks its evidence gate.
+        public var languages: [String: String]
         /// Seconds spent reading and chunking, one thread.
         public var ingestionSeconds: Double
         public var hasVectors: Bool
@@ -40,6 +42,7 @@ public struct TwinsBenchmark: Sendable {
     /// Chunks every document of `suite` (reading PDFs first), tokenises and, with `embed`, embeds chunks and queries.
     public func prepare(_ suite: TwinsSuite, embed: Embed?) async throws -> Prepared {
         var chunksByDocument: [String: [DocumentChunk]] = [:]
+        var languages: [String: String] = [:]
         var pages = 0
         var seconds = 0.0
         for document in suite.documents {
@@ -58,6 +61,7 @@ public struct TwinsBenchmark: Sendable {
                     if timings.isEmpty { pages += text.pages.count }
                 }
                 chunksByDocument[document] = chunker.chunks(of: text)
+                languages[document] = text.language
                 timings.append((ContinuousClock.now - started).seconds)
             }
             seconds += timings.sorted()[timings.count / 2]
@@ -74,7 +78,8 @@ public struct TwinsBenchmark: Sendable {
         }
         return Prepared(
             suite: suite, indexes: indexes, queryTerms: suite.queries.map { tokenizer.terms($0.query) },
-            queryVectors: suite.queries.map { queryVectorTable[$0.query] ?? [] }, pages: pages, ingestionSeconds: seconds,
+            queryVectors: suite.queries.map { queryVectorTable[$0.query] ?? [] }, pages: pages, languages: languages,
+            ingestionSeconds: seconds,
             hasVectors: embed != nil)
     }
 
@@ -99,14 +104,29 @@ public struct TwinsBenchmark: Sendable {
         var refused: Bool
         var topPages: ClosedRange<Int>?
         var seconds: Double
+        var topText: String?
+        /// Whether any chunk of the document holds the answer at all (an upper bound on recall).
+        var answerHeld: Bool
     }
 
-    func outcomes(_ prepared: Prepared, gate: EvidenceGate, rankLimit: Int = 20) throws -> [Outcome] {
+    /// Answerable questions whose answer was not in the top chunk, with that chunk, for looking at failures.
+    public func misses(_ prepared: Prepared, gates: EvidenceGates) throws -> [[String: String]] {
+        try outcomes(prepared, gates: gates).filter { $0.query.isAnswerable && $0.rank != 1 }.map { outcome in
+            [
+                "suite": prepared.suite.name, "qid": outcome.query.qid, "query": outcome.query.query,
+                "answer": outcome.query.answer ?? "", "rank": outcome.rank.map(String.init) ?? "none",
+                "answer_in_some_chunk": outcome.answerHeld ? "yes" : "no", "top_chunk": outcome.topText ?? "",
+            ]
+        }
+    }
+
+    func outcomes(_ prepared: Prepared, gates: EvidenceGates, rankLimit: Int = 20) throws -> [Outcome] {
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(prepared.suite.queries.count)
         for (position, query) in prepared.suite.queries.enumerated() {
             guard let index = prepared.indexes[query.doc] else { continue }
             let vector = prepared.queryVectors[position]
+            let gate = gates.gate(for: prepared.languages[query.doc] ?? "en")
             // Timed as served: tokenising the question and ranking the top five (its embedding is fetched before).
             let started = ContinuousClock.now
             let terms = tokenizer.terms(query.query)
@@ -116,16 +136,17 @@ public struct TwinsBenchmark: Sendable {
             let rank = query.isAnswerable
                 ? ranking.chunks.firstIndex { Self.holdsAnswer($0, query: query, source: prepared.suite.source) }.map { $0 + 1 } : nil
             let evidence = gate.evidence(top.candidates)
+            let held = query.isAnswerable && (rank != nil || index.chunks.contains { Self.holdsAnswer($0, query: query, source: prepared.suite.source) })
             outcomes.append(Outcome(
                 query: query, rank: rank, evidence: evidence, refused: evidence < gate.threshold,
-                topPages: top.chunks.first?.pages, seconds: seconds))
+                topPages: top.chunks.first?.pages, seconds: seconds, topText: top.chunks.first?.text, answerHeld: held))
         }
         return outcomes
     }
 
-    /// The suite's figures under `gate`.
-    public func evaluate(_ prepared: Prepared, gate: EvidenceGate, method: String) throws -> TwinsSuiteReport {
-        let outcomes = try outcomes(prepared, gate: gate)
+    /// The suite's figures under `gates`.
+    public func evaluate(_ prepared: Prepared, gates: EvidenceGates, method: String) throws -> TwinsSuiteReport {
+        let outcomes = try outcomes(prepared, gates: gates)
         let answerable = outcomes.filter(\.query.isAnswerable)
         let sameTopic = outcomes.filter { $0.query.type == .noEvidenceSameTopic }
         let otherDocument = outcomes.filter { $0.query.type == .noEvidenceOtherDocument }
@@ -134,7 +155,8 @@ public struct TwinsBenchmark: Sendable {
         let chunks = prepared.indexes.values.flatMap(\.chunks)
         let latencies = outcomes.map { $0.seconds * 1000 }.sorted()
         var report = TwinsSuiteReport(
-            suite: prepared.suite.name, method: method, fusion: gate.fusion.formula, documents: prepared.suite.documents.count,
+            suite: prepared.suite.name, method: method,
+            fusion: Set(prepared.languages.values).sorted().map { gates.gate(for: $0).fusion.formula }.joined(separator: " / "), documents: prepared.suite.documents.count,
             chunks: chunks.count, answerable: answerable.count, noEvidenceSameTopic: sameTopic.count,
             noEvidenceOtherDocument: otherDocument.count, recallAt1: recall(1), recallAt3: recall(3), recallAt5: recall(5),
             mrr: answerable.isEmpty ? 0 : answerable.reduce(0) { $0 + ($1.rank.map { 1 / Double($0) } ?? 0) } / Double(answerable.count),

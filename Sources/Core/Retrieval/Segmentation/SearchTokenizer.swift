@@ -18,24 +18,26 @@ public struct SearchTokenizer: Sendable {
     public let segmenter: JiebaSegmenter
     public let stopWords: Set<String>
 
-    /// Whether Chinese runs also yield every character bigram, beside jieba's words. Passages are long enough for
-    /// bigrams to pay: they match words jieba's dictionary cuts differently (traditional characters, names), and a
-    /// question that shares no bigram with a document is rarely answered by it.
-    public let addsHanBigrams: Bool
+    /// Whether text also yields bigrams: every pair of adjacent Chinese characters, beside jieba's words, and every
+    /// pair of adjacent words (stop words skipped) within a phrase, beside the words. Passages are long enough for
+    /// bigrams to pay: character pairs match words jieba's dictionary cuts differently (traditional characters,
+    /// names), word pairs reward a passage that holds the question's phrases over one that scatters its words, and
+    /// a question that shares no bigram with a document is rarely answered by it.
+    public let addsBigrams: Bool
 
     /// Marks bigram terms, so a bigram never counts as the jieba word of the same two characters (punctuation never
     /// reaches a term, so "#" cannot start a word).
     static let bigramMark = "#"
 
-    public init(segmenter: JiebaSegmenter, stopWords: Set<String> = SearchTokenizer.defaultStopWords, addsHanBigrams: Bool = false) {
+    public init(segmenter: JiebaSegmenter, stopWords: Set<String> = SearchTokenizer.defaultStopWords, addsBigrams: Bool = false) {
         self.segmenter = segmenter
         self.stopWords = stopWords
-        self.addsHanBigrams = addsHanBigrams
+        self.addsBigrams = addsBigrams
     }
 
-    /// The same tokenizer, adding or leaving out Chinese character bigrams.
-    public func addingHanBigrams(_ adds: Bool = true) -> SearchTokenizer {
-        SearchTokenizer(segmenter: segmenter, stopWords: stopWords, addsHanBigrams: adds)
+    /// The same tokenizer, adding or leaving out bigrams.
+    public func addingBigrams(_ adds: Bool = true) -> SearchTokenizer {
+        SearchTokenizer(segmenter: segmenter, stopWords: stopWords, addsBigrams: adds)
     }
 
     /// The retrieval terms of `text`, in order, repeats kept (BM25 counts them).
@@ -43,6 +45,8 @@ public struct SearchTokenizer: Sendable {
         let scalars = text.precomposedStringWithCompatibilityMapping.lowercased().unicodeScalars.map(\.value)
         var terms: [String] = []
         var index = 0
+        // The last word of the current phrase, for word bigrams; punctuation and Chinese end a phrase.
+        var previousWord: String?
         while index < scalars.count {
             let scalar = scalars[index]
             if JiebaSegmenter.isHan(scalar) {
@@ -52,7 +56,8 @@ public struct SearchTokenizer: Sendable {
                     let word = JiebaSegmenter.string(scalars[index + range.lowerBound..<index + range.upperBound])
                     if !stopWords.contains(word) { terms.append(word) }
                 }
-                if addsHanBigrams, end - index >= 2 {
+                previousWord = nil
+                if addsBigrams, end - index >= 2 {
                     for start in index..<(end - 1) { terms.append(Self.bigramMark + JiebaSegmenter.string(scalars[start..<start + 2])) }
                 }
                 index = end
@@ -70,9 +75,15 @@ public struct SearchTokenizer: Sendable {
                     }
                 }
                 let word = JiebaSegmenter.string(scalars[index..<end])
-                if !stopWords.contains(word) { terms.append(PorterStemmer.stem(word)) }
+                if !stopWords.contains(word) {
+                    let stem = PorterStemmer.stem(word)
+                    terms.append(stem)
+                    if addsBigrams, let previousWord { terms.append(Self.bigramMark + previousWord + " " + stem) }
+                    previousWord = stem
+                }
                 index = end
             } else {
+                if !Self.isSpace(scalar) { previousWord = nil }
                 index += 1
             }
         }
@@ -87,6 +98,9 @@ public struct SearchTokenizer: Sendable {
         guard let scalar = Unicode.Scalar(value) else { return false }
         return scalar.properties.isAlphabetic || scalar.properties.numericType != nil
     }
+
+    @inline(__always)
+    static func isSpace(_ value: UInt32) -> Bool { value == 0x20 || value == 0x09 || value == 0x0A || value == 0x0D || value == 0xA0 || value == 0x3000 }
 
     @inline(__always)
     static func isDigit(_ value: UInt32) -> Bool { value >= 0x30 && value <= 0x39 }
