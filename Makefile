@@ -7,7 +7,7 @@ export OPENBLAS_CORETYPE
 endif
 
 .PHONY: run test build system-packages local-models test-local-models latency-report record-customer-service record-group-chat \
-	record-scenarios record-scenarios-dashscope
+	record-twins twins-report record-scenarios record-scenarios-dashscope
 
 system-packages:
 	@scripts/ensure-system-packages.sh
@@ -57,6 +57,17 @@ record-group-chat: system-packages
 	rm -f corpora/cassettes/group-chat.json
 	eval "$$(scripts/local-models.sh env)"; VIVIDCROWD_RECORD=1 $(SWIFT) test --filter GroupChatEndToEndTests
 	eval "$$(scripts/local-models.sh env)"; E2E_LLM_MODE=auto scripts/e2e.sh
+
+## Re-record the twins cassette (server tests, the original's twin client and the page) against the local servers.
+record-twins: system-packages
+	rm -f corpora/cassettes/twins.json
+	eval "$$(scripts/local-models.sh env)"; VIVIDCROWD_RECORD=1 $(SWIFT) test --filter TwinEndToEndTests
+	eval "$$(scripts/local-models.sh env)"; E2E_LLM_MODE=auto scripts/e2e.sh
+
+## The twins retrieval bench on the dev suites and PDFs (release build, with PyMuPDF's speed), into reports/twins.{md,json}.
+twins-report: system-packages
+	$(SWIFT) build -c release --product vividcrowd-bench
+	.build/release/vividcrowd-bench twins --suite ../shared/data/twins-qa --pdf ../shared/data/twins-qa/pdf --method all --peers
 
 ## Re-record every simulator scenario against the local servers (needs `make local-models`), then rewrite the baseline.
 record-scenarios: system-packages

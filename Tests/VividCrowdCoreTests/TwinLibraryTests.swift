@@ -173,6 +173,7 @@ private func makeLibrary(
         #expect(sample.count <= 3_000 + 10)
         #expect(sample.hasPrefix("a") && sample.contains("m") && sample.hasSuffix("z"))
         #expect(TwinLibrary.sample("short", budget: 3_000) == "short")
+        #expect(TwinLibrary.estimatedTokens("阿司匹林") == 6 && TwinLibrary.estimatedTokens("four word text here") == 5)
     }
 }
 

@@ -102,6 +102,9 @@ public struct VividCrowdConfiguration: Sendable {
     public struct Twins: Sendable {
         /// The largest document accepted, and the most pages.
         public var limits: DocumentLimits
+        /// Estimated tokens of document text in one prompt (the profile's sample, an answer's passages); a model
+        /// with a small context window needs less.
+        public var promptTokens: Int
         /// The evidence gate a twin refuses with (fitted by `vividcrowd-bench twins --fit-gate`); when the file is
         /// missing or was fitted for another embedding model, the lexical default.
         public var evidenceGatePath: String
@@ -189,6 +192,7 @@ public struct VividCrowdConfiguration: Sendable {
             limits: DocumentLimits(
                 maximumBytes: try env.int("TWIN_MAX_UPLOAD_MB", default: 50, in: 1...1024) * 1024 * 1024,
                 maximumPages: try env.int("TWIN_MAX_PAGES", default: 2_000, in: 1...100_000)),
+            promptTokens: try env.int("TWIN_PROMPT_TOKENS", default: 6_000, in: 200...1_000_000),
             evidenceGatePath: env.string("TWIN_EVIDENCE_GATE", default: "corpora/twins/evidence-gate.json"))
         logLevel = try env.choice("LOG_LEVEL", default: LogLevelSetting.info)
     }
@@ -235,7 +239,8 @@ public struct VividCrowdConfiguration: Sendable {
             ("MID_CONFIDENCE_THRESHOLD", String(matching.midConfidenceThreshold)),
             ("BM25_WEIGHT", String(matching.bm25Weight)), ("EMBEDDING_WEIGHT", String(matching.embeddingWeight)),
             ("TWIN_MAX_UPLOAD_MB", String(twins.limits.maximumBytes / 1024 / 1024)),
-            ("TWIN_MAX_PAGES", String(twins.limits.maximumPages)), ("TWIN_EVIDENCE_GATE", twins.evidenceGatePath),
+            ("TWIN_MAX_PAGES", String(twins.limits.maximumPages)), ("TWIN_PROMPT_TOKENS", String(twins.promptTokens)),
+            ("TWIN_EVIDENCE_GATE", twins.evidenceGatePath),
         ]
         return core + protection.summary
     }

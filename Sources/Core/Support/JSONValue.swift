@@ -125,6 +125,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
+    /// The Boolean payload, if this is a Boolean.
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
     /// The numeric payload, if this is a number.
     public var doubleValue: Double? {
         if case .number(let value) = self { return value }

@@ -62,14 +62,15 @@ public actor TwinLibrary {
     public let tokenizer: SearchTokenizer
     public let chunker: DocumentChunker
     public let gates: EvidenceGates
-    /// Characters of the document the profile call sees at most (sampled from its start, middle and end).
-    public let profileBudget: Int
+    /// Estimated tokens of document text one prompt carries at most: the profile call's sample (from the start,
+    /// middle and end) and an answer's passages.
+    public let promptTokens: Int
     private let now: @Sendable () -> Date
     private var indexes: [Int: (updatedAt: Date, index: PassageIndex)] = [:]
 
     public init(
         store: any TwinStore, client: LLMClient, reader: DocumentReader, tokenizer: SearchTokenizer,
-        chunker: DocumentChunker = DocumentChunker(), gates: EvidenceGates = .lexical, profileBudget: Int = 6_000,
+        chunker: DocumentChunker = DocumentChunker(), gates: EvidenceGates = .lexical, promptTokens: Int = 6_000,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
@@ -78,7 +79,7 @@ public actor TwinLibrary {
         self.tokenizer = tokenizer.addingBigrams()
         self.chunker = chunker
         self.gates = gates.applicable(to: client.models.embedding)
-        self.profileBudget = profileBudget
+        self.promptTokens = promptTokens
         self.now = now
     }
 
@@ -91,7 +92,7 @@ public actor TwinLibrary {
         return TwinLibrary(
             store: store.twins, client: llm, reader: DocumentReader(pdf: pdf, limits: configuration.twins.limits),
             tokenizer: SearchTokenizer(segmenter: try JiebaSegmenter(directory: corpora.appendingPathComponent("jieba"))),
-            gates: gates, now: now)
+            gates: gates, promptTokens: configuration.twins.promptTokens, now: now)
     }
 
     // MARK: - Making twins
@@ -127,9 +128,9 @@ public actor TwinLibrary {
         }
     }
 
-    /// The profile from one structured call over a sample of the document within `profileBudget` characters.
+    /// The profile from one structured call over a sample of the document within `promptTokens`.
     func extractProfile(of text: String, type: TwinSourceType, chinese: Bool) async throws -> TwinProfile {
-        let sample = Self.sample(text, budget: profileBudget)
+        let sample = Self.sample(text, budget: Self.characters(fitting: promptTokens, like: text))
         let fields = TwinProfile.fields(for: type).map(\.rawValue).joined(separator: ", ")
         let instruction = chinese
             ? "下面是一份关于某个\(["person": "人物", "book": "书籍", "topic": "主题"][type.rawValue]!)的资料节选。只根据资料，用 JSON 给出这些字段：\(fields)。资料没有提到的字段填 null（列表填 []），不要编造。\n\n资料：\n\(sample)"
@@ -143,6 +144,23 @@ public actor TwinLibrary {
         } catch is StructuredOutputError {
             throw TwinError.profileFailed
         }
+    }
+
+    /// A conservative token estimate: tokenizers of small models spend up to about 1.5 tokens on a Chinese character
+    /// and about one on four letters of English.
+    public static func estimatedTokens(_ text: String) -> Int {
+        var tokens = 0.0
+        for scalar in text.unicodeScalars where !scalar.properties.isWhitespace {
+            tokens += DocumentChunker.isWide(scalar) ? 1.5 : 0.3
+        }
+        return Int(tokens.rounded(.up))
+    }
+
+    /// How many characters of text like `sample` fit in `tokens`.
+    static func characters(fitting tokens: Int, like sample: String) -> Int {
+        let probe = String(sample.prefix(4_000))
+        let perCharacter = max(0.05, Double(estimatedTokens(probe)) / Double(max(1, probe.count)))
+        return Int(Double(tokens) / perCharacter)
     }
 
     /// The start, middle and end of a text within `budget` characters, or all of it when it fits.
@@ -227,7 +245,15 @@ public actor TwinLibrary {
             await onText(text)
             return TwinAnswer(text: text, citations: [], refused: true, evidence: evidence)
         }
-        let passages = Array(ranking.chunks.prefix(mode == .private ? 5 : 3))
+        // The best passages that fit the prompt budget (at least one, or there is nothing to cite).
+        var passages: [DocumentChunk] = []
+        var spent = 0
+        for chunk in ranking.chunks.prefix(mode == .private ? 5 : 3) {
+            let cost = Self.estimatedTokens(chunk.text)
+            if !passages.isEmpty, spent + cost > promptTokens { break }
+            passages.append(chunk)
+            spent += cost
+        }
         let messages = TwinPrompts.answerMessages(
             systemPrompt: twin.systemPrompt, passages: passages, question: question, history: history, mode: mode,
             chinese: twin.isChinese)
