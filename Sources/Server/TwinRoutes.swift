@@ -16,7 +16,8 @@ enum TwinRoutes {
             try .json(encoding: try await library.twins().map(TwinSummary.init))
         }
         group.get("/{id}") { _, context -> Response in
-            try await respond(context.logger) { try .json(encoding: TwinSummary(try await library.twin(id: try id(context)))) }
+            let twinID = try id(context)
+            return try await respond(context.logger) { try .json(encoding: TwinSummary(try await library.twin(id: twinID))) }
         }
         group.post("/upload") { request, context -> Response in
             if let refusal = await protection.admit(request, client: context.clientKey) { return refusal }
@@ -43,6 +44,7 @@ enum TwinRoutes {
             }
         }
         group.patch("/{id}") { request, context -> Response in
+            let twinID = try id(context)
             if let refusal = await protection.admit(request, client: context.clientKey) { return refusal }
             let body = try await request.body.collect(upTo: 256 * 1024)
             return try await respond(context.logger) {
@@ -58,24 +60,26 @@ enum TwinRoutes {
                 if let prompt = edit.systemPrompt, prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || prompt.count > 20_000 {
                     return .error(.unprocessableContent, "system_prompt must be 1 to 20,000 characters")
                 }
-                let twin = try await library.update(id: try id(context), name: edit.name, profile: edit.profile, systemPrompt: edit.systemPrompt)
+                let twin = try await library.update(id: twinID, name: edit.name, profile: edit.profile, systemPrompt: edit.systemPrompt)
                 return try .json(encoding: TwinSummary(twin))
             }
         }
         group.delete("/{id}") { request, context -> Response in
+            let twinID = try id(context)
             if let refusal = await protection.admit(request, client: context.clientKey) { return refusal }
             return try await respond(context.logger) {
-                let twinID = try id(context)
                 try await library.delete(id: twinID)
                 return .json(["deleted": .number(Double(twinID))])
             }
         }
     }
 
-    struct BadID: Error {}
-
+    /// The twin id in the path; anything but a positive integer is a path that does not exist (thrown, so the
+    /// router's 404, or 405 for a path that exists under another method, answers it).
     static func id(_ context: AppRequestContext) throws -> Int {
-        guard let text = context.parameters.get("id"), text.count <= 10, let id = Int(text), id >= 1 else { throw BadID() }
+        guard let text = context.parameters.get("id"), text.count <= 10, let id = Int(text), id >= 1 else {
+            throw HTTPError(.notFound, message: "twin ids are positive integers")
+        }
         return id
     }
 
@@ -83,12 +87,12 @@ enum TwinRoutes {
     static func respond(_ logger: Logger, _ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
-        } catch is BadID {
-            return .error(.notFound, "twin ids are positive integers")
+        } catch let error as HTTPError {
+            throw error
         } catch let error as TwinError {
             switch error {
             case .notFound: return .error(.notFound, error.description)
-            case .invalidName: return .error(.unprocessableContent, error.description)
+            case .invalidName, .invalidProfile: return .error(.unprocessableContent, error.description)
             case .profileFailed: return .error(.badGateway, error.description)
             }
         } catch let error as DocumentError {

@@ -22,12 +22,15 @@ public enum TwinError: Error, Equatable, Sendable, CustomStringConvertible, Conv
     /// The profile call gave no usable answer within its attempts; nothing was stored.
     case profileFailed
     case invalidName
+    /// An edited profile that does not hold together (a death before the birth, a birth in the future).
+    case invalidProfile(String)
 
     public var description: String {
         switch self {
         case .notFound(let id): return "no twin with id \(id)"
         case .profileFailed: return "the profile of this document could not be extracted; nothing was stored, try again"
         case .invalidName: return "a twin's name must be 1 to 200 characters"
+        case .invalidProfile(let reason): return "the profile is not valid: \(reason)"
         }
     }
 
@@ -36,6 +39,7 @@ public enum TwinError: Error, Equatable, Sendable, CustomStringConvertible, Conv
         case .notFound: return "twin_not_found"
         case .profileFailed: return "profile_failed"
         case .invalidName: return "invalid_name"
+        case .invalidProfile: return "invalid_profile"
         }
     }
 
@@ -188,6 +192,13 @@ public actor TwinLibrary {
         let newName = name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? twin.name
         guard (1...200).contains(newName.count) else { throw TwinError.invalidName }
         var newProfile = profile ?? twin.profile
+        if let profile {
+            do {
+                newProfile = try profile.validated(today: Calendar(identifier: .gregorian).component(.year, from: now()))
+            } catch let problem as StructuredOutputProblem {
+                throw TwinError.invalidProfile(problem.description)
+            }
+        }
         newProfile.name = profile?.name ?? newName
         if name != nil { newProfile.name = newName }
         let prompt = systemPrompt
