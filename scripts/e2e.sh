@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end tests in Python against a real vividcrowd-server: the original README's client examples and the web
-# page in headless Chromium. The server replays LLM calls from corpora/cassettes/customer-service.json.
+# page in headless Chromium. The servers replay LLM calls from corpora/cassettes/{customer-service,group-chat,twins}.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${E2E_VENV:-.venv/e2e}
@@ -31,12 +31,16 @@ chat_port=$(free_port)
 start_server group-chat group-chat "$chat_port" MIN_TYPING_DELAY=0.1 MAX_TYPING_DELAY=0.3 LLM_LOCAL_SCHEMA=on \
   NIGHT_MODE_START_HOUR=0 NIGHT_MODE_END_HOUR=0
 
+twins_port=$(free_port)
+start_server twins twins "$twins_port" MIN_TYPING_DELAY=0.1 MAX_TYPING_DELAY=0.3 LLM_LOCAL_SCHEMA=on TWIN_PROMPT_TOKENS=1500
+
 # Short limits, so the slow-client tests finish in seconds: 2 s to send a head, 8 KB heads, 40 connections.
 guarded_port=$(free_port)
 start_server guarded customer-service "$guarded_port" HEADER_READ_TIMEOUT=2 IDLE_TIMEOUT=4 MAX_HEADER_BYTES=8192 \
   MAX_CONNECTIONS=40
 
 VIVIDCROWD_URL="http://127.0.0.1:$cs_port" VIVIDCROWD_CHAT_URL="http://127.0.0.1:$chat_port" \
+  VIVIDCROWD_TWINS_URL="http://127.0.0.1:$twins_port" \
   VIVIDCROWD_GUARDED_URL="http://127.0.0.1:$guarded_port" \
   "$VENV/bin/python" -m pytest -q Tests/e2e "$@" \
   || { for log in "$work"/*.log; do echo "--- $log" >&2; tail -30 "$log" >&2; done; exit 1; }

@@ -128,6 +128,8 @@ private func makeLibrary(
         let citation = try #require(answer.citations.first)
         #expect(citation.twinID == twin.id && citation.page == 1)
         #expect(citation.snippet.contains("Hoffmann"))
+        #expect(!answer.sources.isEmpty && answer.sources.map(\.marker) == Array(1...answer.sources.count))
+        #expect(answer.sources.first == citation)
         let prompt = await transport.lastPrompt
         #expect(prompt.contains("[1]") && prompt.contains("Who synthesised aspirin at Bayer?") && prompt.contains("100 to 200 words"))
     }
@@ -138,7 +140,7 @@ private func makeLibrary(
         let (twin, _) = try await library.create(TwinUpload(data: Data(aspirinText.utf8), fileName: "a.txt", sourceType: .topic, name: nil))
         let answer = try await library.answer(
             "Which volcano erupted in Iceland last winter?", twin: twin, history: [], mode: .group, onText: { _ in })
-        #expect(answer.refused && answer.citations.isEmpty)
+        #expect(answer.refused && answer.citations.isEmpty && answer.sources.isEmpty)
         #expect(answer.text == TwinPrompts.refusal(name: twin.name, type: .topic, chinese: false))
         #expect(await transport.streams == 0)
     }

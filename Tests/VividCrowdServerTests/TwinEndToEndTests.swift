@@ -128,11 +128,14 @@ extension ServerSuites {
                     #expect((1...8).contains(citation["page"]?.intValue ?? 0) && !(citation["snippet"]?.stringValue ?? "").isEmpty)
                     #expect(citation["chunk_id"]?.intValue != nil)
                 }
+                let sources = citations["sources"]?.arrayValue ?? []
+                #expect(!sources.isEmpty && sources.allSatisfy { (1...8).contains($0["page"]?.intValue ?? 0) })
                 let text = answered.filter { $0["type"]?.stringValue == "stream_chunk" }.compactMap { $0["content"]?.stringValue }.joined()
                 #expect(!text.isEmpty)
 
                 let refused = try #require(log[1].first { $0["type"]?.stringValue == "citations" })
                 #expect(refused["refused"]?.boolValue == true && refused["citations"]?.arrayValue == [])
+                #expect(refused["sources"]?.arrayValue == [])
                 let refusal = log[1].filter { $0["type"]?.stringValue == "stream_chunk" }.compactMap { $0["content"]?.stringValue }.joined()
                 #expect(refusal == TwinPrompts.refusal(name: "阿司匹林", type: .topic, chinese: true))
 

@@ -29,6 +29,19 @@ def chat_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def twins_url() -> str:
+    url = os.environ.get("VIVIDCROWD_TWINS_URL")
+    if not url:
+        pytest.fail("VIVIDCROWD_TWINS_URL is not set: run these tests through scripts/e2e.sh, which starts the server")
+    return url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def twin_documents() -> pathlib.Path:
+    return REPOSITORY / "corpora" / "twins"
+
+
+@pytest.fixture(scope="session")
 def guarded_address() -> tuple[str, int]:
     """Host and port of the server started with short connection limits (see scripts/e2e.sh)."""
     url = os.environ.get("VIVIDCROWD_GUARDED_URL")

@@ -1,4 +1,5 @@
-"""Drives the customer-service web page in headless Chromium: upload, chat in every kind of reply, rate, stats."""
+"""Drives the web page in headless Chromium: customer service (upload, every kind of reply, rate, stats), group chat,
+and digital twins (refused and accepted uploads, a private answer with clickable sources, an in-character refusal)."""
 import os
 import pathlib
 import shutil
@@ -8,7 +9,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as conditions
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 
 @pytest.fixture()
@@ -79,4 +80,48 @@ def test_group_chat_page(browser, chat_url):
 
     screenshot = os.environ.get("VIVIDCROWD_CHAT_SCREENSHOT")
     if screenshot:
+        browser.save_screenshot(screenshot)
+
+
+def test_twins_page(browser, twins_url, twin_documents):
+    wait = WebDriverWait(browser, 60)
+    browser.get(twins_url + "/#twins")
+    wait.until(lambda d: d.find_element(By.ID, "tw-status").text == "online")
+
+    # A scanned PDF is refused with its reason, and no twin appears.
+    before = len(browser.find_elements(By.CSS_SELECTOR, "#tw-list li"))
+    scanned = twin_documents.parents[1] / "Tests" / "VividCrowdDocumentsTests" / "Fixtures" / "scanned.pdf"
+    browser.find_element(By.ID, "tw-file").send_keys(str(scanned))
+    browser.find_element(By.ID, "tw-upload").click()
+    wait.until(lambda d: "rejected" in d.find_element(By.ID, "tw-upload-result").text)
+    assert "no text" in browser.find_element(By.ID, "tw-upload-result").text.lower()
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#tw-list li")) == before
+
+    browser.find_element(By.ID, "tw-file").send_keys(str(twin_documents / "aspirin.pdf"))
+    Select(browser.find_element(By.ID, "tw-source-type")).select_by_value("topic")
+    browser.find_element(By.ID, "tw-name").send_keys("阿司匹林")
+    browser.find_element(By.ID, "tw-upload").click()
+    wait.until(lambda d: "made 阿司匹林" in d.find_element(By.ID, "tw-upload-result").text)
+    wait.until(conditions.presence_of_element_located((By.CSS_SELECTOR, "#tw-list li input:checked")))
+    assert "Private chat with 阿司匹林" in browser.find_element(By.ID, "tw-heading").text
+    assert "passages" in browser.find_element(By.ID, "tw-profile").text
+
+    browser.find_element(By.ID, "tw-input").send_keys("阿司匹林是怎样合成的？")
+    browser.find_element(By.ID, "tw-send").click()
+    reply = wait.until(conditions.presence_of_element_located(
+        (By.CSS_SELECTOR, '#tw-messages .msg.assistant[data-sender="阿司匹林"] .citations')))
+    chip = reply.find_element(By.CSS_SELECTOR, ".cite")
+    chip.click()
+    citation = wait.until(conditions.visibility_of_element_located((By.ID, "tw-citation")))
+    assert "page" in citation.text and len(citation.find_element(By.TAG_NAME, "blockquote").text) > 5
+
+    browser.find_element(By.ID, "tw-input").send_keys("太阳系里有几颗行星？")
+    browser.find_element(By.ID, "tw-send").click()
+    refused = wait.until(conditions.presence_of_element_located((By.CSS_SELECTOR, '#tw-messages .msg.refused')))
+    assert "没有" in refused.text
+    assert refused.find_elements(By.CSS_SELECTOR, ".cite") == []
+
+    screenshot = os.environ.get("VIVIDCROWD_TWINS_SCREENSHOT")
+    if screenshot:
+        pathlib.Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(screenshot)

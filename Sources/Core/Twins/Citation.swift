@@ -54,12 +54,20 @@ public enum CitationExtractor {
     public static func citations(in reply: String, passages: [DocumentChunk], pageStarts: [Int]) -> [Citation] {
         markers(in: reply).compactMap { marker in
             guard marker >= 1, marker <= passages.count else { return nil }
-            let chunk = passages[marker - 1]
-            let (snippet, offset) = bestSentence(of: chunk, for: reply)
-            return Citation(
-                marker: marker, chunkID: chunk.index, page: page(of: chunk, offset: offset, pageStarts: pageStarts),
-                pages: Array(chunk.pages), snippet: snippet)
+            return citation(marker: marker, of: passages[marker - 1], for: reply, pageStarts: pageStarts)
         }
+    }
+
+    /// Every passage a reply was given, numbered as in its prompt, whether or not the reply cited it.
+    public static func sources(of passages: [DocumentChunk], for reply: String, pageStarts: [Int]) -> [Citation] {
+        passages.enumerated().map { citation(marker: $0.offset + 1, of: $0.element, for: reply, pageStarts: pageStarts) }
+    }
+
+    static func citation(marker: Int, of chunk: DocumentChunk, for reply: String, pageStarts: [Int]) -> Citation {
+        let (snippet, offset) = bestSentence(of: chunk, for: reply)
+        return Citation(
+            marker: marker, chunkID: chunk.index, page: page(of: chunk, offset: offset, pageStarts: pageStarts),
+            pages: Array(chunk.pages), snippet: snippet)
     }
 
     /// The chunk's own sentence (the carried overlap skipped) sharing the most characters bigrams with the reply,

@@ -17,7 +17,8 @@ public struct TwinChatMessage: Sendable, Equatable {
 }
 
 /// A connection to the twins as a conversation: each addressed twin answers in turn (in a group after a typing
-/// delay on the injected clock, as group chat does) with stream events, then a `citations` notice for its reply;
+/// delay on the injected clock, as group chat does) with stream events, then a `citations` notice for its reply (the
+/// passages it cites and every passage it was given);
 /// a `round_end` result closes the message.
 public struct TwinConversation: Conversation {
     public let library: TwinLibrary
@@ -108,6 +109,7 @@ public struct TwinConversation: Conversation {
                 "sender": .string(twin.name), "celebrity_id": .number(Double(twin.id)), "refused": .bool(answer.refused),
                 "evidence": .number((answer.evidence * 1000).rounded() / 1000),
                 "citations": try JSONValue.parse(JSONEncoder().encode(answer.citations)),
+                "sources": try JSONValue.parse(JSONEncoder().encode(answer.sources)),
             ]
             await emit(.notice(ConversationFrame(type: "citations", fields: fields)))
             replies.append(.object(fields))

@@ -49,8 +49,10 @@ public enum TwinError: Error, Equatable, Sendable, CustomStringConvertible, Conv
 /// A twin's answer to one question.
 public struct TwinAnswer: Sendable, Equatable {
     public var text: String
-    /// Citations of passages the twin was given; empty for a refusal.
+    /// The passages the reply cites (markers it used that point at passages it was given); empty for a refusal.
     public var citations: [Citation]
+    /// Every passage the reply was given, cited or not: what a reader checks the answer against; empty for a refusal.
+    public var sources: [Citation]
     /// Whether the document held no evidence, so the twin declined in character.
     public var refused: Bool
     /// The retrieval evidence (0...1) the decision was made on.
@@ -254,7 +256,7 @@ public actor TwinLibrary {
         guard evidence >= gates.gate(for: twin.language).threshold, !ranking.chunks.isEmpty else {
             let text = TwinPrompts.refusal(name: twin.name, type: twin.sourceType, chinese: twin.isChinese)
             await onText(text)
-            return TwinAnswer(text: text, citations: [], refused: true, evidence: evidence)
+            return TwinAnswer(text: text, citations: [], sources: [], refused: true, evidence: evidence)
         }
         // The best passages that fit the prompt budget (at least one, or there is nothing to cite).
         var passages: [DocumentChunk] = []
@@ -276,7 +278,9 @@ public actor TwinLibrary {
             }
         }
         var citations = CitationExtractor.citations(in: text, passages: passages, pageStarts: twin.pageStarts)
+        var sources = CitationExtractor.sources(of: passages, for: text, pageStarts: twin.pageStarts)
         for index in citations.indices { citations[index].twinID = twin.id }
-        return TwinAnswer(text: text, citations: citations, refused: false, evidence: evidence)
+        for index in sources.indices { sources[index].twinID = twin.id }
+        return TwinAnswer(text: text, citations: citations, sources: sources, refused: false, evidence: evidence)
     }
 }

@@ -242,11 +242,204 @@ $("gc-form").addEventListener("submit", (event) => {
   else gc.queue.push(text);
 });
 
+// ---- Digital twins ----
+const tw = { socket: null, twins: [], selected: [], drafts: {}, queue: [] };
+
+function twinLine(sender, text, role) {
+  const item = document.createElement("li");
+  item.className = `msg ${role}`;
+  if (role !== "user") {
+    const name = document.createElement("span");
+    name.className = "sender";
+    name.textContent = sender;
+    item.appendChild(name);
+    item.dataset.sender = sender;
+  }
+  item.appendChild(document.createTextNode(text));
+  $("tw-messages").appendChild(item);
+  item.scrollIntoView({ block: "end" });
+  return item;
+}
+
+function showCitation(citation, sender) {
+  const box = $("tw-citation");
+  box.hidden = false;
+  box.textContent = "";
+  const head = document.createElement("strong");
+  head.textContent = `${sender} [${citation.marker}] — page ${citation.page}` + (citation.pages.length > 1 ? ` (passage on pages ${citation.pages[0]}–${citation.pages[citation.pages.length - 1]})` : "");
+  const quote = document.createElement("blockquote");
+  quote.textContent = citation.snippet;
+  box.append(head, quote);
+}
+
+function onTwinFrame(frame) {
+  switch (frame.type) {
+    case "typing": $("tw-typing").textContent = `${frame.sender} is typing…`; break;
+    case "stream_start": tw.drafts[frame.sender] = twinLine(frame.sender, "", "assistant streaming"); break;
+    case "stream_chunk": {
+      const item = tw.drafts[frame.sender] || (tw.drafts[frame.sender] = twinLine(frame.sender, "", "assistant streaming"));
+      item.appendChild(document.createTextNode(frame.content));
+      item.scrollIntoView({ block: "end" });
+      break;
+    }
+    case "stream_end":
+      $("tw-typing").textContent = "";
+      if (tw.drafts[frame.sender]) tw.drafts[frame.sender].classList.remove("streaming");
+      break;
+    case "citations": {
+      const item = tw.drafts[frame.sender];
+      delete tw.drafts[frame.sender];
+      if (!item) break;
+      if (frame.refused) { item.classList.add("refused"); item.dataset.refused = "true"; break; }
+      // The passages the reply cites; when it cites none, the passages it was given, labelled as sources.
+      const cited = frame.citations.length > 0;
+      const row = document.createElement("span");
+      row.className = "citations";
+      row.dataset.kind = cited ? "citations" : "sources";
+      if (!cited && frame.sources.length) row.appendChild(document.createTextNode("sources: "));
+      (cited ? frame.citations : frame.sources).forEach((citation) => {
+        const chip = document.createElement("button");
+        chip.type = "button";
+        chip.className = "cite";
+        chip.textContent = `[${citation.marker}] p.${citation.page}`;
+        chip.addEventListener("click", () => showCitation(citation, frame.sender));
+        row.appendChild(chip);
+      });
+      item.appendChild(row);
+      break;
+    }
+    case "error": twinLine("", `⚠ ${frame.content}`, "assistant error"); break;
+  }
+}
+
+function connectTwins() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/api/celebrity/ws`);
+  tw.socket = socket;
+  socket.onopen = () => {
+    $("tw-status").textContent = "online";
+    $("tw-status").classList.add("online");
+    while (tw.queue.length) socket.send(tw.queue.shift());
+  };
+  socket.onmessage = (event) => onTwinFrame(JSON.parse(event.data));
+  socket.onclose = () => {
+    $("tw-status").textContent = "offline — reconnecting";
+    $("tw-status").classList.remove("online");
+    setTimeout(connectTwins, 1500);
+  };
+}
+
+const profileLabels = {
+  birth_year: "born", death_year: "died", nationality: "nationality", occupation: "occupation", personality: "personality",
+  speech_style: "speech style", author: "author", core_ideas: "core ideas", writing_style: "writing style",
+  instructor: "instructor", core_concepts: "core concepts", knowledge_points: "knowledge points", famous_quotes: "quotes",
+};
+
+function showProfile(twin) {
+  const box = $("tw-profile");
+  box.textContent = "";
+  if (!twin) return;
+  const title = document.createElement("h3");
+  title.textContent = `${twin.name} · ${twin.pages} page${twin.pages === 1 ? "" : "s"}, ${twin.chunk_count} passages`;
+  const list = document.createElement("dl");
+  Object.entries(twin.profile).forEach(([key, value]) => {
+    if (key === "name" || value == null || (Array.isArray(value) && !value.length)) return;
+    const term = document.createElement("dt");
+    term.textContent = profileLabels[key] || key;
+    const detail = document.createElement("dd");
+    detail.textContent = Array.isArray(value) ? value.join("; ") : String(value);
+    list.append(term, detail);
+  });
+  box.append(title, list);
+}
+
+function updateSelection() {
+  tw.selected = [...document.querySelectorAll("#tw-list input:checked")].map((box) => Number(box.value));
+  const names = tw.twins.filter((twin) => tw.selected.includes(twin.id)).map((twin) => twin.name);
+  $("tw-heading").textContent = names.length === 0 ? "Choose a twin on the right: one for a private chat, several for a group"
+    : names.length === 1 ? `Private chat with ${names[0]}` : `Group chat with ${names.join(", ")}`;
+  showProfile(tw.twins.find((twin) => twin.id === tw.selected[tw.selected.length - 1]));
+}
+
+async function loadTwins() {
+  tw.twins = await fetch("/api/celebrity").then((r) => r.json());
+  const kinds = { person: "person", book: "book", topic: "topic" };
+  $("tw-list").textContent = "";
+  tw.twins.forEach((twin) => {
+    const item = document.createElement("li");
+    item.dataset.twin = twin.id;
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.value = twin.id;
+    box.id = `twin-${twin.id}`;
+    box.checked = tw.selected.includes(twin.id);
+    box.addEventListener("change", updateSelection);
+    const label = document.createElement("label");
+    label.htmlFor = box.id;
+    label.textContent = `${twin.name} `;
+    const kind = document.createElement("span");
+    kind.className = "kind";
+    kind.textContent = kinds[twin.source_type] || twin.source_type;
+    label.appendChild(kind);
+    item.append(box, label);
+    $("tw-list").appendChild(item);
+  });
+  updateSelection();
+}
+
+$("tw-upload-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const file = $("tw-file").files[0];
+  if (!file) { $("tw-upload-result").textContent = "choose a PDF, .txt or .md file first"; return; }
+  const form = new FormData();
+  form.append("file", file);
+  form.append("source_type", $("tw-source-type").value);
+  if ($("tw-name").value.trim()) form.append("name", $("tw-name").value.trim());
+  // XMLHttpRequest, not fetch: it reports upload progress.
+  const request = new XMLHttpRequest();
+  request.open("POST", "/api/celebrity/upload");
+  if ($("tw-token").value) request.setRequestHeader("Authorization", `Bearer ${$("tw-token").value}`);
+  $("tw-progress").hidden = false;
+  $("tw-progress").value = 0;
+  $("tw-upload-result").textContent = "uploading…";
+  request.upload.onprogress = (progress) => {
+    if (progress.lengthComputable) $("tw-progress").value = Math.round(100 * progress.loaded / progress.total);
+  };
+  request.upload.onload = () => { $("tw-upload-result").textContent = "reading the document and writing its profile…"; };
+  request.onload = async () => {
+    $("tw-progress").hidden = true;
+    let body = {};
+    try { body = JSON.parse(request.responseText); } catch (error) { body = { detail: `HTTP ${request.status}` }; }
+    if (request.status === 200) {
+      $("tw-upload-result").textContent = body.created ? `made ${body.name} (${body.pages} pages)` : `${body.name} was made from this file before`;
+      if (!tw.selected.includes(body.id)) tw.selected.push(body.id);
+      await loadTwins();
+    } else {
+      $("tw-upload-result").textContent = `rejected: ${body.detail}`;
+    }
+  };
+  request.onerror = () => { $("tw-progress").hidden = true; $("tw-upload-result").textContent = "the upload did not reach the server"; };
+  request.send(form);
+});
+
+$("tw-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = $("tw-input").value.trim();
+  if (!text) return;
+  if (!tw.selected.length) { $("tw-heading").textContent = "Choose at least one twin first"; return; }
+  twinLine("you", text, "user");
+  $("tw-input").value = "";
+  const payload = JSON.stringify({ message: text, celebrity_ids: tw.selected, mode: tw.selected.length === 1 ? "private" : "group" });
+  if (tw.socket && tw.socket.readyState === WebSocket.OPEN) tw.socket.send(payload);
+  else tw.queue.push(payload);
+});
+
 function showView() {
-  const view = location.hash === "#group-chat" ? "group-chat" : "customer-service";
+  const view = ["#group-chat", "#twins"].includes(location.hash) ? location.hash.slice(1) : "customer-service";
   document.querySelectorAll(".view").forEach((element) => { element.hidden = element.id !== view; });
   document.querySelectorAll("nav a").forEach((link) => link.classList.toggle("active", link.id === `tab-${view}`));
   if (view === "group-chat" && !gc.socket) { loadAgents(); connectChat(); }
+  if (view === "twins" && !tw.socket) { loadTwins(); connectTwins(); }
 }
 window.addEventListener("hashchange", showView);
 showView();
