@@ -18,6 +18,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Import this knowledge-base CSV at start-up (a file already imported unchanged is a no-op).")
     var importCSV: String?
 
+    @Option(help: "Make twins of the documents this manifest lists at start-up, e.g. corpora/twins/shipped.json (twins made before are kept).")
+    var seedTwins: String?
+
     func run() async throws {
         let logger = Logger(label: "vividcrowd.server")
         let services = try await serviceOptions.start(label: "vividcrowd.server") { settings in
@@ -30,6 +33,10 @@ struct Serve: AsyncParsableCommand {
             let outcome = try await services.customerService.importKnowledgeBase(
                 try Data(contentsOf: url), fileName: url.lastPathComponent)
             logger.notice("\(outcome.message)")
+        }
+        if let seedTwins {
+            let created = try await services.twins.seed(try TwinSeed.uploads(manifest: URL(fileURLWithPath: seedTwins)))
+            logger.notice("twins from \(seedTwins): \(created) made, the others were already there")
         }
         let connections = ConnectionCount()
         let app = Routes.application(

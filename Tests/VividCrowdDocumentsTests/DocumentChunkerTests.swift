@@ -67,4 +67,22 @@ struct DocumentChunkerTests {
         #expect(en.count < zh.count * 2 && en.allSatisfy { $0.text.count - $0.overlap <= 1_500 })
         #expect(en.allSatisfy { $0.pages == 1...1 })
     }
+
+    @Test("a Windows text file (CRLF) splits into its paragraphs like a Unix one, at the same offsets")
+    func windowsLineBreaks() {
+        let unix = "First paragraph about aspirin.\n\nSecond paragraph about dosage.\n\nThird one about children.\n"
+        let windows = unix.replacingOccurrences(of: "\n", with: "\r\n")
+        let small = DocumentChunker(target: 10, maximum: 40)
+        let unixChunks = small.chunks(of: DocumentText(format: .text, pages: [unix]))
+        let windowsChunks = small.chunks(of: DocumentText(format: .text, pages: [windows]))
+        #expect(unixChunks.count == 3)
+        #expect(windowsChunks.map(\.text) == unixChunks.map(\.text))
+        #expect(windowsChunks.allSatisfy { !$0.text.contains("\r") })
+        // Offsets point into the Windows text itself: each chunk's span reads back its paragraph.
+        let scalars = Array(windows.unicodeScalars)
+        for chunk in windowsChunks {
+            let span = String(String.UnicodeScalarView(scalars[chunk.characters]))
+            #expect(chunk.text.hasSuffix(span))
+        }
+    }
 }

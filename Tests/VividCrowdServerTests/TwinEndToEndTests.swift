@@ -158,6 +158,29 @@ extension ServerSuites {
             }
         }
 
+        @Test("the shipped twins are made once from corpora/twins/shipped.json and each answers from its own document")
+        func shippedTwins() async throws {
+            try await withTestServer(extra: twinEnvironment) { client, services in
+                let uploads = try TwinSeed.uploads(manifest: repositoryRoot.appendingPathComponent("corpora/twins/shipped.json"))
+                #expect(try await services.twins.seed(uploads) == 3)
+                #expect(try await services.twins.seed(uploads) == 0)
+                let list = try await requestJSON(client, "/api/celebrity")
+                let twins = list.json.arrayValue ?? []
+                #expect(twins.compactMap { $0["name"]?.stringValue } == ["项羽", "祝福", "阿司匹林"])
+                #expect(twins.compactMap { $0["source_type"]?.stringValue } == ["person", "book", "topic"])
+                let ids = twins.compactMap { $0["id"]?.intValue }
+                let log = try await twinChat(client, [
+                    #"{"message": "祥林嫂是谁？", "celebrity_ids": [\#(ids[1])]}"#,
+                    #"{"message": "你在垓下经历了什么？", "celebrity_ids": [\#(ids[0])]}"#,
+                ])
+                for (reply, name) in zip(log, ["祝福", "项羽"]) {
+                    let citations = try #require(reply.first { $0["type"]?.stringValue == "citations" })
+                    #expect(citations["sender"]?.stringValue == name && citations["refused"]?.boolValue == false)
+                    #expect(!(citations["sources"]?.arrayValue ?? []).isEmpty)
+                }
+            }
+        }
+
         @Test("edits and deletion need the admin token when one is set; deletion takes the twin's history with it")
         func editAndDelete() async throws {
             try await withTestServer(extra: twinEnvironment.merging(["ADMIN_TOKEN": "twin-admin"]) { $1 }) { client, services in

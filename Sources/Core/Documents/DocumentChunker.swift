@@ -53,6 +53,8 @@ public struct DocumentChunker: Sendable {
         var page: Int
         var start: Int
         var end: Int
+        /// Display width, computed once: paragraph detection compares it with the page's usual width.
+        var width: Int
     }
 
     struct Paragraph {
@@ -114,14 +116,18 @@ public struct DocumentChunker: Sendable {
         var offset = 0
         var blankAfter: Set<Int> = []
         for (pageIndex, page) in document.pages.enumerated() {
-            for raw in page.split(separator: "\n", omittingEmptySubsequences: false) {
+            // Split by bytes: as Characters, "\r\n" is one grapheme and a Windows text file would be one line.
+            for bytes in page.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+                let raw = Substring(bytes)
                 let length = raw.unicodeScalars.count
-                let text = raw.trimmingCharacters(in: .whitespaces)
+                let text = Self.trimmingSpaces(raw)
                 if text.isEmpty {
                     if !lines.isEmpty { blankAfter.insert(lines.count - 1) }
                 } else if !Self.isPageNumber(text) {
                     let lead = raw.unicodeScalars.prefix { $0.properties.isWhitespace }.count
-                    lines.append(Line(text: text, page: pageIndex + 1, start: offset + lead, end: offset + lead + text.unicodeScalars.count))
+                    lines.append(Line(
+                        text: text, page: pageIndex + 1, start: offset + lead, end: offset + lead + text.unicodeScalars.count,
+                        width: Self.width(text)))
                 }
                 offset += length + 1
             }
@@ -133,7 +139,7 @@ public struct DocumentChunker: Sendable {
         var usual: [Int: Int] = [:]
         if document.format == .pdf {
             for (page, pageLines) in Dictionary(grouping: lines, by: \.page) {
-                let widths = pageLines.map { Self.width($0.text) }.sorted()
+                let widths = pageLines.map(\.width).sorted()
                 usual[page] = widths[min(widths.count - 1, widths.count * 9 / 10)]
             }
         }
@@ -141,7 +147,7 @@ public struct DocumentChunker: Sendable {
             let line = lines[index]
             guard index + 1 < lines.count else { return true }
             if document.format != .pdf { return blankAfter.contains(index) }
-            let full = Self.width(line.text) >= Int(Double(usual[line.page] ?? 0) * 0.85)
+            let full = line.width >= Int(Double(usual[line.page] ?? 0) * 0.85)
             // In a PDF a blank line may sit after every typeset line, so only a short line ends a paragraph; a
             // paragraph whose last line on a page is full goes on over the page break.
             return !full
@@ -182,7 +188,8 @@ public struct DocumentChunker: Sendable {
 
     /// A paragraph longer than `maximum`, cut after sentence ends (or hard, when a sentence alone is too long).
     func split(_ paragraph: Paragraph, maximum: Int) -> [Paragraph] {
-        guard paragraph.text.count > maximum else { return [paragraph] }
+        // A paragraph of at most `maximum` bytes has at most that many characters; only longer ones are counted.
+        guard paragraph.text.utf8.count > maximum, paragraph.text.count > maximum else { return [paragraph] }
         var pieces: [String] = []
         var current = ""
         for sentence in Self.sentences(of: paragraph.text) {
@@ -213,30 +220,97 @@ public struct DocumentChunker: Sendable {
     static let sentenceEnds: Set<Character> = ["。", "！", "？", "!", "?", ".", "；", ";", "…"]
     static let closers: Set<Character> = ["”", "’", "」", "』", "）", ")", "\"", "'"]
 
+    /// The sentence ends and closing quotes as scalars, for scanning without hashing Characters.
+    static func isSentenceEnd(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "。", "！", "？", "!", "?", ".", "；", ";", "…": return true
+        default: return false
+        }
+    }
+
+    static func isCloser(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "”", "’", "」", "』", "）", ")", "\"", "'": return true
+        default: return false
+        }
+    }
+
     /// The sentences of a text, each with its closing punctuation and quotes.
     static func sentences(of text: String) -> [String] {
         var sentences: [String] = []
-        var current = ""
+        let scalars = text.unicodeScalars
+        var start = scalars.startIndex
         var previousEnded = false
-        for character in text {
-            if previousEnded, !sentenceEnds.contains(character), !closers.contains(character) {
-                sentences.append(current)
-                current = ""
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            let end = isSentenceEnd(scalar)
+            if previousEnded, !end, !isCloser(scalar) {
+                sentences.append(String(scalars[start..<index]))
+                start = index
             }
-            current.append(character)
-            previousEnded = sentenceEnds.contains(character) || (previousEnded && closers.contains(character))
+            previousEnded = end || (previousEnded && isCloser(scalar))
+            index = scalars.index(after: index)
         }
-        if !current.isEmpty { sentences.append(current) }
+        if start < scalars.endIndex { sentences.append(String(scalars[start...])) }
         return sentences
     }
 
+    /// The last of `sentences(of: text)`, trimmed, found by scanning back from the end: a sentence starts after a
+    /// run of ends and closers that holds at least one end.
     static func lastSentence(of text: String) -> String? {
-        sentences(of: text).last?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let scalars = text.unicodeScalars
+        guard !scalars.isEmpty else { return nil }
+        var index = scalars.endIndex
+        var start = scalars.startIndex
+        // Walk back to the last scalar that is neither an end nor a closer, then check the run before it.
+        while index > scalars.startIndex {
+            let before = scalars.index(before: index)
+            let scalar = scalars[before]
+            if !isSentenceEnd(scalar), !isCloser(scalar) {
+                var run = before
+                var runHasEnd = false
+                while run > scalars.startIndex {
+                    let previous = scalars[scalars.index(before: run)]
+                    guard isSentenceEnd(previous) || isCloser(previous) else { break }
+                    runHasEnd = runHasEnd || isSentenceEnd(previous)
+                    run = scalars.index(before: run)
+                }
+                if runHasEnd, run < before {
+                    start = before
+                    break
+                }
+            }
+            index = before
+        }
+        return String(scalars[start...]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// A page number alone on its line ("12", "- 12 -", "第 12 页", "Page 12").
+    /// A line without its leading and trailing spaces, tabs (what `CharacterSet.whitespaces` trims: the Zs
+    /// category and tab) and the "\r" of a Windows line break, without Foundation's per-call cost on every line.
+    static func trimmingSpaces(_ line: Substring) -> String {
+        // A line break's "\r" goes with the spaces.
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.value {
+            case 0x09, 0x0D, 0x20, 0xA0, 0x1680, 0x2000...0x200A, 0x202F, 0x205F, 0x3000: return true
+            default: return false
+            }
+        }
+        let scalars = line.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(scalars[first...last])
+    }
+
+    /// A page number alone on its line ("12", "- 12 -", "第 12 页", "Page 12 of 30").
     static func isPageNumber(_ line: String) -> Bool {
-        line.range(of: #"^(?:[-–—]?\s*\d{1,4}\s*[-–—]?|第\s*\d{1,4}\s*页|page\s+\d{1,4}(\s+of\s+\d{1,4})?)$"#,
+        // The pattern matches at most 24 bytes besides spaces ("page 1234 of 1234", "第 1234 页") and needs a digit;
+        // most lines fail one of these cheaply and skip the regex.
+        guard line.utf8.lazy.filter({ $0 != 0x20 && $0 != 0x09 }).count <= 24,
+            line.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 })
+        else { return false }
+        return line.range(of: #"^(?:[-–—]?\s*\d{1,4}\s*[-–—]?|第\s*\d{1,4}\s*页|page\s+\d{1,4}(\s+of\s+\d{1,4})?)$"#,
                    options: [.regularExpression, .caseInsensitive]) != nil
     }
 
