@@ -50,6 +50,9 @@ struct TwinsCommand: AsyncParsableCommand {
     @Option(help: "Write the answerable questions missed at rank 1 (JSON lines, with the top chunk) to this file.")
     var misses: String?
 
+    @Option(help: "Pages of the long document PDF suites are also timed on (their passages repeated).")
+    var longDocumentPages = 500
+
     @Flag(help: "Also time PyMuPDF's text extraction on the same PDFs (scripts/peers/pymupdf-pages.sh).")
     var peers = false
 
@@ -97,6 +100,7 @@ struct TwinsCommand: AsyncParsableCommand {
                 var report = try benchmark.evaluate(part, gates: gates, method: method)
                 missed += try benchmark.misses(part, gates: gates)
                 if peers, item.suite.source == .pdf { report.peerPagesPerSecond = try PyMuPDFPeer.pagesPerSecond(item.suite.folder) }
+                if item.suite.source == .pdf { report.longDocument = try benchmark.longDocumentLatency(part, pages: longDocumentPages, gates: gates) }
                 reports.append(report)
             }
         }
@@ -167,6 +171,13 @@ enum TwinsReportFormat {
                     + "\(number(r.noEvidenceAUC)) (\(number(r.sameTopicAUC)) / \(number(r.otherDocumentAUC))) | "
                     + "\(percent(r.pageAccuracy)) | \(number(r.retrievalP50Milliseconds, "%.3f")) / \(number(r.retrievalP99Milliseconds, "%.3f")) | "
                     + "\(number(r.pagesPerSecond, "%.0f")) (\(number(r.peerPagesPerSecond, "%.0f"))) |")
+        }
+        for r in reports {
+            guard let long = r.longDocument else { continue }
+            lines.append("")
+            lines.append(
+                "\(r.suite) (\(r.method)) as one \(long.pages)-page document (\(long.chunks) passages, the suite's repeated): "
+                    + "retrieval p50 \(number(long.p50Milliseconds)) ms, p99 \(number(long.p99Milliseconds)) ms.")
         }
         lines += [
             "",

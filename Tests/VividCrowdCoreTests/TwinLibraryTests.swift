@@ -184,3 +184,40 @@ private actor StreamedText {
     private(set) var text = ""
     func append(_ piece: String) { text += piece }
 }
+
+@Suite struct TwinFrameTests {
+    @Test func framesNameTwinsAndAMode() throws {
+        let one = try TwinConversation.input(fromFrame: #"{"message": " 你好 ", "celebrity_ids": [3]}"#)
+        #expect(one == TwinChatMessage(text: "你好", twinIDs: [3], mode: .private))
+        let group = try TwinConversation.input(fromFrame: #"{"message": "hi", "celebrity_ids": [1, "2", 1], "mode": "group"}"#)
+        #expect(group == TwinChatMessage(text: "hi", twinIDs: [1, 2], mode: .group))
+        #expect(try TwinConversation.input(fromFrame: #"{"message": "hi", "celebrity_ids": [1, 2]}"#).mode == .group)
+    }
+
+    @Test func badFramesSayWhatIsWrong() {
+        let cases: [(String, String)] = [
+            ("plain text", "bad_json"),
+            (#"{"message": "hi", "celebrity_ids": [1], "mood": "x"}"#, "unknown_field"),
+            (#"{"message": 5, "celebrity_ids": [1]}"#, "bad_message"),
+            (#"{"message": "hi"}"#, "bad_celebrity_ids"),
+            (#"{"message": "hi", "celebrity_ids": []}"#, "bad_celebrity_ids"),
+            (#"{"message": "hi", "celebrity_ids": [0]}"#, "bad_celebrity_ids"),
+            (#"{"message": "hi", "celebrity_ids": [1.5]}"#, "bad_celebrity_ids"),
+            (#"{"message": "hi", "celebrity_ids": [1e300]}"#, "bad_celebrity_ids"),
+            (#"{"message": "hi", "celebrity_ids": [1, 2], "mode": "private"}"#, "bad_mode"),
+            (#"{"message": "hi", "celebrity_ids": [1], "mode": "solo"}"#, "bad_mode"),
+            (#"{"message": "hi", "celebrity_ids": [1, 2, 3, 4, 5, 6, 7], "mode": "group"}"#, "bad_celebrity_ids"),
+        ]
+        for (frame, code) in cases {
+            do {
+                _ = try TwinConversation.input(fromFrame: frame)
+                Issue.record("\(frame) was accepted")
+            } catch let rejection as FrameRejection {
+                #expect(rejection.code == code, "\(frame)")
+            } catch {
+                Issue.record("\(frame): \(error)")
+            }
+        }
+        #expect(throws: MessageError.empty) { try TwinConversation.input(fromFrame: #"{"message": "  ", "celebrity_ids": [1]}"#) }
+    }
+}

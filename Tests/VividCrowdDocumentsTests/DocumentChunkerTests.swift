@@ -85,4 +85,16 @@ struct DocumentChunkerTests {
             #expect(chunk.text.hasSuffix(span))
         }
     }
+
+    @Test("pieces of a long one-line paragraph keep exact offsets: each chunk's span reads back its own text")
+    func exactOffsetsOfSplitParagraphs() {
+        let sentence = "阿司匹林是一种历史悠久的解热镇痛药。"
+        let text = "标题\n\n" + String(repeating: sentence, count: 30) + "\n\n" + "短段落。\n"
+        let chunks = DocumentChunker(target: 60, maximum: 100, overlap: 0).chunks(of: DocumentText(format: .text, pages: [text]))
+        #expect(chunks.count > 4)
+        let scalars = Array(text.unicodeScalars)
+        for chunk in chunks where !chunk.text.contains("\n") {
+            #expect(String(String.UnicodeScalarView(scalars[chunk.characters])) == chunk.text, "chunk \(chunk.index)")
+        }
+    }
 }

@@ -62,6 +62,9 @@ public struct DocumentChunker: Sendable {
         var pages: ClosedRange<Int>
         var characters: Range<Int>
         var isHeading: Bool
+        /// Whether `text` is exactly the source's scalars over `characters` (one line, nothing joined), so a piece
+        /// of it has exact offsets.
+        var isVerbatim = false
     }
 
     public func chunks(of document: DocumentText) -> [DocumentChunk] {
@@ -162,7 +165,7 @@ public struct DocumentChunker: Sendable {
             let heading = group.count == 1 && Self.looksLikeHeading(text)
             paragraphs.append(Paragraph(
                 text: text, pages: group[0].page...group[group.count - 1].page,
-                characters: group[0].start..<group[group.count - 1].end, isHeading: heading))
+                characters: group[0].start..<group[group.count - 1].end, isHeading: heading, isVerbatim: group.count == 1))
             group = []
         }
         return paragraphs
@@ -205,7 +208,16 @@ public struct DocumentChunker: Sendable {
             current += rest
         }
         if !current.isEmpty { pieces.append(current) }
-        // Offsets are shared out in proportion to length: a piece's page is the paragraph's pages, its span its part.
+        // A one-line paragraph's pieces sit at exact offsets. In a joined one, offsets are shared out in proportion to
+        // length: a piece's page is the paragraph's pages, its span its part.
+        if paragraph.isVerbatim {
+            var start = paragraph.characters.lowerBound
+            return pieces.map { piece in
+                let end = start + piece.unicodeScalars.count
+                defer { start = end }
+                return Paragraph(text: piece, pages: paragraph.pages, characters: start..<end, isHeading: false, isVerbatim: true)
+            }
+        }
         let total = max(1, paragraph.text.count)
         let span = paragraph.characters.count
         var consumed = 0

@@ -171,7 +171,7 @@ public struct TwinsBenchmark: Sendable {
             pageAccuracy: nil, retrievalP50Milliseconds: RankStatistics.quantile(latencies, 0.5),
             retrievalP99Milliseconds: RankStatistics.quantile(latencies, 0.99), pages: prepared.pages,
             pagesPerSecond: prepared.pages > 0 ? Double(prepared.pages) / max(prepared.ingestionSeconds, 1e-9) : nil,
-            peerPagesPerSecond: nil)
+            peerPagesPerSecond: nil, longDocument: nil)
         if prepared.suite.source == .pdf {
             let paged = answerable.filter { !($0.query.answerPages ?? []).isEmpty }
             report.pageAccuracy = share(paged) { outcome in
@@ -182,8 +182,61 @@ public struct TwinsBenchmark: Sendable {
         return report
     }
 
+    /// Retrieval latency on one long document: the suite's chunks (with their vectors) repeated until they span
+    /// `pages` pages, indexed as one twin, and every question of the suite ranked against it (tokenising and ranking
+    /// the top five, the question's embedding excluded, as served). Nil for a suite without pages.
+    public func longDocumentLatency(_ prepared: Prepared, pages: Int, gates: EvidenceGates) throws -> LongDocumentLatency? {
+        guard prepared.pages > 0, !prepared.indexes.isEmpty else { return nil }
+        var chunks: [DocumentChunk] = []
+        var vectors: [[Float]] = []
+        var spanned = 0
+        var offset = 0
+        while spanned < pages {
+            for document in prepared.suite.documents {
+                guard let index = prepared.indexes[document] else { continue }
+                let dimension = index.index.dense.dimension
+                for (position, chunk) in index.chunks.enumerated() {
+                    var copy = chunk
+                    copy.index = chunks.count
+                    copy.pages = (chunk.pages.lowerBound + offset)...(chunk.pages.upperBound + offset)
+                    chunks.append(copy)
+                    vectors.append(prepared.hasVectors ? Array(index.index.dense.matrix[(position * dimension)..<((position + 1) * dimension)]) : [])
+                }
+                offset += index.chunks.last?.pages.upperBound ?? 0
+            }
+            spanned = offset
+        }
+        let long = try PassageIndex(
+            chunks: chunks, terms: chunks.map { tokenizer.terms($0.text) }, vectors: prepared.hasVectors ? vectors : [])
+        var milliseconds: [Double] = []
+        for (position, query) in prepared.suite.queries.enumerated() {
+            let gate = gates.gate(for: prepared.languages[query.doc] ?? "en")
+            let started = ContinuousClock.now
+            _ = try long.search(terms: tokenizer.terms(query.query), vector: prepared.queryVectors[position], fusion: gate.fusion, limit: 5)
+            milliseconds.append((ContinuousClock.now - started).seconds * 1000)
+        }
+        milliseconds.sort()
+        return LongDocumentLatency(
+            pages: spanned, chunks: chunks.count, p50Milliseconds: RankStatistics.quantile(milliseconds, 0.5),
+            p99Milliseconds: RankStatistics.quantile(milliseconds, 0.99))
+    }
+
     func share(_ outcomes: [Outcome], _ predicate: (Outcome) -> Bool) -> Double {
         outcomes.isEmpty ? 0 : Double(outcomes.filter(predicate).count) / Double(outcomes.count)
+    }
+}
+
+/// Retrieval latency on one long document built from a suite's chunks.
+public struct LongDocumentLatency: Sendable, Codable, Equatable {
+    public var pages: Int
+    public var chunks: Int
+    public var p50Milliseconds: Double
+    public var p99Milliseconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case pages, chunks
+        case p50Milliseconds = "p50_ms"
+        case p99Milliseconds = "p99_ms"
     }
 }
 
@@ -220,6 +273,8 @@ public struct TwinsSuiteReport: Sendable, Codable, Equatable {
     public var pagesPerSecond: Double?
     /// PyMuPDF's text extraction on the same PDFs in the same run, when it was measured.
     public var peerPagesPerSecond: Double?
+    /// Retrieval latency on one long document made of this suite's passages (PDF suites).
+    public var longDocument: LongDocumentLatency?
 
     enum CodingKeys: String, CodingKey {
         case suite, method, fusion, documents, chunks, answerable, mrr, pages
@@ -241,6 +296,7 @@ public struct TwinsSuiteReport: Sendable, Codable, Equatable {
         case retrievalP99Milliseconds = "retrieval_p99_ms"
         case pagesPerSecond = "pages_per_second"
         case peerPagesPerSecond = "pymupdf_pages_per_second"
+        case longDocument = "long_document_latency"
     }
 
     /// Encodes every key, nulls included, so a missing figure reads as "not measured" rather than vanishing.
@@ -272,5 +328,6 @@ public struct TwinsSuiteReport: Sendable, Codable, Equatable {
         try container.encode(pages, forKey: .pages)
         try container.encode(pagesPerSecond, forKey: .pagesPerSecond)
         try container.encode(peerPagesPerSecond, forKey: .peerPagesPerSecond)
+        try container.encode(longDocument, forKey: .longDocument)
     }
 }
