@@ -70,7 +70,10 @@ struct TwinsCommand: AsyncParsableCommand {
         }
         let settings = try suiteOptions.settings()
         BLASThreads.set(1)
-        let tokenizer = SearchTokenizer(segmenter: try JiebaSegmenter(directory: URL(fileURLWithPath: suiteOptions.corpora + "/jieba")))
+        // As twins are served: traditional Chinese folded to simplified (OpenCC's character table).
+        let tokenizer = SearchTokenizer(
+            segmenter: try JiebaSegmenter(directory: URL(fileURLWithPath: suiteOptions.corpora + "/jieba")),
+            scriptFolding: try ChineseScriptFolding(directory: URL(fileURLWithPath: suiteOptions.corpora + "/opencc")))
         let benchmark = TwinsBenchmark(tokenizer: tokenizer, reader: DocumentReader(pdf: MuPDFTextReader()))
         var suites: [TwinsSuite] = []
         for folder in suite { suites += try TwinsSuite.folders(at: folder, pdf: false).map { try TwinsSuite.load($0, source: .text) } }

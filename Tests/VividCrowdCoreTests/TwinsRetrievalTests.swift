@@ -35,6 +35,16 @@ private let tokenizer = SearchTokenizer(segmenter: sharedSegmenter)
         #expect(tokenizer.terms("The leading cause of death, in children") == ["lead", "caus", "death", "children"])
     }
 
+    @Test func traditionalChineseFoldsToSimplifiedWhenAsked() throws {
+        let folding = try ChineseScriptFolding(directory: repositoryRoot.appendingPathComponent("corpora/opencc"))
+        let folded = tokenizer.folding(folding).addingBigrams()
+        #expect(folded.terms("項籍是哪裡人") == folded.terms("项籍是哪里人"))
+        #expect(folded.terms("項籍").contains("#项籍"))
+        #expect(tokenizer.addingBigrams().terms("項籍") != tokenizer.addingBigrams().terms("项籍"))
+        #expect(folded.terms("aspirin 阿司匹林") == tokenizer.addingBigrams().terms("aspirin 阿司匹林"))
+        #expect(folding.fold(0x9EBC) == 0x4E48)  // 麼 → 么, the first of its two simplified forms
+    }
+
     @Test func passageIndexRanksTheChunkHoldingTheWords() throws {
         let text = DocumentText(format: .text, pages: [
             "Aspirin was first synthesised by Felix Hoffmann at Bayer in 1897.\n\n"

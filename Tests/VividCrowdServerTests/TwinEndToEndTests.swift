@@ -169,14 +169,15 @@ extension ServerSuites {
                 #expect(twins.compactMap { $0["name"]?.stringValue } == ["项羽", "祝福", "阿司匹林"])
                 #expect(twins.compactMap { $0["source_type"]?.stringValue } == ["person", "book", "topic"])
                 let ids = twins.compactMap { $0["id"]?.intValue }
-                // 項羽本紀 is in traditional characters, and a question is matched in its document's script.
+                // 項羽本紀 is in traditional characters. Script folding matches a simplified question's words, but its
+                // evidence (0.559 for "项籍是哪里人？字什么？") stays under the gate, so the test asks in the document's script.
                 let log = try await twinChat(client, [
                     #"{"message": "祥林嫂是谁？", "celebrity_ids": [\#(ids[1])]}"#,
                     #"{"message": "項籍是哪裡人？字什麼？", "celebrity_ids": [\#(ids[0])]}"#,
                 ])
                 for (reply, name) in zip(log, ["祝福", "项羽"]) {
                     let citations = try #require(reply.first { $0["type"]?.stringValue == "citations" })
-                    #expect(citations["sender"]?.stringValue == name && citations["refused"]?.boolValue == false)
+                    #expect(citations["sender"]?.stringValue == name && citations["refused"]?.boolValue == false, "\(citations)")
                     let sources = citations["sources"]?.arrayValue ?? []
                     #expect(sources.count >= 1)
                 }

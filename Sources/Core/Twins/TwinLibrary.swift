@@ -97,7 +97,9 @@ public actor TwinLibrary {
         let gates = try EvidenceGates.load(path: configuration.twins.evidenceGatePath) ?? .lexical
         return TwinLibrary(
             store: store.twins, client: llm, reader: DocumentReader(pdf: pdf, limits: configuration.twins.limits),
-            tokenizer: SearchTokenizer(segmenter: try JiebaSegmenter(directory: corpora.appendingPathComponent("jieba"))),
+            tokenizer: SearchTokenizer(
+                segmenter: try JiebaSegmenter(directory: corpora.appendingPathComponent("jieba")),
+                scriptFolding: try ChineseScriptFolding(directory: corpora.appendingPathComponent("opencc"))),
             gates: gates, promptTokens: configuration.twins.promptTokens, now: now)
     }
 

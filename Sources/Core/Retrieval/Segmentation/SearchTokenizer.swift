@@ -29,20 +29,35 @@ public struct SearchTokenizer: Sendable {
     /// reaches a term, so "#" cannot start a word).
     static let bigramMark = "#"
 
-    public init(segmenter: JiebaSegmenter, stopWords: Set<String> = SearchTokenizer.defaultStopWords, addsBigrams: Bool = false) {
+    /// Folds traditional Chinese to simplified before segmenting, when set.
+    public let scriptFolding: ChineseScriptFolding?
+
+    public init(
+        segmenter: JiebaSegmenter, stopWords: Set<String> = SearchTokenizer.defaultStopWords, addsBigrams: Bool = false,
+        scriptFolding: ChineseScriptFolding? = nil
+    ) {
         self.segmenter = segmenter
         self.stopWords = stopWords
         self.addsBigrams = addsBigrams
+        self.scriptFolding = scriptFolding
     }
 
     /// The same tokenizer, adding or leaving out bigrams.
     public func addingBigrams(_ adds: Bool = true) -> SearchTokenizer {
-        SearchTokenizer(segmenter: segmenter, stopWords: stopWords, addsBigrams: adds)
+        SearchTokenizer(segmenter: segmenter, stopWords: stopWords, addsBigrams: adds, scriptFolding: scriptFolding)
+    }
+
+    /// The same tokenizer, folding traditional Chinese to simplified with `folding`.
+    public func folding(_ folding: ChineseScriptFolding?) -> SearchTokenizer {
+        SearchTokenizer(segmenter: segmenter, stopWords: stopWords, addsBigrams: addsBigrams, scriptFolding: folding)
     }
 
     /// The retrieval terms of `text`, in order, repeats kept (BM25 counts them).
     public func terms(_ text: String) -> [String] {
-        let scalars = text.precomposedStringWithCompatibilityMapping.lowercased().unicodeScalars.map(\.value)
+        var scalars = text.precomposedStringWithCompatibilityMapping.lowercased().unicodeScalars.map(\.value)
+        if let scriptFolding {
+            for index in scalars.indices where scalars[index] >= 0x3400 { scalars[index] = scriptFolding.fold(scalars[index]) }
+        }
         var terms: [String] = []
         var index = 0
         // The last word of the current phrase, for word bigrams; punctuation and Chinese end a phrase.
