@@ -155,6 +155,14 @@ private func makeLibrary(
         let prompted = try await library.update(id: twin.id, name: nil, profile: nil, systemPrompt: "Speak like a pharmacist.")
         #expect(prompted.systemPrompt == "Speak like a pharmacist." && prompted.name == "Pharmacology 101")
         await #expect(throws: TwinError.invalidName) { try await library.update(id: twin.id, name: "  ", profile: nil, systemPrompt: nil) }
+        var profile = prompted.profile
+        profile.name = "Salicylates"
+        profile.coreConcepts = ["acetylation"]
+        let reprofiled = try await library.update(id: twin.id, name: nil, profile: profile, systemPrompt: nil)
+        #expect(reprofiled.name == "Salicylates" && reprofiled.profile.name == "Salicylates")
+        #expect(reprofiled.systemPrompt.contains("acetylation"))
+        profile.birthYear = 3_000
+        await #expect(throws: TwinError.self) { try await library.update(id: twin.id, name: nil, profile: profile, systemPrompt: nil) }
         try await library.delete(id: twin.id)
         await #expect(throws: TwinError.notFound(twin.id)) { try await library.twin(id: twin.id) }
         await #expect(throws: TwinError.notFound(twin.id)) { try await library.delete(id: twin.id) }

@@ -190,10 +190,12 @@ public actor TwinLibrary {
         return twin
     }
 
-    /// Changes a twin's name, profile or system prompt; a changed profile without a new prompt regenerates it.
+    /// Changes a twin's name, profile or system prompt; a changed name or profile without a new prompt regenerates
+    /// it, and the twin's name and its profile's name stay the same.
     public func update(id: Int, name: String?, profile: TwinProfile?, systemPrompt: String?) async throws -> TwinRecord {
         let twin = try await twin(id: id)
-        let newName = name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? twin.name
+        // The twin's name and its profile's name stay one: a new name renames the profile, a new profile renames the twin.
+        let newName = (name ?? profile?.name)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? twin.name
         guard (1...200).contains(newName.count) else { throw TwinError.invalidName }
         var newProfile = profile ?? twin.profile
         if let profile {
@@ -203,8 +205,7 @@ public actor TwinLibrary {
                 throw TwinError.invalidProfile(problem.description)
             }
         }
-        newProfile.name = profile?.name ?? newName
-        if name != nil { newProfile.name = newName }
+        newProfile.name = newName
         let prompt = systemPrompt
             ?? (profile != nil || name != nil
                 ? TwinPrompts.systemPrompt(profile: newProfile, type: twin.sourceType, chinese: twin.isChinese) : twin.systemPrompt)
