@@ -101,7 +101,8 @@ struct TwinsCommand: AsyncParsableCommand {
             for item in prepared {
                 let part = half == .all ? item : EvidenceCalibration.half(item, calibration: half == .calibration)
                 var report = try benchmark.evaluate(part, gates: gates, method: method)
-                missed += try benchmark.misses(part, gates: gates)
+                // Ranking every question again is only worth it when the misses were asked for.
+                if misses != nil { missed += try benchmark.misses(part, gates: gates) }
                 if peers, item.suite.source == .pdf { report.peerPagesPerSecond = try PyMuPDFPeer.pagesPerSecond(item.suite.folder) }
                 if item.suite.source == .pdf { report.longDocument = try benchmark.longDocumentLatency(part, pages: longDocumentPages, gates: gates) }
                 reports.append(report)

@@ -28,7 +28,7 @@ extension ServerSuites {
         func conversation() async throws {
             let clock = noonClock()
             try await withTestServer(extra: groupChatEnvironment, clock: clock) { client, _ in
-                let log = try await chat(client, [
+                let log = try await socketRounds(client, "/api/chat/ws", [
                     "@小林 最近喝什么茶好？",
                     #"{"message": "你们觉得呢？", "agent_ids": ["zhangyao", "tiantang"]}"#,
                     "你是AI吗？",
@@ -71,23 +71,5 @@ extension ServerSuites {
         }
 
         /// Sends each frame and collects what answers it, up to its `round_end` or `error` frame.
-        private func chat(_ client: any TestClientProtocol, _ frames: [String]) async throws -> [[JSONValue]] {
-            let log = FrameLog()
-            try await client.ws("/api/chat/ws") { inbound, outbound, _ in
-                var iterator = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-                for frame in frames {
-                    try await outbound.write(.text(frame))
-                    var received: [JSONValue] = []
-                    while case .text(let text)? = try await iterator.next() {
-                        let parsed = try JSONValue.parse(text)
-                        received.append(parsed)
-                        if ["round_end", "error"].contains(parsed["type"]?.stringValue ?? "") { break }
-                    }
-                    await log.append(received)
-                }
-                try await outbound.close(.normalClosure, reason: nil)
-            }
-            return await log.replies
-        }
     }
 }

@@ -46,22 +46,7 @@ func uploadTwin(
 
 /// Sends each frame on one twins socket and collects the frames up to each `round_end` or `error`.
 func twinChat(_ client: any TestClientProtocol, _ frames: [String]) async throws -> [[JSONValue]] {
-    let log = FrameLog()
-    try await client.ws("/api/celebrity/ws") { inbound, outbound, _ in
-        var iterator = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-        for frame in frames {
-            try await outbound.write(.text(frame))
-            var received: [JSONValue] = []
-            while case .text(let text)? = try await iterator.next() {
-                let parsed = try JSONValue.parse(text)
-                received.append(parsed)
-                if ["round_end", "error"].contains(parsed["type"]?.stringValue ?? "") { break }
-            }
-            await log.append(received)
-        }
-        try await outbound.close(.normalClosure, reason: nil)
-    }
-    return await log.replies
+    try await socketRounds(client, "/api/celebrity/ws", frames)
 }
 
 extension ServerSuites {

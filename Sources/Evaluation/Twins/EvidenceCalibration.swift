@@ -18,12 +18,8 @@ public enum EvidenceCalibration {
 
     /// Restricts a prepared suite to the calibration half (`calibration` true) or the other half of its documents.
     public static func half(_ prepared: TwinsBenchmark.Prepared, calibration: Bool) -> TwinsBenchmark.Prepared {
-        var result = prepared
-        let keep = prepared.suite.queries.indices.filter { isCalibrationDocument(prepared.suite.queries[$0].doc) == calibration }
-        result.suite.queries = keep.map { prepared.suite.queries[$0] }
+        var result = prepared.keeping(documents: { isCalibrationDocument($0) == calibration })
         result.suite.documents = prepared.suite.documents.filter { isCalibrationDocument($0) == calibration }
-        result.queryTerms = keep.map { prepared.queryTerms[$0] }
-        result.queryVectors = keep.map { prepared.queryVectors[$0] }
         result.indexes = prepared.indexes.filter { isCalibrationDocument($0.key) == calibration }
         return result
     }
@@ -43,12 +39,7 @@ public enum EvidenceCalibration {
 
     /// A prepared suite cut to the questions about documents in `language`.
     static func restrict(_ prepared: TwinsBenchmark.Prepared, language: String) -> TwinsBenchmark.Prepared {
-        var result = prepared
-        let keep = prepared.suite.queries.indices.filter { prepared.languages[prepared.suite.queries[$0].doc] == language }
-        result.suite.queries = keep.map { prepared.suite.queries[$0] }
-        result.queryTerms = keep.map { prepared.queryTerms[$0] }
-        result.queryVectors = keep.map { prepared.queryVectors[$0] }
-        return result
+        prepared.keeping(documents: { prepared.languages[$0] == language })
     }
 
     public static func fit(
@@ -96,5 +87,17 @@ public enum EvidenceCalibration {
         if threshold == 1.0, labels.allSatisfy({ !$0 }) { threshold = 0.5 }
         return EvidenceGate(
             fusion: fusion, model: model, threshold: threshold, embeddingModel: embeddingModel, calibrationQueries: labels.count)
+    }
+}
+
+extension TwinsBenchmark.Prepared {
+    /// The prepared suite with only the questions about documents `keep` accepts (their terms and vectors with them).
+    func keeping(documents keep: (String) -> Bool) -> TwinsBenchmark.Prepared {
+        var result = self
+        let kept = suite.queries.indices.filter { keep(suite.queries[$0].doc) }
+        result.suite.queries = kept.map { suite.queries[$0] }
+        result.queryTerms = kept.map { queryTerms[$0] }
+        result.queryVectors = kept.map { queryVectors[$0] }
+        return result
     }
 }

@@ -131,6 +131,27 @@ func converse(_ client: any TestClientProtocol, path: String = "/api/customer-se
     return log
 }
 
+/// Opens the socket at `path`, sends each frame and collects the frames that answer it, up to its `round_end` or
+/// `error` (the group-chat and twins sockets close each message with one of these).
+func socketRounds(_ client: any TestClientProtocol, _ path: String, _ frames: [String]) async throws -> [[JSONValue]] {
+    let log = FrameLog()
+    try await client.ws(path) { inbound, outbound, _ in
+        var iterator = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+        for frame in frames {
+            try await outbound.write(.text(frame))
+            var received: [JSONValue] = []
+            while case .text(let text)? = try await iterator.next() {
+                let parsed = try JSONValue.parse(text)
+                received.append(parsed)
+                if ["round_end", "error"].contains(parsed["type"]?.stringValue ?? "") { break }
+            }
+            await log.append(received)
+        }
+        try await outbound.close(.normalClosure, reason: nil)
+    }
+    return await log.replies
+}
+
 /// `{"message": text}` as a frame.
 func messageFrame(_ text: String) -> String { JSONValue.object(["message": .string(text)]).canonicalString }
 
