@@ -109,6 +109,7 @@ let package = Package(
             name: "vividcrowd-sim",
             dependencies: [
                 "VividCrowdCore",
+                "VividCrowdDocuments",
                 "VividCrowdEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

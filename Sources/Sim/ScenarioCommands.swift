@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VividCrowdCore
+import VividCrowdDocuments
 import VividCrowdEvaluation
 
 /// Options every scenario command shares.
@@ -68,6 +69,8 @@ struct ScenarioOptions: ParsableArguments {
                 report = try await CustomerServiceSimulation(scenario: scenario, corpora: corpora, settings: settings).run()
             case .groupChat:
                 report = try await GroupChatSimulation(scenario: scenario, corpora: corpora, settings: settings).run()
+            case .twins:
+                report = try await TwinsSimulation(scenario: scenario, corpora: corpora, settings: settings, pdf: MuPDFTextReader()).run()
             }
             try write(report)
             reports.append(report)
@@ -134,6 +137,8 @@ struct RunScenarios: AsyncParsableCommand {
                     report = try await GroupChatServerDriver(
                         simulation: GroupChatSimulation(scenario: scenario, corpora: corpora, settings: settings), server: server
                     ).run()
+                case .twins:
+                    throw ValidationError("\(file.lastPathComponent): twins scenarios run in process; leave out --server or pass --scenario")
                 }
                 try options.write(report, server: server)
                 print(Self.summary(report))

@@ -4,13 +4,14 @@ import Foundation
 public enum TwinReplyMode: String, Sendable, Codable {
     case `private`, group
 
-    /// The length the prompt asks for, in the reply's language.
+    /// The length the prompt asks for, in the reply's language (the same bounds `TwinReplyLength` measures against).
     func lengthRule(chinese: Bool) -> String {
+        let range = lengthRange(chinese: chinese)
         switch (self, chinese) {
-        case (.private, true): return "用 150 到 300 个汉字回答"
-        case (.private, false): return "Answer in 100 to 200 words"
-        case (.group, true): return "这是群聊，你的发言不超过 80 个汉字"
-        case (.group, false): return "This is a group chat: say it in under 50 words"
+        case (.private, true): return "用 \(range.lowerBound) 到 \(range.upperBound) 个汉字回答"
+        case (.private, false): return "Answer in \(range.lowerBound) to \(range.upperBound) words"
+        case (.group, true): return "这是群聊，你的发言不超过 \(range.upperBound) 个汉字"
+        case (.group, false): return "This is a group chat: say it in under \(range.upperBound + 1) words"
         }
     }
 

@@ -87,13 +87,9 @@ public struct CustomerServiceSimulation: Sendable {
         metrics["transfer_rate_percent"] = stats.transferRate
         metrics["rated_sessions"] = Double(stats.ratedSessions)
         metrics["avg_confidence"] = (stats.avgConfidence * 10_000).rounded() / 10_000
-        let usage = await client.meter.snapshot
-        metrics["llm_calls"] = Double(usage.chatCalls + usage.streamedChatCalls)
-        metrics["llm_completion_tokens"] = Double(usage.completionTokens)
-        metrics["cassette_misses"] = Double(usage.cassetteMisses)
-        return SimulationReport(
-            scenario: scenario.name, mode: .customerService, metrics: metrics, measurements: tally.latencyMeasurements,
-            llm: usage, transcript: tally.transcript)
+        metrics["llm_completion_tokens"] = Double(await client.meter.snapshot.completionTokens)
+        return await .inProcess(
+            scenario, metrics: metrics, measurements: tally.latencyMeasurements, client: client, transcript: tally.transcript)
     }
 }
 

@@ -130,12 +130,7 @@ public struct GroupChatSimulation: Sendable {
                     spoken: spoken.map(\.sender), night: night)
             }
         }
-        var metrics = tally.metrics
-        let usage = await client.meter.snapshot
-        metrics["llm_calls"] = Double(usage.chatCalls + usage.streamedChatCalls)
-        metrics["cassette_misses"] = Double(usage.cassetteMisses)
-        return SimulationReport(
-            scenario: scenario.name, mode: .groupChat, metrics: metrics, measurements: [:], llm: usage, transcript: tally.transcript)
+        return await .inProcess(scenario, metrics: tally.metrics, client: client, transcript: tally.transcript)
     }
 }
 

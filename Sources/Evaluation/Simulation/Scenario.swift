@@ -3,14 +3,15 @@ import VividCrowdCore
 
 /// A simulation scenario, as a file in corpora/scenarios: which mode, which data, how many users and turns, the seed.
 public struct Scenario: Sendable, Codable, Equatable {
-    public enum Mode: String, Sendable, Codable { case customerService = "customer_service", groupChat = "group_chat" }
+    public enum Mode: String, Sendable, Codable { case customerService = "customer_service", groupChat = "group_chat", twins }
 
     public var name: String
     public var mode: Mode
     public var seed: UInt64
     public var users: Int
     public var turns: Int
-    /// Labelled questions the users ask (JSON lines, corpora-relative); `expected` is the intended topic or intent.
+    /// Labelled questions the users ask (JSON lines, corpora-relative); `expected` is the intended topic or intent
+    /// (twins: the group questions, `expected` naming the shipped twin whose document covers it, or null).
     public var questions: String
     /// Customer service: the knowledge base (corpora-relative CSV).
     public var knowledgeBase: String?
@@ -26,11 +27,20 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var start: String?
     /// Users whose requests are in flight at once (the --server driver).
     public var concurrency: Int
+    /// Twins: a folder in the twins-qa format (docs.jsonl, docs/, queries.jsonl); each document becomes a twin that
+    /// users question in private.
+    public var twinSuite: String?
+    /// Twins: the manifest of the twins a group question goes to (corpora-relative, like `twins/shipped.json`).
+    public var twins: String?
+    /// Twins: the estimated tokens of document text one prompt carries (`TWIN_PROMPT_TOKENS`) when recorded.
+    public var twinPromptTokens: Int?
 
     enum CodingKeys: String, CodingKey {
-        case name, mode, seed, users, turns, questions, personas, domains, cassette, start, concurrency
+        case name, mode, seed, users, turns, questions, personas, domains, cassette, start, concurrency, twins
         case knowledgeBase = "knowledge_base"
         case embeddingCassette = "embedding_cassette"
+        case twinSuite = "twin_suite"
+        case twinPromptTokens = "twin_prompt_tokens"
     }
 
     /// Reads a scenario file, naming the file in any error.
@@ -87,6 +97,18 @@ public struct SimulationReport: Sendable, Codable {
 }
 
 extension SimulationReport {
+    /// The report of an in-process run: `metrics` plus the LLM calls and cassette misses `client` counted.
+    static func inProcess(
+        _ scenario: Scenario, metrics: [String: Double], measurements: [String: Double] = [:], client: LLMClient, transcript: [String]
+    ) async -> SimulationReport {
+        let usage = await client.meter.snapshot
+        var metrics = metrics
+        metrics["llm_calls"] = Double(usage.chatCalls + usage.streamedChatCalls)
+        metrics["cassette_misses"] = Double(usage.cassetteMisses)
+        return SimulationReport(
+            scenario: scenario.name, mode: scenario.mode, metrics: metrics, measurements: measurements, llm: usage, transcript: transcript)
+    }
+
     /// The p50 and p99 of `values` as NAME_p50_ms and NAME_p99_ms (timings: reported, never gated); none when empty.
     public static func percentiles(_ name: String, _ values: [Double]) -> [String: Double] {
         let sorted = values.sorted()

@@ -63,9 +63,12 @@ public struct TwinsSuite: Sendable {
     /// Document names, sorted.
     public var documents: [String]
     public var queries: [TwinsQuery]
+    /// Document titles from docs.jsonl (text suites), by document name.
+    public var titles: [String: String] = [:]
 
     struct DocumentLine: Decodable {
         var doc: String
+        var title: String?
         var paragraphs: [String]?
     }
 
@@ -93,10 +96,12 @@ public struct TwinsSuite: Sendable {
     public static func load(_ folder: URL, source: Source) throws -> TwinsSuite {
         let queries = try JSONLines.decode(TwinsQuery.self, from: Data(contentsOf: folder.appendingPathComponent("queries.jsonl")))
         let documents: [String]
+        var titles: [String: String] = [:]
         switch source {
         case .text:
             let lines = try JSONLines.decode(DocumentLine.self, from: Data(contentsOf: folder.appendingPathComponent("docs.jsonl")))
             documents = lines.map(\.doc).sorted()
+            for line in lines { titles[line.doc] = line.title }
         case .pdf:
             documents = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".pdf") }
                 .map { String($0.dropLast(4)) }.sorted()
@@ -104,7 +109,7 @@ public struct TwinsSuite: Sendable {
         let known = Set(documents)
         return TwinsSuite(
             name: folder.lastPathComponent, source: source, folder: folder, documents: documents,
-            queries: queries.filter { known.contains($0.doc) })
+            queries: queries.filter { known.contains($0.doc) }, titles: titles)
     }
 
     /// The exact text of a text suite's document: `docs/<doc>.txt`, or its paragraphs joined as that file is made.
