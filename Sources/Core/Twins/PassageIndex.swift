@@ -1,7 +1,8 @@
 import Foundation
 
 /// One twin's passages, indexed by the hybrid retrieval engine: each chunk is its own group, so a query ranks chunks.
-/// BM25 uses Lucene's idf, which stays positive in a document of a few chunks.
+/// BM25 uses Lucene's idf, which stays positive in a document of a few chunks, and Anserini's passage parameters
+/// (k1 0.9, b 0.4): passages are long and of uneven length, and the usual b 0.75 over-penalises the long ones.
 public struct PassageIndex: Sendable {
     public let chunks: [DocumentChunk]
     public let index: HybridIndex
@@ -17,8 +18,11 @@ public struct PassageIndex: Sendable {
         }
         let vectors = vectors.isEmpty ? chunks.map { _ in [Float]() } : vectors
         index = try HybridIndex(
-            units: units, unitTerms: terms, unitVectors: vectors, lexicalParameters: BM25Index.Parameters(idf: .lucene))
+            units: units, unitTerms: terms, unitVectors: vectors, lexicalParameters: Self.lexicalParameters)
     }
+
+    /// BM25 as passages are ranked.
+    public static let lexicalParameters = BM25Index.Parameters(k1: 0.9, b: 0.4, idf: .lucene)
 
     /// The group name of chunk `index`.
     public static func group(of index: Int) -> String { "chunk-\(index)" }
