@@ -7,7 +7,7 @@ export OPENBLAS_CORETYPE
 endif
 
 .PHONY: run test build system-packages local-models test-local-models latency-report record-customer-service record-group-chat \
-	record-twins twins-report record-scenarios record-scenarios-dashscope
+	record-twins twins-report stages-report record-scenarios record-scenarios-dashscope
 
 system-packages:
 	@scripts/ensure-system-packages.sh
@@ -68,6 +68,11 @@ record-twins: system-packages
 twins-report: system-packages
 	$(SWIFT) build -c release --product vividcrowd-bench
 	.build/release/vividcrowd-bench twins --suite ../shared/data/twins-qa --pdf ../shared/data/twins-qa/pdf --method all --peers
+
+## The no-LLM sales stage detector beside a TF-IDF baseline on the sales-stages dev files, into reports/stages.{md,json}.
+stages-report: system-packages
+	$(SWIFT) build -c release --product vividcrowd-bench
+	.build/release/vividcrowd-bench stages
 
 ## Re-record every simulator scenario against the local servers (needs `make local-models`), then rewrite the baseline.
 record-scenarios: system-packages
