@@ -24,6 +24,8 @@ struct ConfigurationTests {
         #expect(configuration.groupChat.nightModeStartHour == 23)
         #expect(configuration.matching.highConfidenceThreshold == 0.9)
         #expect(configuration.matching.midConfidenceThreshold == 0.6)
+        #expect(configuration.training.stageAdvanceAt == 0.8)
+        #expect(configuration.training.stageRoundCap == 6)
     }
 
     @Test("EMBEDDING_BASE_URL follows LLM_BASE_URL unless set")
@@ -47,6 +49,8 @@ struct ConfigurationTests {
             ("LLM_BASE_URL", "ftp://example.com", "an http:// or https:// URL"),
             ("DATABASE_URL", "mysql://x", "a sqlite:PATH, memory:, postgres:// or postgresql:// URL"),
             ("REQUEST_TIMEOUT", "-1", "a number in 0.1...3600.0"),
+            ("TRAINING_STAGE_ROUND_CAP", "0", "an integer in 1...100"),
+            ("TRAINING_STAGE_ADVANCE_AT", "1.2", "a number in 0.05...1.0"),
         ])
     func invalidValues(variable: String, value: String, expectation: String) {
         #expect {

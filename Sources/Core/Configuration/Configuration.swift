@@ -110,12 +110,21 @@ public struct VividCrowdConfiguration: Sendable {
         public var evidenceGatePath: String
     }
 
+    /// Sales training: when the stage controller moves a conversation on.
+    public struct Training: Sendable {
+        /// Judged completion (0…1) at which a stage is done.
+        public var stageAdvanceAt: Double
+        /// Trainee messages after which a stage is left even if incomplete.
+        public var stageRoundCap: Int
+    }
+
     public var llm: LLM
     public var server: Server
     public var storage: Storage
     public var groupChat: GroupChat
     public var matching: Matching
     public var twins: Twins
+    public var training: Training
     public var protection: ProtectionSettings
     public var logLevel: LogLevelSetting
 
@@ -194,6 +203,9 @@ public struct VividCrowdConfiguration: Sendable {
                 maximumPages: try env.int("TWIN_MAX_PAGES", default: 2_000, in: 1...100_000)),
             promptTokens: try env.int("TWIN_PROMPT_TOKENS", default: 6_000, in: 200...1_000_000),
             evidenceGatePath: env.string("TWIN_EVIDENCE_GATE", default: "corpora/twins/evidence-gate.json"))
+        training = Training(
+            stageAdvanceAt: try env.double("TRAINING_STAGE_ADVANCE_AT", default: 0.8, in: 0.05...1),
+            stageRoundCap: try env.int("TRAINING_STAGE_ROUND_CAP", default: 6, in: 1...100))
         logLevel = try env.choice("LOG_LEVEL", default: LogLevelSetting.info)
     }
 
@@ -241,6 +253,8 @@ public struct VividCrowdConfiguration: Sendable {
             ("TWIN_MAX_UPLOAD_MB", String(twins.limits.maximumBytes / 1024 / 1024)),
             ("TWIN_MAX_PAGES", String(twins.limits.maximumPages)), ("TWIN_PROMPT_TOKENS", String(twins.promptTokens)),
             ("TWIN_EVIDENCE_GATE", twins.evidenceGatePath),
+            ("TRAINING_STAGE_ADVANCE_AT", String(training.stageAdvanceAt)),
+            ("TRAINING_STAGE_ROUND_CAP", String(training.stageRoundCap)),
         ]
         return core + protection.summary
     }
