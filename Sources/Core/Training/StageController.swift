@@ -96,8 +96,9 @@ public struct StageController: Sendable {
         progress.roundsInStage += 1
         let previous = conversation.last { $0.role == .assistant }?.content ?? ""
         let detected = detector?.predict(message, previous: previous)
-        // The share of the detector's belief that the message already belongs to a later stage.
-        let beyond = detected.map { prediction in
+        // The share of the detector's belief that the message already belongs to a later stage; a message none of
+        // whose terms it knows (another language) gets only its priors, which say nothing.
+        let beyond = detected.flatMap { $0.knownTerms > 0 ? $0 : nil }.map { prediction in
             SalesStage.allCases.filter { $0 > stage }.reduce(0.0) { $0 + prediction.probabilities[$1.rawValue - 1] }
         }
         var completion: Double?

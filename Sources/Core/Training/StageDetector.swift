@@ -19,6 +19,8 @@ public struct StagePrediction: Sendable, Equatable {
     public var stage: SalesStage
     /// Indexed by `SalesStage.rawValue - 1`.
     public var probabilities: [Double]
+    /// How many of the turn's own terms the detector knows; with none, the probabilities are only its priors.
+    public var knownTerms: Int
 }
 
 /// Tells the sales stage of a seller's turn without an LLM: TF-IDF features of the turn (words and characters) and
@@ -92,7 +94,8 @@ public struct StageDetector: Sendable {
     public func predict(_ text: String, previous: String = "") -> StagePrediction {
         let probabilities = model.probabilities(Self.features(blocks, text: text, previous: previous)).map(Double.init)
         let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
-        return StagePrediction(stage: SalesStage(rawValue: best + 1)!, probabilities: probabilities)
+        let known = blocks.filter { !$0.previous }.reduce(0) { $0 + $1.vectorizer.transform(text).indices.count }
+        return StagePrediction(stage: SalesStage(rawValue: best + 1)!, probabilities: probabilities, knownTerms: known)
     }
 
     private static func features(_ blocks: [(vectorizer: TFIDFVectorizer, previous: Bool, offset: Int32)], text: String, previous: String) -> SparseVector {
