@@ -18,23 +18,6 @@ private actor ScriptedJudge: StageJudge {
     }
 }
 
-/// Replies to every chat call with `reply` and keeps the requests.
-private actor ReplyTransport: LLMTransport {
-    let replies: [String]
-    private(set) var bodies: [JSONValue] = []
-
-    init(_ replies: [String]) { self.replies = replies }
-
-    func send(_ endpoint: LLMEndpoint, body: JSONValue) async throws -> JSONValue {
-        bodies.append(body)
-        return OpenAIFixtures.completion(replies[min(bodies.count - 1, replies.count - 1)])
-    }
-
-    nonisolated func stream(_ endpoint: LLMEndpoint, body: JSONValue) async throws -> AsyncThrowingStream<StreamPayload, any Error> {
-        AsyncThrowingStream { $0.finish() }
-    }
-}
-
 @Suite struct StageControllerTests {
     static let detector = StageDetector(training: StageDetectorTests.examples)
 
@@ -92,7 +75,7 @@ private actor ReplyTransport: LLMTransport {
     }
 
     @Test func theLLMJudgeAsksTheEvaluationModelWithTheMessageAndRetriesAnOutOfRangeAnswer() async throws {
-        let transport = ReplyTransport([#"{"completion": 7, "met": [], "missing": []}"#, #"{"completion": 0.9, "met": ["greeted"], "missing": []}"#])
+        let transport = RepliesTransport([#"{"completion": 7, "met": [], "missing": []}"#, #"{"completion": 0.9, "met": ["greeted"], "missing": []}"#])
         let client = LLMClient(transport: transport, models: .init(chat: "chat", router: "router", evaluation: "judge-model", embedding: "e"))
         let verdict = try await LLMStageJudge(client: client).judge(
             stage: .trustAndRapport, conversation: [.user("你好"), .assistant("你好，请问有什么事？")], message: "我是云图科技的小王，想耽误您五分钟")
@@ -100,7 +83,7 @@ private actor ReplyTransport: LLMTransport {
         let bodies = await transport.bodies
         #expect(bodies.count == 2)
         #expect(bodies.first?["model"]?.stringValue == "judge-model")
-        let prompt = bodies.first?["messages"]?.arrayValue?.first?["content"]?.stringValue ?? ""
+        let prompt = await transport.prompt()
         #expect(prompt.contains("我是云图科技的小王，想耽误您五分钟"))
         #expect(prompt.contains("建立信任"))
     }

@@ -53,11 +53,8 @@ public struct LLMStageJudge: StageJudge {
     }
 
     public func judge(stage: SalesStage, conversation: [ChatMessage], message: String) async throws -> StageJudgement {
-        let chinese = MessageText.isChinese(message + conversation.suffix(2).map(\.content).joined())
-        let transcript = conversation.suffix(contextTurns).map { turn in
-            let speaker = turn.role == .user ? (chinese ? "销售" : "Salesperson") : (chinese ? "客户" : "Customer")
-            return "\(speaker): \(turn.content)"
-        }.joined(separator: "\n")
+        let chinese = TrainingTranscript.isChinese(message: message, conversation: conversation)
+        let transcript = TrainingTranscript.render(conversation.suffix(contextTurns), chinese: chinese)
         let checklist = stage.checklist(chinese: chinese).enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n")
         let prompt = chinese
             ? "你在评估一次销售培训对话。当前阶段：\(stage.chineseName)。该阶段的要点：\n\(checklist)\n\n此前的对话：\n\(transcript.isEmpty ? "（无）" : transcript)\n\n销售刚刚说：\(message)\n\n把刚刚这句话也算在内，判断这个阶段完成了多少。只回答 JSON：{\"completion\": 0 到 1 的数, \"met\": [已做到的要点], \"missing\": [还缺的要点]}。"
@@ -65,5 +62,21 @@ public struct LLMStageJudge: StageJudge {
         return try await client.structured(StructuredRequest<StageJudgement>(
             model: client.models.evaluation, messages: [.user(prompt)], schema: StageJudgement.schema, temperature: 0, seed: 7,
             maxTokens: 300, attempts: 2, validate: { try $0.validated() }))
+    }
+}
+
+/// How the judge and the evaluator show a conversation to the model.
+enum TrainingTranscript {
+    /// Whether to prompt in Chinese: the message and the last turns decide.
+    static func isChinese(message: String, conversation: [ChatMessage]) -> Bool {
+        MessageText.isChinese(message + conversation.suffix(2).map(\.content).joined())
+    }
+
+    /// One line a turn, the trainee as the salesperson and the model's turns as the customer.
+    static func render(_ turns: ArraySlice<ChatMessage>, chinese: Bool) -> String {
+        turns.map { turn in
+            let speaker = turn.role == .user ? (chinese ? "销售" : "Salesperson") : (chinese ? "客户" : "Customer")
+            return "\(speaker): \(turn.content)"
+        }.joined(separator: "\n")
     }
 }
