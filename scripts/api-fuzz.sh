@@ -42,11 +42,12 @@ run with-token "$token_port" -H "Authorization: Bearer api-fuzz-token" || status
 for port in "$open_port" "$token_port"; do curl -fsS "http://127.0.0.1:$port/health" >/dev/null || status=1; done
 
 if [ -n "$report" ]; then
+  operations=$(sed -n 's/^ *Tested: \([0-9]*\).*/\1/p' "$work/without-token.out" | head -1)
   {
     echo "# API fuzzing (schemathesis)"
     echo
     echo "\`scripts/api-fuzz.sh --examples $examples --seed $seed --report\`, $(date -u +%Y-%m-%d), schemathesis 4.32.5, every"
-    echo "check on (\`Tests/api-fuzz/schemathesis.toml\`), 14 HTTP operations (the two socket upgrades are covered by the"
+    echo "check on (\`Tests/api-fuzz/schemathesis.toml\`), $operations HTTP operations (the socket upgrades are covered by the"
     echo "socket clients), a replay server with rate limits off; once without a token, once with \`ADMIN_TOKEN\` set and sent."
     for label in without-token with-token; do
       echo

@@ -22,6 +22,7 @@ enum Routes {
         }
         CustomerServiceRoutes.add(to: router, services: services)
         TwinRoutes.add(to: router, services: services)
+        CustomerRoutes.add(to: router, services: services)
         router.get("/api/chat/agents") { _, _ -> Response in
             try .json(encoding: services.groupChat.personas.map(AgentSummary.init))
         }

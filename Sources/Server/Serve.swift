@@ -21,6 +21,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Make twins of the documents this manifest lists at start-up, e.g. corpora/twins/shipped.json (twins made before are kept).")
     var seedTwins: String?
 
+    @Option(help: "Make sales-training customers of the profile documents (.md, .txt, .pdf) in this folder at start-up, e.g. corpora/sales/customers.")
+    var seedCustomers: String?
+
     func run() async throws {
         let logger = Logger(label: "vividcrowd.server")
         let services = try await serviceOptions.start(label: "vividcrowd.server") { settings in
@@ -37,6 +40,10 @@ struct Serve: AsyncParsableCommand {
         if let seedTwins {
             let created = try await services.twins.seed(try TwinSeed.uploads(manifest: URL(fileURLWithPath: seedTwins)))
             logger.notice("twins from \(seedTwins): \(created) made, the others were already there")
+        }
+        if let seedCustomers {
+            let created = try await services.customers.seed(folder: URL(fileURLWithPath: seedCustomers))
+            logger.notice("customers from \(seedCustomers): \(created) made, the others were already there")
         }
         let connections = ConnectionCount()
         let app = Routes.application(

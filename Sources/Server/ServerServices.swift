@@ -12,6 +12,7 @@ struct ServerServices: Sendable {
     let customerService: CustomerServiceDesk
     let groupChat: GroupChatService
     let twins: TwinLibrary
+    let customers: CustomerLibrary
     let protection: ServerProtection
     /// Drives typing delays (tests pass a virtual clock).
     let clock: any Clock<Duration>
@@ -34,6 +35,9 @@ struct ServerServices: Sendable {
             llm: llm, configuration: settings, clock: clock, date: date)
         let twins = try TwinLibrary.make(
             store: store, llm: llm, pdf: MuPDFTextReader(), configuration: settings, corpora: corpora, now: date)
+        let customers = CustomerLibrary(
+            store: store.customers, client: llm, reader: DocumentReader(pdf: MuPDFTextReader(), limits: settings.twins.limits),
+            promptTokens: settings.twins.promptTokens, now: date)
         let rows = try await customerService.entryCount()
         logger.info(
             "services ready",
@@ -44,6 +48,7 @@ struct ServerServices: Sendable {
             ])
         return ServerServices(
             settings: settings, store: store, llm: llm, customerService: customerService, groupChat: groupChat, twins: twins,
+            customers: customers,
             protection: ServerProtection(settings: settings.protection, adminToken: settings.server.adminToken, clock: clock),
             clock: clock)
     }

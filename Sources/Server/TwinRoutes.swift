@@ -9,7 +9,6 @@ enum TwinRoutes {
     static func add(to router: Router<AppRequestContext>, services: ServerServices) {
         let library = services.twins
         let protection = services.protection
-        let uploadLimit = services.settings.twins.limits.maximumBytes + 64 * 1024
         let group = router.group("/api/celebrity")
 
         group.get { _, _ -> Response in
@@ -20,15 +19,10 @@ enum TwinRoutes {
             return try await respond(context.logger) { try .json(encoding: TwinSummary(try await library.twin(id: twinID))) }
         }
         group.post("/upload") { request, context -> Response in
-            if let refusal = await protection.admit(request, client: context.clientKey) { return refusal }
-            if let wait = await protection.wait(.uploads, client: context.clientKey) {
-                return ServerProtection.tooMany(wait, what: "uploads")
-            }
             let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: uploadLimit)
-            } catch {
-                return .error(.contentTooLarge, "the upload is larger than \(services.settings.twins.limits.maximumBytes) bytes; nothing was stored")
+            switch await DocumentUploads.body(request, context: context, services: services) {
+            case .body(let collected): body = collected
+            case .refused(let refusal): return refusal
             }
             let upload: TwinUpload
             do {
@@ -74,35 +68,20 @@ enum TwinRoutes {
         }
     }
 
-    /// The twin id in the path; anything but a positive integer is a path that does not exist (thrown, so the
-    /// router's 404, or 405 for a path that exists under another method, answers it).
-    static func id(_ context: AppRequestContext) throws -> Int {
-        guard let text = context.parameters.get("id"), text.count <= 10, let id = Int(text), id >= 1 else {
-            throw HTTPError(.notFound, message: "twin ids are positive integers")
-        }
-        return id
-    }
+    static func id(_ context: AppRequestContext) throws -> Int { try DocumentUploads.id(context, of: "twin") }
 
     /// Maps the mode's errors: unknown twin 404, bad documents and edits 422, a failed model call 502.
     static func respond(_ logger: Logger, _ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
-        } catch let error as HTTPError {
-            throw error
         } catch let error as TwinError {
             switch error {
             case .notFound: return .error(.notFound, error.description)
             case .invalidName, .invalidProfile: return .error(.unprocessableContent, error.description)
             case .profileFailed: return .error(.badGateway, error.description)
             }
-        } catch let error as DocumentError {
-            if case .tooLarge = error { return .error(.contentTooLarge, "\(error.description); nothing was stored") }
-            return .error(.unprocessableContent, "\(error.description); nothing was stored")
-        } catch let failure as any ConversationFailure {
-            return .error(.badGateway, "the twin could not be made, nothing was stored: \(failure.userMessage)")
         } catch {
-            logger.error("twin request failed", metadata: ["error": "\(error)"])
-            return .error(.internalServerError, "the request failed, nothing was changed; the server log has the details")
+            return try DocumentUploads.refusal(error, making: "twin", logger: logger)
         }
     }
 }

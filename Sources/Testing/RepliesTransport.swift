@@ -22,4 +22,9 @@ public actor RepliesTransport: LLMTransport {
     public func prompt(_ index: Int = 0) -> String {
         bodies.indices.contains(index) ? bodies[index]["messages"]?.arrayValue?.first?["content"]?.stringValue ?? "" : ""
     }
+
+    /// The last message's text of request `index`: on a retry, what the model was told about its previous answer.
+    public func lastMessage(_ index: Int) -> String {
+        bodies.indices.contains(index) ? bodies[index]["messages"]?.arrayValue?.last?["content"]?.stringValue ?? "" : ""
+    }
 }

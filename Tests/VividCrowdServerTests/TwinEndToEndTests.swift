@@ -29,19 +29,8 @@ func uploadTwin(
     _ client: any TestClientProtocol, fileName: String, contents: Data, sourceType: String? = "topic", name: String? = nil,
     headers: HTTPFields = [:]
 ) async throws -> (status: HTTPResponse.Status, json: JSONValue) {
-    let boundary = "twin-test-\(UUID().uuidString)"
-    var body = Data()
-    func field(_ name: String, _ value: String) {
-        body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
-    }
-    if let sourceType { field("source_type", sourceType) }
-    if let name { field("name", name) }
-    body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(fileName)\"\r\nContent-Type: application/pdf\r\n\r\n".utf8)
-    body += contents + Data("\r\n--\(boundary)--\r\n".utf8)
-    var allHeaders = headers
-    allHeaders[.contentType] = "multipart/form-data; boundary=\(boundary)"
-    let response = try await client.execute(uri: "/api/celebrity/upload", method: .post, headers: allHeaders, body: ByteBuffer(data: body))
-    return (response.status, try JSONValue.parse(String(buffer: response.body)))
+    let fields = [("source_type", sourceType), ("name", name)].compactMap { field, value in value.map { (field, $0) } }
+    return try await uploadForm(client, "/api/celebrity/upload", fields: fields, fileName: fileName, contents: contents, headers: headers)
 }
 
 /// Sends each frame on one twins socket and collects the frames up to each `round_end` or `error`.

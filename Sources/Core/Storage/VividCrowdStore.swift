@@ -15,6 +15,8 @@ public protocol VividCrowdStore: Service {
     var conversations: any ConversationStore { get }
     /// Digital twins: their documents' chunks and vectors, profiles and conversations.
     var twins: any TwinStore { get }
+    /// Sales training's simulated customers.
+    var customers: any CustomerStore { get }
     /// The last migration applied (0 for a backend without migrations).
     func schemaVersion() async throws -> Int
     /// Releases connections; the store is not used afterwards.

@@ -157,3 +157,21 @@ func messageFrame(_ text: String) -> String { JSONValue.object(["message": .stri
 
 /// Every server suite, one after another: each starts a real server, and two at once starve a 2-core machine.
 @Suite(.serialized) enum ServerSuites {}
+
+/// POSTs a multipart form to `path`: the text `fields`, then `contents` as the field `file` named `fileName`.
+func uploadForm(
+    _ client: any TestClientProtocol, _ path: String, fields: [(String, String)], fileName: String, contents: Data,
+    headers: HTTPFields = [:]
+) async throws -> (status: HTTPResponse.Status, json: JSONValue) {
+    let boundary = "vividcrowd-form-\(UUID().uuidString)"
+    var body = Data()
+    for (name, value) in fields {
+        body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+    }
+    body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(fileName)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+    body += contents + Data("\r\n--\(boundary)--\r\n".utf8)
+    var allHeaders = headers
+    allHeaders[.contentType] = "multipart/form-data; boundary=\(boundary)"
+    let response = try await client.execute(uri: path, method: .post, headers: allHeaders, body: ByteBuffer(data: body))
+    return (response.status, try JSONValue.parse(String(buffer: response.body)))
+}

@@ -6,6 +6,7 @@ public struct InMemoryStore: VividCrowdStore {
     public let embeddings: any EmbeddingCache
     public let conversations: any ConversationStore
     public let twins: any TwinStore
+    public let customers: any CustomerStore
     public var location: String { "memory:" }
 
     public init() {
@@ -14,6 +15,7 @@ public struct InMemoryStore: VividCrowdStore {
         customerService = InMemoryCustomerServiceStore(conversations: conversations)
         embeddings = InMemoryEmbeddingCache()
         twins = InMemoryTwinStore()
+        customers = InMemoryCustomerStore()
     }
 
     /// Memory has no schema to migrate.

@@ -168,5 +168,17 @@ public enum SQLiteMigrations {
                 );
                 CREATE INDEX twin_messages_session ON twin_messages(twin_id, session_id, id);
                 """),
+        Migration(
+            version: 7, name: "sales training customers",
+            sql: """
+                CREATE TABLE customers (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL,
+                    profile TEXT NOT NULL,
+                    file_name TEXT NOT NULL,
+                    md5 TEXT NOT NULL UNIQUE,
+                    created_at REAL NOT NULL
+                );
+                """),
     ]
 }

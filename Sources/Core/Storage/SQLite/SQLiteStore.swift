@@ -7,6 +7,7 @@ public struct SQLiteStore: VividCrowdStore {
     public let embeddings: any EmbeddingCache
     public let conversations: any ConversationStore
     public let twins: any TwinStore
+    public let customers: any CustomerStore
     public var location: String { "sqlite:\(database.path)" }
 
     /// Opens (creating and migrating) the database at `path`; `:memory:` for a private in-memory database.
@@ -21,6 +22,7 @@ public struct SQLiteStore: VividCrowdStore {
         self.embeddings = SQLiteEmbeddingCache(database: database)
         self.conversations = SQLiteConversationStore(database: database)
         self.twins = SQLiteTwinStore(database: database)
+        self.customers = SQLiteCustomerStore(database: database)
     }
 
     public func schemaVersion() async throws -> Int { try await database.schemaVersion }

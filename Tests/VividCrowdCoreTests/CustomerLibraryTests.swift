@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import VividCrowdCore
+import VividCrowdTesting
+
+private let day = Date(timeIntervalSince1970: 1_780_000_000.5)
+
+private func sampleProfile(name: String = "王建国", difficulty: CustomerProfile.Difficulty = .hard) -> CustomerProfile {
+    CustomerProfile(
+        name: name, role: "生产总监", industry: "高端装备制造", personality: .critical, communicationStyle: "用数据说话",
+        painPoints: ["停机时间长"], needs: ["快速部署"], typicalObjections: ["别又是PPT产品"], hiddenObjections: ["担心影响交货"],
+        decisionRole: "最终决策者", budgetAuthority: "有独立预算", purchaseCycle: "1-2个月", emotionalState: "焦虑", riskAppetite: "保守",
+        difficulty: difficulty)
+}
+
+private func profileJSON(_ profile: CustomerProfile = sampleProfile()) -> String {
+    String(decoding: try! JSONEncoder().encode(profile), as: UTF8.self)
+}
+
+private struct NoPDF: PDFTextReader {
+    func pages(of data: Data, limits: DocumentLimits) throws -> [String] { throw DocumentError.empty }
+}
+
+private func library(_ transport: RepliesTransport, store: any CustomerStore = InMemoryCustomerStore()) -> CustomerLibrary {
+    CustomerLibrary(
+        store: store, client: LLMClient(transport: transport, models: .init(chat: "chat", router: "r", evaluation: "e", embedding: "m")),
+        reader: DocumentReader(pdf: NoPDF()), now: { day })
+}
+
+@Suite struct CustomerStoreConformanceTests {
+    @Test(arguments: StoreBackend.allCases)
+    func aCustomerIsStoredOnceFoundByIdAndMD5AndDeleted(_ backend: StoreBackend) async throws {
+        let store = try backend.open().customers
+        #expect(try await store.customers().isEmpty)
+        let stored = try await store.createCustomer(CustomerRecord(id: 0, profile: sampleProfile(), fileName: "wang.md", md5: "m1", createdAt: day))
+        #expect(stored.id > 0 && stored.name == "王建国")
+        #expect(try await store.customer(id: stored.id) == stored)
+        #expect(try await store.customer(md5: "m1") == stored)
+        await #expect(throws: DuplicateKey.self) {
+            _ = try await store.createCustomer(CustomerRecord(id: 0, profile: sampleProfile(name: "x"), fileName: "x.md", md5: "m1", createdAt: day))
+        }
+        let second = try await store.createCustomer(CustomerRecord(id: 0, profile: sampleProfile(name: "李敏"), fileName: "li.md", md5: "m2", createdAt: day))
+        #expect(try await store.customers().map(\.name) == ["王建国", "李敏"])
+        #expect(try await store.deleteCustomer(id: stored.id))
+        #expect(try await !store.deleteCustomer(id: stored.id))
+        #expect(try await store.customers().map(\.id) == [second.id])
+    }
+}
+
+@Suite struct CustomerLibraryTests {
+    @Test func aProfileDocumentBecomesACustomerOnceAndTheUploadedDifficultyWins() async throws {
+        let transport = RepliesTransport([profileJSON()])
+        let customers = library(transport)
+        let document = try Data(contentsOf: repositoryRoot.appendingPathComponent("corpora/sales/customers/王建国-制造业-生产总监.md"))
+        let (customer, created) = try await customers.create(document, fileName: "wang.md", difficulty: .easy)
+        #expect(created && customer.profile.difficulty == .easy && customer.name == "王建国")
+        let prompt = await transport.prompt()
+        #expect(prompt.contains("王建国") && prompt.contains("hidden_objections"))
+        let again = try await customers.create(document, fileName: "copy.md")
+        #expect(!again.created && again.customer.id == customer.id)
+        #expect(await transport.bodies.count == 1)
+        #expect(try await customers.customer(id: customer.id) == customer)
+        try await customers.delete(id: customer.id)
+        await #expect(throws: CustomerError.notFound(customer.id)) { try await customers.delete(id: customer.id) }
+    }
+
+    @Test func aProfileWithoutObjectionsIsAskedAgainAndAModelThatNeverCompliesStoresNothing() async throws {
+        var bare = sampleProfile()
+        bare.typicalObjections = []
+        bare.hiddenObjections = [" "]
+        let transport = RepliesTransport([profileJSON(bare), "not json", #"{"name": "x"}"#])
+        let store = InMemoryCustomerStore()
+        await #expect(throws: CustomerError.profileFailed) {
+            _ = try await library(transport, store: store).create(Data("# 客户画像：张三\n常见异议：太贵".utf8), fileName: "zhang.md")
+        }
+        #expect(await transport.bodies.count == 3)
+        #expect(await transport.lastMessage(1).contains("at least one objection"))
+        #expect(try await store.customers().isEmpty)
+    }
+
+    @Test func anUnreadableDocumentIsRefusedBeforeAnyCall() async throws {
+        let transport = RepliesTransport([profileJSON()])
+        let store = InMemoryCustomerStore()
+        await #expect(throws: DocumentError.self) { _ = try await library(transport, store: store).create(Data(), fileName: "empty.md") }
+        await #expect(throws: DocumentError.self) {
+            _ = try await library(transport, store: store).create(Data("%PDF-1.7 broken".utf8), fileName: "bad.pdf")
+        }
+        #expect(await transport.bodies.isEmpty)
+        #expect(try await store.customers().isEmpty)
+    }
+
+    @Test func theShippedProfilesSeedOnceEach() async throws {
+        let transport = RepliesTransport([profileJSON()])
+        let customers = library(transport)
+        let folder = repositoryRoot.appendingPathComponent("corpora/sales/customers")
+        #expect(try await customers.seed(folder: folder) == 6)
+        #expect(try await customers.seed(folder: folder) == 0)
+        #expect(try await customers.customers().map(\.fileName).sorted().first?.hasSuffix(".md") == true)
+    }
+}
