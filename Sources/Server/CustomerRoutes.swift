@@ -59,6 +59,7 @@ enum CustomerRoutes {
             switch error {
             case .notFound: return .error(.notFound, error.description)
             case .profileFailed: return .error(.badGateway, error.description)
+            case .noCustomers: return .error(.notFound, error.description)
             }
         } catch {
             return try DocumentUploads.refusal(error, making: "customer", logger: logger)

@@ -28,7 +28,7 @@ enum Routes {
         }
         router.get("/openapi.json") { _, _ -> Response in .json(OpenAPIDocument.document) }
         // Socket paths reached without an upgrade (the upgrade itself is the socket router's).
-        for path in ["/api/customer-service/ws", "/api/chat/ws", "/api/celebrity/ws"] {
+        for path in ["/api/customer-service/ws", "/api/chat/ws", "/api/celebrity/ws", "/api/digital-customer/ws"] {
             router.get(RouterPath(path)) { _, _ -> Response in
                 var response = Response.error(.upgradeRequired, "this path is a WebSocket: connect with an upgrade request")
                 response.headers[.upgrade] = "websocket"
@@ -49,6 +49,8 @@ enum Routes {
         TwinSocket.add(
             to: router, library: services.twins, protection: services.protection,
             typingDelay: typing.minTypingDelay...typing.maxTypingDelay, clock: services.clock)
+        CustomerSocket.add(
+            to: router, library: services.customers, conversations: services.store.conversations, protection: services.protection)
         return router
     }
 

@@ -98,3 +98,30 @@ private func library(_ transport: RepliesTransport, store: any CustomerStore = I
         #expect(try await customers.customers().map(\.fileName).sorted().first?.hasSuffix(".md") == true)
     }
 }
+
+@Suite struct CustomerAgentTests {
+    @Test func thePersonaHoldsItsProfileItsDifficultyAndTheRulesThatKeepItACustomer() {
+        let chinese = CustomerAgent.systemPrompt(sampleProfile(difficulty: .hard), chinese: true)
+        #expect(chinese.contains("你是王建国") && chinese.contains("担心影响交货") && chinese.contains("别又是PPT产品"))
+        #expect(chinese.contains("很难被说服") && chinese.contains("绝不指导销售"))
+        let english = CustomerAgent.systemPrompt(sampleProfile(difficulty: .easy), chinese: false)
+        #expect(english.contains("never coach the salesperson") && english.contains("move forward once"))
+        #expect(!english.contains("hard to win"))
+    }
+
+    @Test func framesNameTheCustomerOrLeaveItOutAndAnythingElseIsRefused() throws {
+        #expect(try CustomerConversation.input(fromFrame: #"{"message": "您好"}"#) == CustomerChatMessage(text: "您好", customerID: nil))
+        #expect(try CustomerConversation.input(fromFrame: #"{"message": "hi", "customer_id": "3"}"#).customerID == 3)
+        for (frame, code) in [
+            (#"hello"#, "bad_json"), (#"{"message": "hi", "customer": 1}"#, "unknown_field"), (#"{"message": 5}"#, "bad_message"),
+            (#"{"message": "hi", "customer_id": 0}"#, "bad_customer_id"), (#"{"message": "hi", "customer_id": 1.5}"#, "bad_customer_id"),
+        ] {
+            #expect(throws: FrameRejection.self, "\(frame)") { try CustomerConversation.input(fromFrame: frame) }
+            do {
+                _ = try CustomerConversation.input(fromFrame: frame)
+            } catch let rejection as FrameRejection {
+                #expect(rejection.code == code, "\(frame)")
+            }
+        }
+    }
+}

@@ -62,5 +62,41 @@ extension ServerSuites {
                 #expect(try await requestJSON(client, "/api/digital-customer/\(id)").status == .notFound)
             }
         }
+
+        @Test("a salesperson talks with a customer over the socket; its replies stream in character and the session is kept")
+        func conversation() async throws {
+            try await withTestServer(extra: customerEnvironment) { client, services in
+                let none = try await socketRounds(client, "/api/digital-customer/ws", [messageFrame("您好")])
+                #expect(none.first?.last?["type"]?.stringValue == "error")
+                #expect(none.first?.last?["code"]?.stringValue == "no_customers")
+
+                let created = try await uploadForm(
+                    client, "/api/digital-customer/upload", fields: [("difficulty", "hard")], fileName: "王建国.md",
+                    contents: try customerDocument("王建国-制造业-生产总监.md"))
+                let id = try #require(created.json["id"]?.intValue)
+                let name = try #require(created.json["name"]?.stringValue)
+                let rounds = try await socketRounds(client, "/api/digital-customer/ws", [
+                    messageFrame("王总您好，我是云图科技的小王，想占用您五分钟了解一下设备停机的情况。"),
+                    JSONValue.object(["message": .string("你们现在主要靠什么来安排设备维护？"), "customer_id": .number(Double(id))]).canonicalString,
+                    JSONValue.object(["message": .string("hi"), "customer_id": .number(999)]).canonicalString,
+                    #"{"message": 7}"#,
+                ])
+                try #require(rounds.count == 4)
+                var sessionID = ""
+                for round in rounds.prefix(2) {
+                    let types = round.compactMap { $0["type"]?.stringValue }
+                    #expect(types.first == "stream_start" && types.suffix(2) == ["stream_end", "round_end"], "\(types)")
+                    #expect(round.first?["sender"]?.stringValue == name)
+                    let text = round.filter { $0["type"]?.stringValue == "stream_chunk" }.compactMap { $0["content"]?.stringValue }.joined()
+                    #expect(!text.isEmpty)
+                    #expect(round.last?["customer_id"]?.intValue == id)
+                    sessionID = round.last?["session_id"]?.stringValue ?? ""
+                }
+                #expect(rounds[2].last?["code"]?.stringValue == "customer_not_found")
+                #expect(rounds[3].last?["type"]?.stringValue == "error")
+                let lines = try await services.store.conversations.lines(sessionID: sessionID, limit: 10)
+                #expect(lines.map(\.sender) == ["user", "customer", "user", "customer"])
+            }
+        }
     }
 }

@@ -5,11 +5,14 @@ public enum CustomerError: Error, Equatable, Sendable, CustomStringConvertible, 
     case notFound(Int)
     /// The profile call gave no usable answer within its attempts; nothing was stored.
     case profileFailed
+    /// A conversation needs a customer and none has been made yet.
+    case noCustomers
 
     public var description: String {
         switch self {
         case .notFound(let id): return "no customer with id \(id)"
         case .profileFailed: return "no customer profile could be extracted from this document; nothing was stored, try again"
+        case .noCustomers: return "there is no customer yet: upload a profile to /api/digital-customer/upload first"
         }
     }
 
@@ -17,6 +20,7 @@ public enum CustomerError: Error, Equatable, Sendable, CustomStringConvertible, 
         switch self {
         case .notFound: return "customer_not_found"
         case .profileFailed: return "profile_failed"
+        case .noCustomers: return "no_customers"
         }
     }
 
@@ -27,7 +31,7 @@ public enum CustomerError: Error, Equatable, Sendable, CustomStringConvertible, 
 /// stored once per document, listed, found and deleted.
 public actor CustomerLibrary {
     public let store: any CustomerStore
-    public let client: LLMClient
+    public nonisolated let client: LLMClient
     public let reader: DocumentReader
     /// Estimated tokens of the document one profile call carries at most.
     public let promptTokens: Int

@@ -1,0 +1,19 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import VividCrowdCore
+
+/// `WS /api/digital-customer/ws`: `{"message": "...", "customer_id": 1}` (without an id, the oldest customer); the
+/// customer answers in character with `stream_start` / `stream_chunk` / `stream_end`, as group chat does, then
+/// `round_end`. One connection is one session, kept in the conversation store.
+enum CustomerSocket {
+    static func add(to router: Router<AppWebSocketContext>, library: CustomerLibrary, conversations: any ConversationStore, protection: ServerProtection) {
+        router.ws("/api/digital-customer/ws") { inbound, outbound, context in
+            try await ConversationSocket.serve(
+                CustomerConversation(library: library, conversations: conversations), inbound: inbound, outbound: outbound,
+                logger: context.logger, limit: protection, failureCode: "reply_failed",
+                textHint: "send text frames holding {\"message\": \"...\", \"customer_id\": 1}")
+        }
+    }
+}
