@@ -43,6 +43,28 @@ public enum CustomerAgent {
     }
 }
 
+extension CustomerAgent {
+    /// Streams the customer's reply to `message` after `history` (salesperson turns as user, customer turns as
+    /// assistant) with stream events under the customer's name, and returns its text.
+    public static func reply(
+        _ message: String, profile: CustomerProfile, history: [ChatMessage], client: LLMClient,
+        emit: @escaping @Sendable (ConversationEvent) async -> Void
+    ) async throws -> String {
+        let chinese = MessageText.isChinese(message + profile.name)
+        let messages = [ChatMessage.system(systemPrompt(profile, chinese: chinese))] + history + [.user(message)]
+        await emit(.streamStart(sender: profile.name))
+        var reply = ""
+        for try await event in client.stream(ChatRequest(model: client.models.chat, messages: messages, temperature: 0.8, seed: 7, maxTokens: 300)) {
+            if case .delta(let piece) = event, !piece.isEmpty {
+                reply += piece
+                await emit(.streamChunk(sender: profile.name, content: piece))
+            }
+        }
+        await emit(.streamEnd(sender: profile.name))
+        return reply
+    }
+}
+
 /// A salesperson's message to a simulated customer; without an id, the oldest customer answers.
 public struct CustomerChatMessage: Sendable, Equatable {
     public var text: String
@@ -113,18 +135,7 @@ public struct CustomerConversation: Conversation {
         let history = try await conversations.lines(sessionID: sessionID, limit: historyLimit).map { line in
             line.sender == "user" ? ChatMessage.user(line.text) : ChatMessage.assistant(line.text)
         }
-        let chinese = MessageText.isChinese(message.text + customer.profile.name)
-        let messages = [ChatMessage.system(CustomerAgent.systemPrompt(customer.profile, chinese: chinese))] + history + [.user(message.text)]
-        await emit(.streamStart(sender: customer.name))
-        var reply = ""
-        let client = library.client
-        for try await event in client.stream(ChatRequest(model: client.models.chat, messages: messages, temperature: 0.8, seed: 7, maxTokens: 300)) {
-            if case .delta(let piece) = event, !piece.isEmpty {
-                reply += piece
-                await emit(.streamChunk(sender: customer.name, content: piece))
-            }
-        }
-        await emit(.streamEnd(sender: customer.name))
+        let reply = try await CustomerAgent.reply(message.text, profile: customer.profile, history: history, client: library.client, emit: emit)
         let now = date()
         try await conversations.appendLines(
             [ConversationLine(sender: "user", text: message.text, createdAt: now), ConversationLine(sender: "customer", text: reply, createdAt: now)],
