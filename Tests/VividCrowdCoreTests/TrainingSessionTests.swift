@@ -58,7 +58,7 @@ private final class Events: Sendable {
 }
 
 @Suite struct TrainingSessionTests {
-    private func session(scores: [Int?], completion: Double, roundCap: Int = 6) -> TrainingSession {
+    func session(scores: [Int?], completion: Double, roundCap: Int = 6) -> TrainingSession {
         let customer = CustomerRecord(
             id: 1,
             profile: CustomerProfile(
@@ -114,5 +114,56 @@ private final class Events: Sendable {
         #expect(svg.hasPrefix("<svg"))
         #expect(complete?.fields["unfinished_stages"]?.arrayValue?.count == 5)
         #expect(complete?.fields["unevaluated_turns"]?.doubleValue == 5)
+    }
+}
+
+@Suite struct TrainingStoreConformanceTests {
+    @Test(arguments: StoreBackend.allCases)
+    func sessionsAreStoredListedNewestFirstAndTheirStateAndReportRoundTrip(_ backend: StoreBackend) async throws {
+        let store = try backend.open().training
+        let early = Date(timeIntervalSince1970: 1_780_000_000)
+        try await store.createTrainingSession(TrainingSessionRecord(id: "a", customerID: 1, userID: "li", createdAt: early, updatedAt: early))
+        try await store.createTrainingSession(
+            TrainingSessionRecord(id: "b", customerID: 2, userID: "wang", createdAt: early + 60, updatedAt: early + 60))
+        try await store.createTrainingSession(TrainingSessionRecord(id: "c", customerID: 1, userID: "li", createdAt: early + 120, updatedAt: early + 120))
+        await #expect(throws: DuplicateKey.self) {
+            try await store.createTrainingSession(TrainingSessionRecord(id: "a", customerID: 9, userID: "x", createdAt: early, updatedAt: early))
+        }
+        #expect(try await store.trainingSessions(userID: nil).map(\.id) == ["c", "b", "a"])
+        #expect(try await store.trainingSessions(userID: "li").map(\.id) == ["c", "a"])
+        let fresh = try #require(try await store.trainingSession(id: "a"))
+        #expect(fresh.status == "active" && fresh.state == TrainingState() && fresh.report == nil)
+
+        let turn = EvaluatedTurn(
+            stage: .closing, message: "Shall we sign?",
+            evaluation: TurnEvaluation(quality: .excellent, issues: [], suggestions: ["confirm the date"], score: 5))
+        let state = TrainingState(
+            progress: StageProgress(stage: .closing, completed: [.trustAndRapport, .needsDiagnosis, .valuePresentation, .objectionHandling, .closing], finished: true),
+            conversation: [.user("Shall we sign?"), .assistant("好的，那就下周签约吧。")], turns: [turn])
+        let report = TrainingReport(
+            turns: [turn], progress: state.progress,
+            outcome: TrainingOutcome.decide(customerLines: ["好的，那就下周签约吧。"], judgeAgrees: nil, closingCompleted: true), chinese: true)
+        #expect(try await store.saveTrainingSession(id: "a", state: state, report: report, at: early + 600))
+        #expect(try await !store.saveTrainingSession(id: "zzz", state: state, report: nil, at: early))
+        let saved = try #require(try await store.trainingSession(id: "a"))
+        #expect(saved.state == state && saved.report == report && saved.status == "completed")
+        #expect(saved.updatedAt == early + 600 && saved.createdAt == early)
+        #expect(saved.report?.outcome.agreed == true)
+    }
+}
+
+extension TrainingSessionTests {
+    @Test func aSessionResumedFromItsStateCarriesOnWhereItStopped() async throws {
+        let training = session(scores: [5, 5], completion: 0.9)
+        try await training.handle("Hello there") { _ in }
+        let stored = await training.state
+        #expect(stored.progress.stage == .needsDiagnosis && stored.conversation.count == 2 && stored.turns.count == 1)
+        let resumed = TrainingSession(
+            id: "s1", customer: training.customer, client: LLMClient(transport: ScriptedTransport(), models: .init(chat: "c", router: "r", evaluation: "e", embedding: "m")),
+            evaluator: ScriptedEvaluator([4]), controller: StageController(judge: SteadyJudge(completion: 0.9), detector: nil), state: stored)
+        try await resumed.handle("What matters most to you?") { _ in }
+        let after = await resumed.state
+        #expect(after.progress.completed == [.trustAndRapport, .needsDiagnosis] && after.turns.map(\.stage) == [.trustAndRapport, .needsDiagnosis])
+        #expect(after.conversation.count == 4)
     }
 }

@@ -17,6 +17,8 @@ public protocol VividCrowdStore: Service {
     var twins: any TwinStore { get }
     /// Sales training's simulated customers.
     var customers: any CustomerStore { get }
+    /// Sales training's sessions.
+    var training: any TrainingStore { get }
     /// The last migration applied (0 for a backend without migrations).
     func schemaVersion() async throws -> Int
     /// Releases connections; the store is not used afterwards.

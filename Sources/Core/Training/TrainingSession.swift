@@ -3,8 +3,8 @@ import Foundation
 /// One training run: a trainee sells to a simulated customer through the five stages. Every trainee message is
 /// evaluated and judged for stage completion (the two at once), then answered by the customer; the report closes it.
 public actor TrainingSession {
-    public let id: String
-    public let customer: CustomerRecord
+    public nonisolated let id: String
+    public nonisolated let customer: CustomerRecord
     let client: LLMClient
     let evaluator: any TurnEvaluator
     let controller: StageController
@@ -13,13 +13,23 @@ public actor TrainingSession {
     public private(set) var conversation: [ChatMessage] = []
     public private(set) var turns: [EvaluatedTurn] = []
 
-    public init(id: String, customer: CustomerRecord, client: LLMClient, evaluator: any TurnEvaluator, controller: StageController) {
+    /// A session from `state` (a new one by default, or one resumed from the store).
+    public init(
+        id: String, customer: CustomerRecord, client: LLMClient, evaluator: any TurnEvaluator, controller: StageController,
+        state: TrainingState = TrainingState()
+    ) {
         self.id = id
         self.customer = customer
         self.client = client
         self.evaluator = evaluator
         self.controller = controller
+        self.progress = state.progress
+        self.conversation = state.conversation
+        self.turns = state.turns
     }
+
+    /// The session's state, as the store keeps it.
+    public var state: TrainingState { TrainingState(progress: progress, conversation: conversation, turns: turns) }
 
     /// Handles one trainee message, emitting in order: `evaluation` (or one saying it is unavailable), the customer's
     /// streamed reply and `customer_response`, `stage_completed` when the stage ends, and `turn_end` with the progress

@@ -7,6 +7,7 @@ public struct InMemoryStore: VividCrowdStore {
     public let conversations: any ConversationStore
     public let twins: any TwinStore
     public let customers: any CustomerStore
+    public let training: any TrainingStore
     public var location: String { "memory:" }
 
     public init() {
@@ -16,6 +17,7 @@ public struct InMemoryStore: VividCrowdStore {
         embeddings = InMemoryEmbeddingCache()
         twins = InMemoryTwinStore()
         customers = InMemoryCustomerStore()
+        training = InMemoryTrainingStore()
     }
 
     /// Memory has no schema to migrate.

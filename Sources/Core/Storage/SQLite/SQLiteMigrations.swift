@@ -180,5 +180,19 @@ public enum SQLiteMigrations {
                     created_at REAL NOT NULL
                 );
                 """),
+        Migration(
+            version: 8, name: "sales training sessions",
+            sql: """
+                CREATE TABLE training_sessions (
+                    id TEXT PRIMARY KEY,
+                    customer_id INTEGER NOT NULL,
+                    user_id TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    report TEXT,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE INDEX training_sessions_user ON training_sessions(user_id, created_at);
+                """),
     ]
 }

@@ -8,6 +8,7 @@ public struct SQLiteStore: VividCrowdStore {
     public let conversations: any ConversationStore
     public let twins: any TwinStore
     public let customers: any CustomerStore
+    public let training: any TrainingStore
     public var location: String { "sqlite:\(database.path)" }
 
     /// Opens (creating and migrating) the database at `path`; `:memory:` for a private in-memory database.
@@ -23,6 +24,7 @@ public struct SQLiteStore: VividCrowdStore {
         self.conversations = SQLiteConversationStore(database: database)
         self.twins = SQLiteTwinStore(database: database)
         self.customers = SQLiteCustomerStore(database: database)
+        self.training = SQLiteTrainingStore(database: database)
     }
 
     public func schemaVersion() async throws -> Int { try await database.schemaVersion }

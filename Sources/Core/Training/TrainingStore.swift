@@ -1,0 +1,82 @@
+import Foundation
+
+/// Where a training session stands: its stage progress, the conversation and the evaluated trainee turns.
+public struct TrainingState: Sendable, Codable, Equatable {
+    public var progress: StageProgress
+    /// Trainee turns as user, customer turns as assistant.
+    public var conversation: [ChatMessage]
+    public var turns: [EvaluatedTurn]
+
+    public init(progress: StageProgress = StageProgress(), conversation: [ChatMessage] = [], turns: [EvaluatedTurn] = []) {
+        self.progress = progress
+        self.conversation = conversation
+        self.turns = turns
+    }
+}
+
+/// A stored training session: who trains with which customer, its state and, once finished, its report.
+public struct TrainingSessionRecord: Sendable, Codable, Equatable {
+    public var id: String
+    public var customerID: Int
+    public var userID: String
+    public var state: TrainingState
+    public var report: TrainingReport?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    /// "completed" once the last stage is behind the session, otherwise "active".
+    public var status: String { state.progress.finished ? "completed" : "active" }
+
+    public init(
+        id: String, customerID: Int, userID: String, state: TrainingState = TrainingState(), report: TrainingReport? = nil,
+        createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.customerID = customerID
+        self.userID = userID
+        self.state = state
+        self.report = report
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Sales training's sessions, so a session outlives the connection and the instance that started it.
+public protocol TrainingStore: Sendable {
+    /// Stores a new session; an id already taken is a `DuplicateKey`.
+    func createTrainingSession(_ session: TrainingSessionRecord) async throws
+    func trainingSession(id: String) async throws -> TrainingSessionRecord?
+    /// Sessions newest first, of one user when `userID` is given.
+    func trainingSessions(userID: String?) async throws -> [TrainingSessionRecord]
+    /// Replaces a session's state (and report); false when there is no such session.
+    func saveTrainingSession(id: String, state: TrainingState, report: TrainingReport?, at date: Date) async throws -> Bool
+}
+
+/// Training sessions in memory, with the same semantics as the database backends.
+public actor InMemoryTrainingStore: TrainingStore {
+    private var records: [String: TrainingSessionRecord] = [:]
+    private var order: [String] = []
+
+    public init() {}
+
+    public func createTrainingSession(_ session: TrainingSessionRecord) throws {
+        guard records[session.id] == nil else { throw DuplicateKey(key: "training session \(session.id)") }
+        records[session.id] = session
+        order.append(session.id)
+    }
+
+    public func trainingSession(id: String) -> TrainingSessionRecord? { records[id] }
+
+    public func trainingSessions(userID: String?) -> [TrainingSessionRecord] {
+        order.reversed().compactMap { records[$0] }.filter { userID == nil || $0.userID == userID }
+    }
+
+    public func saveTrainingSession(id: String, state: TrainingState, report: TrainingReport?, at date: Date) -> Bool {
+        guard var record = records[id] else { return false }
+        record.state = state
+        record.report = report
+        record.updatedAt = date
+        records[id] = record
+        return true
+    }
+}
