@@ -167,3 +167,51 @@ extension TrainingSessionTests {
         #expect(after.conversation.count == 4)
     }
 }
+
+/// Holds evaluations until released (and lets every later one through), so a test can send a second message while
+/// the first is in flight.
+private actor Gate {
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var open = false
+    private(set) var entered = 0
+
+    func wait() async {
+        entered += 1
+        guard !open else { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        open = true
+        for waiter in waiters { waiter.resume() }
+        waiters.removeAll()
+    }
+}
+
+private struct GatedEvaluator: TurnEvaluator {
+    let gate: Gate
+
+    func evaluate(message: String, stage: SalesStage, conversation: [ChatMessage]) async -> TurnEvaluationOutcome {
+        await gate.wait()
+        return .evaluated(TurnEvaluation(quality: .good, issues: [], suggestions: [], score: 3))
+    }
+}
+
+extension TrainingSessionTests {
+    @Test func aSecondMessageWhileTheFirstIsAnsweredIsRefusedAndTheFirstCompletes() async throws {
+        let gate = Gate()
+        let first = session(scores: [], completion: 0.1)
+        let training = TrainingSession(
+            id: "s2", customer: first.customer,
+            client: LLMClient(transport: ScriptedTransport(), models: .init(chat: "c", router: "r", evaluation: "e", embedding: "m")),
+            evaluator: GatedEvaluator(gate: gate), controller: StageController(judge: SteadyJudge(completion: 0.1), detector: nil))
+        let pending = Task { try await training.handle("first") { _ in } }
+        while await gate.entered == 0 { await Task.yield() }
+        await #expect(throws: FrameRejection.self) { try await training.handle("second") { _ in } }
+        await gate.release()
+        try await pending.value
+        #expect(await training.turns.map(\.message) == ["first"])
+        try await training.handle("third") { _ in }
+        #expect(await training.turns.count == 2)
+    }
+}

@@ -12,6 +12,7 @@ public actor TrainingSession {
     /// Trainee turns as user, customer turns as assistant.
     public private(set) var conversation: [ChatMessage] = []
     public private(set) var turns: [EvaluatedTurn] = []
+    private var busy = false
 
     /// A session from `state` (a new one by default, or one resumed from the store).
     public init(
@@ -38,6 +39,12 @@ public actor TrainingSession {
         guard !progress.finished else {
             throw FrameRejection(code: "training_finished", userMessage: "this training session is finished; start a new one")
         }
+        // The actor lets another message in while this one awaits the models; one at a time keeps the turns in order.
+        guard !busy else {
+            throw FrameRejection(code: "busy", userMessage: "the previous message is still being answered; send the next one after it")
+        }
+        busy = true
+        defer { busy = false }
         let current = progress
         let stage = current.stage
         let before = conversation
