@@ -124,17 +124,26 @@ public struct TFIDFVectorizer: Sendable {
     }
 }
 
-/// 64-bit FNV-1a over scalar values.
-enum FNV {
-    static let basis: UInt64 = 0xcbf2_9ce4_8422_2325
+/// 64-bit FNV-1a: hashes that are the same on every machine and run (term features, stable splits of data).
+public enum FNV {
+    public static let basis: UInt64 = 0xcbf2_9ce4_8422_2325
+    static let prime: UInt64 = 0x100_0000_01b3
 
+    /// The hash of `text`'s UTF-8 bytes.
+    public static func hash(_ text: String) -> UInt64 {
+        var hash = basis
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* prime }
+        return hash
+    }
+
+    /// `hash` extended by the four bytes of a scalar value.
     @inline(__always)
     static func add(_ value: UInt32, to hash: UInt64) -> UInt64 {
         var hash = hash
         var value = value
         for _ in 0..<4 {
             hash ^= UInt64(value & 0xFF)
-            hash = hash &* 0x100_0000_01b3
+            hash = hash &* prime
             value >>= 8
         }
         return hash

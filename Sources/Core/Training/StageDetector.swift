@@ -84,7 +84,7 @@ public struct StageDetector: Sendable {
         if configuration.usesPreviousTurn { add(.words(configuration.words), previous: true) }
         self.blocks = blocks
         let features = examples.map { example in
-            (features: Self.features(blocks, text: example.text, previous: example.previous), label: example.stage.rawValue - 1)
+            (features: Self.features(blocks, text: example.text, previous: example.previous).0, label: example.stage.rawValue - 1)
         }
         model = SoftmaxRegression(
             fitting: features, classes: SalesStage.allCases.count, dimension: Int(offset), training: configuration.training)
@@ -92,19 +92,24 @@ public struct StageDetector: Sendable {
 
     /// The stage of a seller's `text`, said after `previous`.
     public func predict(_ text: String, previous: String = "") -> StagePrediction {
-        let probabilities = model.probabilities(Self.features(blocks, text: text, previous: previous)).map(Double.init)
+        let (features, known) = Self.features(blocks, text: text, previous: previous)
+        let probabilities = model.probabilities(features).map(Double.init)
         let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
-        let known = blocks.filter { !$0.previous }.reduce(0) { $0 + $1.vectorizer.transform(text).indices.count }
         return StagePrediction(stage: SalesStage(rawValue: best + 1)!, probabilities: probabilities, knownTerms: known)
     }
 
-    private static func features(_ blocks: [(vectorizer: TFIDFVectorizer, previous: Bool, offset: Int32)], text: String, previous: String) -> SparseVector {
+    /// The turn's features across the blocks, and how many of them come from the turn itself (not the one before).
+    private static func features(
+        _ blocks: [(vectorizer: TFIDFVectorizer, previous: Bool, offset: Int32)], text: String, previous: String
+    ) -> (SparseVector, knownTerms: Int) {
         var combined = SparseVector()
+        var known = 0
         for block in blocks {
             let part = block.vectorizer.transform(block.previous ? previous : text).shifted(by: block.offset)
             combined.indices += part.indices
             combined.values += part.values
+            if !block.previous { known += part.indices.count }
         }
-        return combined
+        return (combined, known)
     }
 }

@@ -15,9 +15,7 @@ public struct StageBenchmark: Sendable {
 
     /// The fold of a dialogue: a stable hash of its id, so every machine splits the same way.
     public func fold(of dialogue: String) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in dialogue.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return Int(hash % UInt64(folds))
+        Int(FNV.hash(dialogue) % UInt64(folds))
     }
 
     /// The predicted stage and its probabilities for every labelled turn of `file`, in order.

@@ -8,12 +8,7 @@ public enum EvidenceCalibration {
     /// Whether a document belongs to the calibration half of a split of the dev suites: a stable hash of its name,
     /// so the same documents are chosen on every machine.
     public static func isCalibrationDocument(_ name: String) -> Bool {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return hash % 2 == 0
+        FNV.hash(name) % 2 == 0
     }
 
     /// Restricts a prepared suite to the calibration half (`calibration` true) or the other half of its documents.

@@ -9,8 +9,8 @@ public struct SQLiteTrainingStore: TrainingStore {
     static let columns = "id, customer_id, user_id, state, report, created_at, updated_at"
 
     public func createTrainingSession(_ session: TrainingSessionRecord) async throws {
-        let state = try Self.json(session.state)
-        let report = try session.report.map(Self.json)
+        let state = try SQLiteJSON.encode(session.state)
+        let report = try session.report.map(SQLiteJSON.encode)
         try await database.write { connection in
             if try !connection.query("SELECT 1 FROM training_sessions WHERE id = ?", [.text(session.id)]).isEmpty {
                 throw DuplicateKey(key: "training session \(session.id)")
@@ -42,8 +42,8 @@ public struct SQLiteTrainingStore: TrainingStore {
     }
 
     public func saveTrainingSession(id: String, state: TrainingState, report: TrainingReport?, at date: Date) async throws -> Bool {
-        let stateJSON = try Self.json(state)
-        let reportJSON = try report.map(Self.json)
+        let stateJSON = try SQLiteJSON.encode(state)
+        let reportJSON = try report.map(SQLiteJSON.encode)
         return try await database.write { connection in
             guard try !connection.query("SELECT 1 FROM training_sessions WHERE id = ?", [.text(id)]).isEmpty else { return false }
             try connection.query(
@@ -53,23 +53,13 @@ public struct SQLiteTrainingStore: TrainingStore {
         }
     }
 
-    static func json<Value: Encodable>(_ value: Value) throws -> String {
-        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
-    }
-
     static func record(_ row: [SQLiteValue]) throws -> TrainingSessionRecord {
-        func decode<Value: Decodable>(_ type: Value.Type, _ text: String, _ column: String) throws -> Value {
-            guard let value = try? JSONDecoder().decode(type, from: Data(text.utf8)) else {
-                throw StoreError.corruptRow(column: column, found: String(text.prefix(80)), expected: "JSON of a training session's \(column)")
-            }
-            return value
-        }
         let report: TrainingReport?
-        if case .text(let text) = row[4] { report = try decode(TrainingReport.self, text, "training_sessions.report") } else { report = nil }
+        if case .text(let text) = row[4] { report = try SQLiteJSON.decode(TrainingReport.self, text, column: "training_sessions.report") } else { report = nil }
         return TrainingSessionRecord(
             id: try row.string(0, "training_sessions.id"), customerID: try row.int(1, "training_sessions.customer_id"),
             userID: try row.string(2, "training_sessions.user_id"),
-            state: try decode(TrainingState.self, try row.string(3, "training_sessions.state"), "training_sessions.state"),
+            state: try SQLiteJSON.decode(TrainingState.self, try row.string(3, "training_sessions.state"), column: "training_sessions.state"),
             report: report, createdAt: Date(timeIntervalSince1970: try row.double(5, "training_sessions.created_at")),
             updatedAt: Date(timeIntervalSince1970: try row.double(6, "training_sessions.updated_at")))
     }
