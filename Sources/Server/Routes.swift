@@ -23,12 +23,13 @@ enum Routes {
         CustomerServiceRoutes.add(to: router, services: services)
         TwinRoutes.add(to: router, services: services)
         CustomerRoutes.add(to: router, services: services)
+        TrainingRoutes.add(to: router, services: services)
         router.get("/api/chat/agents") { _, _ -> Response in
             try .json(encoding: services.groupChat.personas.map(AgentSummary.init))
         }
         router.get("/openapi.json") { _, _ -> Response in .json(OpenAPIDocument.document) }
         // Socket paths reached without an upgrade (the upgrade itself is the socket router's).
-        for path in ["/api/customer-service/ws", "/api/chat/ws", "/api/celebrity/ws", "/api/digital-customer/ws"] {
+        for path in ["/api/customer-service/ws", "/api/chat/ws", "/api/celebrity/ws", "/api/digital-customer/ws", "/api/digital-customer/training/ws/{session_id}"] {
             router.get(RouterPath(path)) { _, _ -> Response in
                 var response = Response.error(.upgradeRequired, "this path is a WebSocket: connect with an upgrade request")
                 response.headers[.upgrade] = "websocket"
@@ -51,6 +52,7 @@ enum Routes {
             typingDelay: typing.minTypingDelay...typing.maxTypingDelay, clock: services.clock)
         CustomerSocket.add(
             to: router, library: services.customers, conversations: services.store.conversations, protection: services.protection)
+        TrainingSocket.add(to: router, desk: services.training, protection: services.protection)
         return router
     }
 

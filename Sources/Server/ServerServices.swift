@@ -13,6 +13,7 @@ struct ServerServices: Sendable {
     let groupChat: GroupChatService
     let twins: TwinLibrary
     let customers: CustomerLibrary
+    let training: TrainingDesk
     let protection: ServerProtection
     /// Drives typing delays (tests pass a virtual clock).
     let clock: any Clock<Duration>
@@ -38,6 +39,9 @@ struct ServerServices: Sendable {
         let customers = CustomerLibrary(
             store: store.customers, client: llm, reader: DocumentReader(pdf: MuPDFTextReader(), limits: settings.twins.limits),
             promptTokens: settings.twins.promptTokens, now: date)
+        let training = try TrainingDesk.make(
+            store: store.training, customers: customers, settings: settings.training,
+            directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), now: date)
         let rows = try await customerService.entryCount()
         logger.info(
             "services ready",
@@ -48,7 +52,7 @@ struct ServerServices: Sendable {
             ])
         return ServerServices(
             settings: settings, store: store, llm: llm, customerService: customerService, groupChat: groupChat, twins: twins,
-            customers: customers,
+            customers: customers, training: training,
             protection: ServerProtection(settings: settings.protection, adminToken: settings.server.adminToken, clock: clock),
             clock: clock)
     }

@@ -122,16 +122,14 @@ private final class Events: Sendable {
     func sessionsAreStoredListedNewestFirstAndTheirStateAndReportRoundTrip(_ backend: StoreBackend) async throws {
         let store = try backend.open().training
         let early = Date(timeIntervalSince1970: 1_780_000_000)
-        try await store.createTrainingSession(TrainingSessionRecord(id: "a", customerID: 1, userID: "li", createdAt: early, updatedAt: early))
-        try await store.createTrainingSession(
-            TrainingSessionRecord(id: "b", customerID: 2, userID: "wang", createdAt: early + 60, updatedAt: early + 60))
-        try await store.createTrainingSession(TrainingSessionRecord(id: "c", customerID: 1, userID: "li", createdAt: early + 120, updatedAt: early + 120))
-        await #expect(throws: DuplicateKey.self) {
-            try await store.createTrainingSession(TrainingSessionRecord(id: "a", customerID: 9, userID: "x", createdAt: early, updatedAt: early))
-        }
-        #expect(try await store.trainingSessions(userID: nil).map(\.id) == ["c", "b", "a"])
-        #expect(try await store.trainingSessions(userID: "li").map(\.id) == ["c", "a"])
-        let fresh = try #require(try await store.trainingSession(id: "a"))
+        let first = try await store.createTrainingSession(customerID: 1, userID: "li", at: early)
+        let second = try await store.createTrainingSession(customerID: 2, userID: "wang", at: early + 60)
+        let third = try await store.createTrainingSession(customerID: 1, userID: "li", at: early + 120)
+        #expect([first.id, second.id, third.id] == ["1", "2", "3"])
+        #expect(first.customerID == 1 && second.userID == "wang" && third.state == TrainingState())
+        #expect(try await store.trainingSessions(userID: nil).map(\.id) == ["3", "2", "1"])
+        #expect(try await store.trainingSessions(userID: "li").map(\.id) == ["3", "1"])
+        let fresh = try #require(try await store.trainingSession(id: "1"))
         #expect(fresh.status == "active" && fresh.state == TrainingState() && fresh.report == nil)
 
         let turn = EvaluatedTurn(
@@ -143,12 +141,15 @@ private final class Events: Sendable {
         let report = TrainingReport(
             turns: [turn], progress: state.progress,
             outcome: TrainingOutcome.decide(customerLines: ["好的，那就下周签约吧。"], judgeAgrees: nil, closingCompleted: true), chinese: true)
-        #expect(try await store.saveTrainingSession(id: "a", state: state, report: report, at: early + 600))
+        #expect(try await store.saveTrainingSession(id: "1", state: state, report: report, at: early + 600))
         #expect(try await !store.saveTrainingSession(id: "zzz", state: state, report: nil, at: early))
-        let saved = try #require(try await store.trainingSession(id: "a"))
+        let saved = try #require(try await store.trainingSession(id: "1"))
         #expect(saved.state == state && saved.report == report && saved.status == "completed")
         #expect(saved.updatedAt == early + 600 && saved.createdAt == early)
         #expect(saved.report?.outcome.agreed == true)
+        // Ids keep counting after the largest, past nine (text ids compared as numbers).
+        for minute in 4...10 { _ = try await store.createTrainingSession(customerID: 1, userID: "li", at: early + Double(minute) * 60) }
+        #expect(try await store.createTrainingSession(customerID: 1, userID: "li", at: early + 900).id == "11")
     }
 }
 

@@ -116,6 +116,9 @@ public struct VividCrowdConfiguration: Sendable {
         public var stageAdvanceAt: Double
         /// Trainee messages after which a stage is left even if incomplete.
         public var stageRoundCap: Int
+        /// The stage-labelled turns the no-LLM stage detector learns from: a folder (its `*_turns.jsonl`) or
+        /// comma-separated files; `off` for no detector (the judge alone).
+        public var stageTurns: String
     }
 
     public var llm: LLM
@@ -205,7 +208,8 @@ public struct VividCrowdConfiguration: Sendable {
             evidenceGatePath: env.string("TWIN_EVIDENCE_GATE", default: "corpora/twins/evidence-gate.json"))
         training = Training(
             stageAdvanceAt: try env.double("TRAINING_STAGE_ADVANCE_AT", default: 0.8, in: 0.05...1),
-            stageRoundCap: try env.int("TRAINING_STAGE_ROUND_CAP", default: 6, in: 1...100))
+            stageRoundCap: try env.int("TRAINING_STAGE_ROUND_CAP", default: 6, in: 1...100),
+            stageTurns: env.string("TRAINING_STAGE_TURNS", default: "corpora/sales/stages"))
         logLevel = try env.choice("LOG_LEVEL", default: LogLevelSetting.info)
     }
 
@@ -254,7 +258,7 @@ public struct VividCrowdConfiguration: Sendable {
             ("TWIN_MAX_PAGES", String(twins.limits.maximumPages)), ("TWIN_PROMPT_TOKENS", String(twins.promptTokens)),
             ("TWIN_EVIDENCE_GATE", twins.evidenceGatePath),
             ("TRAINING_STAGE_ADVANCE_AT", String(training.stageAdvanceAt)),
-            ("TRAINING_STAGE_ROUND_CAP", String(training.stageRoundCap)),
+            ("TRAINING_STAGE_ROUND_CAP", String(training.stageRoundCap)), ("TRAINING_STAGE_TURNS", training.stageTurns),
         ]
         return core + protection.summary
     }

@@ -5,6 +5,22 @@ public enum MessageText {
     /// Longest accepted message, in characters.
     public static let maximumCharacters = 2_000
 
+    /// The validated message of a client frame that is exactly `{"message": "<text>"}`, or a `FrameRejection`.
+    public static func fromMessageFrame(_ text: String) throws -> String {
+        guard let json = try? JSONValue.parse(text), let object = json.objectValue else {
+            throw FrameRejection(code: "bad_json", userMessage: "expected a JSON object {\"message\": \"...\"}")
+        }
+        let unknown = object.keys.filter { $0 != "message" }.sorted()
+        guard unknown.isEmpty else {
+            throw FrameRejection(
+                code: "unknown_field", userMessage: "unknown field(s) \(unknown.joined(separator: ", ")); send {\"message\": \"...\"}")
+        }
+        guard let message = object["message"]?.stringValue else {
+            throw FrameRejection(code: "bad_message", userMessage: "\"message\" must be a string")
+        }
+        return try validate(message)
+    }
+
     /// The message trimmed, when it is neither empty nor over `maximumCharacters`.
     public static func validate(_ message: String) throws -> String {
         let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -10,20 +10,7 @@ public struct CustomerServiceConversation: Conversation {
     }
 
     /// The message of a client frame: exactly `{"message": "<text>"}`.
-    public static func input(fromFrame text: String) throws -> String {
-        guard let json = try? JSONValue.parse(text), let object = json.objectValue else {
-            throw FrameRejection(code: "bad_json", userMessage: "expected a JSON object {\"message\": \"...\"}")
-        }
-        let unknown = object.keys.filter { $0 != "message" }.sorted()
-        guard unknown.isEmpty else {
-            throw FrameRejection(
-                code: "unknown_field", userMessage: "unknown field(s) \(unknown.joined(separator: ", ")); send {\"message\": \"...\"}")
-        }
-        guard let message = object["message"]?.stringValue else {
-            throw FrameRejection(code: "bad_message", userMessage: "\"message\" must be a string")
-        }
-        return try MessageText.validate(message)
-    }
+    public static func input(fromFrame text: String) throws -> String { try MessageText.fromMessageFrame(text) }
 
     public func handle(_ message: String, emit: @escaping @Sendable (ConversationEvent) async -> Void) async throws {
         let reply = try await desk.answer(message, sessionID: sessionID, emit: emit)

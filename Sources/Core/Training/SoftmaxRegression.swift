@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 
 /// Multinomial logistic regression over sparse features with L2 regularisation and optional class weights, fitted
@@ -75,39 +76,44 @@ public struct SoftmaxRegression: Sendable {
         for k in values.indices { values[k] /= total }
     }
 
-    /// The regularised, class-weighted log-loss divided by C · Σ wᵢ (the same minimum, on a scale near 1).
+    /// The regularised, class-weighted log-loss divided by C · Σ wᵢ (the same minimum, on a scale near 1), over the
+    /// examples packed once as compressed rows for the C kernel.
     struct Objective {
-        let examples: [(features: SparseVector, label: Int)]
         let classes: Int
         let dimension: Int
-        let classWeight: [Double]
-        let inverseRegularisation: Double
+        let offsets: [Int64]
+        let indices: [Int32]
+        let values: [Float]
+        let labels: [Int32]
+        let exampleWeights: [Double]
+        let penalty: Double
+
+        init(examples: [(features: SparseVector, label: Int)], classes: Int, dimension: Int, classWeight: [Double], inverseRegularisation: Double) {
+            self.classes = classes
+            self.dimension = dimension
+            let totalWeight = max(examples.reduce(0) { $0 + classWeight[$1.label] }, 1e-12)
+            penalty = 1 / (inverseRegularisation * totalWeight)
+            var offsets: [Int64] = [0]
+            var indices: [Int32] = []
+            var values: [Float] = []
+            for example in examples {
+                indices += example.features.indices
+                values += example.features.values
+                offsets.append(Int64(indices.count))
+            }
+            self.offsets = offsets
+            self.indices = indices
+            self.values = values
+            labels = examples.map { Int32($0.label) }
+            exampleWeights = examples.map { classWeight[$0.label] / totalWeight }
+        }
 
         func evaluate(_ point: [Float], gradient: inout [Float]) -> Double {
-            let totalWeight = max(examples.reduce(0) { $0 + classWeight[$1.label] }, 1e-12)
-            let penalty = 1 / (inverseRegularisation * totalWeight)
-            let weightCount = dimension * classes
-            var loss = 0.0
-            for index in 0..<weightCount {
-                loss += 0.5 * penalty * Double(point[index]) * Double(point[index])
-                gradient[index] = Float(penalty * Double(point[index]))
+            precondition(point.count == dimension * classes + classes && gradient.count == point.count)
+            return gradient.withUnsafeMutableBufferPointer { gradient in
+                vc_softmax_objective(
+                    point, gradient.baseAddress, classes, dimension, labels.count, offsets, indices, values, labels, exampleWeights, penalty)
             }
-            for k in 0..<classes { gradient[weightCount + k] = 0 }
-            var probabilities = [Double](repeating: 0, count: classes)
-            for (features, label) in examples {
-                SoftmaxRegression.scores(features, parameters: point, classes: classes, dimension: dimension, into: &probabilities)
-                SoftmaxRegression.softmax(&probabilities)
-                let weight = classWeight[label] / totalWeight
-                loss -= weight * log(max(probabilities[label], 1e-300))
-                for k in 0..<classes {
-                    let residual = Float(weight * (probabilities[k] - (k == label ? 1 : 0)))
-                    gradient[weightCount + k] += residual
-                    for (index, value) in zip(features.indices, features.values) where Int(index) < dimension {
-                        gradient[Int(index) * classes + k] += residual * value
-                    }
-                }
-            }
-            return loss
         }
     }
 }
@@ -125,35 +131,30 @@ enum LBFGS {
         var changes: [[Float]] = []
         var curvatures: [Double] = []
         var iteration = 0
-        func dot(_ a: [Float], _ b: [Float]) -> Double {
-            var total = 0.0
-            for index in a.indices { total += Double(a[index]) * Double(b[index]) }
-            return total
-        }
+        let count = start.count
+        func dot(_ a: [Float], _ b: [Float]) -> Double { vc_dot_f32(a, b, count) }
+        func axpy(_ y: inout [Float], _ alpha: Float, _ x: [Float]) { vc_axpy_f32(&y, alpha, x, count) }
         while iteration < maximumIterations {
-            guard (gradient.map { abs(Double($0)) }.max() ?? 0) > tolerance else { break }
+            guard vc_max_abs_f32(gradient, count) > tolerance else { break }
             iteration += 1
             // Two-loop recursion: direction = −H·g.
             var direction = gradient
             var alphas = [Double](repeating: 0, count: steps.count)
             for index in steps.indices.reversed() {
                 alphas[index] = curvatures[index] * dot(steps[index], direction)
-                let alpha = Float(alphas[index])
-                for j in direction.indices { direction[j] -= alpha * changes[index][j] }
+                axpy(&direction, -Float(alphas[index]), changes[index])
             }
             if let lastStep = steps.last, let lastChange = changes.last {
-                let scale = Float(dot(lastStep, lastChange) / max(dot(lastChange, lastChange), 1e-300))
-                for j in direction.indices { direction[j] *= scale }
+                vc_scale_f32(&direction, Float(dot(lastStep, lastChange) / max(dot(lastChange, lastChange), 1e-300)), count)
             } else {
                 let norm = Float(max(dot(gradient, gradient).squareRoot(), 1e-12))
-                for j in direction.indices { direction[j] /= norm }
+                direction = direction.map { $0 / norm }
             }
             for index in steps.indices {
                 let beta = curvatures[index] * dot(changes[index], direction)
-                let coefficient = Float(alphas[index] - beta)
-                for j in direction.indices { direction[j] += coefficient * steps[index][j] }
+                axpy(&direction, Float(alphas[index] - beta), steps[index])
             }
-            for j in direction.indices { direction[j] = -direction[j] }
+            vc_scale_f32(&direction, -1, count)
             var slope = dot(gradient, direction)
             if slope >= 0 {
                 // Not a descent direction: restart from steepest descent.
@@ -169,7 +170,8 @@ enum LBFGS {
             var candidateValue = value
             var accepted = false
             for _ in 0..<40 {
-                for j in point.indices { candidate[j] = point[j] + stepSize * direction[j] }
+                candidate = point
+                axpy(&candidate, stepSize, direction)
                 candidateValue = evaluate(candidate, &candidateGradient)
                 if candidateValue <= value + 1e-4 * Double(stepSize) * slope {
                     accepted = true
@@ -178,12 +180,10 @@ enum LBFGS {
                 stepSize /= 2
             }
             guard accepted else { break }
-            var step = [Float](repeating: 0, count: point.count)
-            var change = [Float](repeating: 0, count: point.count)
-            for j in point.indices {
-                step[j] = candidate[j] - point[j]
-                change[j] = candidateGradient[j] - gradient[j]
-            }
+            var step = [Float](repeating: 0, count: count)
+            var change = [Float](repeating: 0, count: count)
+            vc_subtract_f32(&step, candidate, point, count)
+            vc_subtract_f32(&change, candidateGradient, gradient, count)
             let curvature = dot(step, change)
             if curvature > 1e-12 {
                 steps.append(step)

@@ -8,22 +8,28 @@ public actor TrainingSession {
     let client: LLMClient
     let evaluator: any TurnEvaluator
     let controller: StageController
+    let outcomeJudge: (any OutcomeJudge)?
     public private(set) var progress = StageProgress()
     /// Trainee turns as user, customer turns as assistant.
     public private(set) var conversation: [ChatMessage] = []
     public private(set) var turns: [EvaluatedTurn] = []
+    /// The report made when the last stage ended.
+    public private(set) var finalReport: TrainingReport?
     private var busy = false
 
-    /// A session from `state` (a new one by default, or one resumed from the store).
+    /// A session from `state` (a new one by default, or one resumed from the store, with its report if finished).
+    /// `outcomeJudge` confirms at the end whether the customer agreed to a next step; without one the rules decide.
     public init(
         id: String, customer: CustomerRecord, client: LLMClient, evaluator: any TurnEvaluator, controller: StageController,
-        state: TrainingState = TrainingState()
+        outcomeJudge: (any OutcomeJudge)? = nil, state: TrainingState = TrainingState(), report: TrainingReport? = nil
     ) {
         self.id = id
         self.customer = customer
         self.client = client
         self.evaluator = evaluator
         self.controller = controller
+        self.outcomeJudge = outcomeJudge
+        self.finalReport = report
         self.progress = state.progress
         self.conversation = state.conversation
         self.turns = state.turns
@@ -67,7 +73,10 @@ public actor TrainingSession {
             await emit(.notice(ConversationFrame(type: "stage_completed", fields: fields)))
         }
         if progress.finished {
-            let report = report()
+            let judgeAgrees: Bool?
+            if let outcomeJudge { judgeAgrees = try? await outcomeJudge.agreed(conversation: conversation) } else { judgeAgrees = nil }
+            let report = report(judgeAgrees: judgeAgrees)
+            finalReport = report
             let chinese = MessageText.isChinese(customer.profile.name)
             await emit(.result(try ConversationFrame(
                 type: "training_complete", encoding: report, extra: ["radar_svg": .string(report.radarSVG(chinese: chinese))])))
@@ -84,11 +93,16 @@ public actor TrainingSession {
     /// The report as the session stands: stage points from the evaluations and completion, and the outcome from
     /// the customer's last lines (the judge's verdict when one is given).
     public func report(judgeAgrees: Bool? = nil) -> TrainingReport {
-        let customerLines = conversation.filter { $0.role == .assistant }.map(\.content)
+        Self.report(state: state, customerName: customer.profile.name, judgeAgrees: judgeAgrees)
+    }
+
+    /// The report of a session in `state` with a customer named `customerName`.
+    public static func report(state: TrainingState, customerName: String, judgeAgrees: Bool? = nil) -> TrainingReport {
+        let customerLines = state.conversation.filter { $0.role == .assistant }.map(\.content)
         let outcome = TrainingOutcome.decide(
-            customerLines: customerLines, judgeAgrees: judgeAgrees, closingCompleted: progress.completed.contains(.closing))
+            customerLines: customerLines, judgeAgrees: judgeAgrees, closingCompleted: state.progress.completed.contains(.closing))
         return TrainingReport(
-            turns: turns, progress: progress, outcome: outcome, chinese: MessageText.isChinese(customer.profile.name + customerLines.joined()))
+            turns: state.turns, progress: state.progress, outcome: outcome, chinese: MessageText.isChinese(customerName + customerLines.joined()))
     }
 
     static func evaluationFrame(_ outcome: TurnEvaluationOutcome, stage: SalesStage) -> ConversationFrame {

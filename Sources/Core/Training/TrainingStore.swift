@@ -43,8 +43,9 @@ public struct TrainingSessionRecord: Sendable, Codable, Equatable {
 
 /// Sales training's sessions, so a session outlives the connection and the instance that started it.
 public protocol TrainingStore: Sendable {
-    /// Stores a new session; an id already taken is a `DuplicateKey`.
-    func createTrainingSession(_ session: TrainingSessionRecord) async throws
+    /// Stores a new session of `userID` with customer `customerID` and gives it the next id ("1", "2", …, as the
+    /// original numbered its sessions).
+    func createTrainingSession(customerID: Int, userID: String, at date: Date) async throws -> TrainingSessionRecord
     func trainingSession(id: String) async throws -> TrainingSessionRecord?
     /// Sessions newest first, of one user when `userID` is given.
     func trainingSessions(userID: String?) async throws -> [TrainingSessionRecord]
@@ -59,10 +60,11 @@ public actor InMemoryTrainingStore: TrainingStore {
 
     public init() {}
 
-    public func createTrainingSession(_ session: TrainingSessionRecord) throws {
-        guard records[session.id] == nil else { throw DuplicateKey(key: "training session \(session.id)") }
+    public func createTrainingSession(customerID: Int, userID: String, at date: Date) -> TrainingSessionRecord {
+        let session = TrainingSessionRecord(id: String(order.count + 1), customerID: customerID, userID: userID, createdAt: date, updatedAt: date)
         records[session.id] = session
         order.append(session.id)
+        return session
     }
 
     public func trainingSession(id: String) -> TrainingSessionRecord? { records[id] }

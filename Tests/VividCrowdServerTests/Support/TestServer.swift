@@ -22,6 +22,7 @@ func testEnvironment(database: String, extra: [String: String] = [:]) -> [String
         "LLM_MODE": recordingRequested ? "auto" : "replay",
         "MODEL_NAME": "smollm2", "ROUTER_MODEL_NAME": "smollm2", "EVALUATION_MODEL": "smollm2",
         "EMBEDDING_MODEL": "multilingual-e5-small", "REQUEST_TIMEOUT": "120", "LOG_LEVEL": "warning",
+        "TRAINING_STAGE_TURNS": repositoryRoot.appendingPathComponent("corpora/sales/stages").path,
     ]
     if recordingRequested {
         let process = ProcessInfo.processInfo.environment
@@ -134,22 +135,32 @@ func converse(_ client: any TestClientProtocol, path: String = "/api/customer-se
 /// Opens the socket at `path`, sends each frame and collects the frames that answer it, up to its `round_end` or
 /// `error` (the group-chat and twins sockets close each message with one of these).
 func socketRounds(_ client: any TestClientProtocol, _ path: String, _ frames: [String]) async throws -> [[JSONValue]] {
+    try await socketLog(client, path, frames).replies
+}
+
+/// Like `socketRounds`, keeping the frame the server sends first when `greeting` is set (as `sessionFrame`), and
+/// closing each message's frames at the first frame whose type is in `ends`.
+func socketLog(
+    _ client: any TestClientProtocol, _ path: String, _ frames: [String], greeting: Bool = false,
+    endingWith ends: Set<String> = ["round_end", "error"]
+) async throws -> FrameLog {
     let log = FrameLog()
     try await client.ws(path) { inbound, outbound, _ in
         var iterator = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+        if greeting, case .text(let first)? = try await iterator.next() { await log.setSession(try JSONValue.parse(first)) }
         for frame in frames {
             try await outbound.write(.text(frame))
             var received: [JSONValue] = []
             while case .text(let text)? = try await iterator.next() {
                 let parsed = try JSONValue.parse(text)
                 received.append(parsed)
-                if ["round_end", "error"].contains(parsed["type"]?.stringValue ?? "") { break }
+                if ends.contains(parsed["type"]?.stringValue ?? "") { break }
             }
             await log.append(received)
         }
         try await outbound.close(.normalClosure, reason: nil)
     }
-    return await log.replies
+    return log
 }
 
 /// `{"message": text}` as a frame.

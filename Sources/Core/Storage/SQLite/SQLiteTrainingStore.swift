@@ -8,19 +8,19 @@ public struct SQLiteTrainingStore: TrainingStore {
 
     static let columns = "id, customer_id, user_id, state, report, created_at, updated_at"
 
-    public func createTrainingSession(_ session: TrainingSessionRecord) async throws {
-        let state = try SQLiteJSON.encode(session.state)
-        let report = try session.report.map(SQLiteJSON.encode)
-        try await database.write { connection in
-            if try !connection.query("SELECT 1 FROM training_sessions WHERE id = ?", [.text(session.id)]).isEmpty {
-                throw DuplicateKey(key: "training session \(session.id)")
-            }
+    public func createTrainingSession(customerID: Int, userID: String, at date: Date) async throws -> TrainingSessionRecord {
+        let state = try SQLiteJSON.encode(TrainingState())
+        return try await database.write { connection in
+            // Ids are decimal text: the next one follows the largest so far, inside the write transaction.
+            let next = try connection.query("SELECT COALESCE(MAX(CAST(id AS INTEGER)), 0) + 1 FROM training_sessions").first?.int(0, "next id") ?? 1
+            let session = TrainingSessionRecord(id: String(next), customerID: customerID, userID: userID, createdAt: date, updatedAt: date)
             try connection.query(
-                "INSERT INTO training_sessions (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO training_sessions (\(Self.columns)) VALUES (?, ?, ?, ?, NULL, ?, ?)",
                 [
-                    .text(session.id), .integer(Int64(session.customerID)), .text(session.userID), .text(state), report.map(SQLiteValue.text) ?? .null,
-                    .real(session.createdAt.timeIntervalSince1970), .real(session.updatedAt.timeIntervalSince1970),
+                    .text(session.id), .integer(Int64(customerID)), .text(userID), .text(state),
+                    .real(date.timeIntervalSince1970), .real(date.timeIntervalSince1970),
                 ])
+            return session
         }
     }
 

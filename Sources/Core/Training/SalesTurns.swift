@@ -1,5 +1,4 @@
 import Foundation
-import VividCrowdCore
 
 /// One speaker turn of a stage-labelled dialogue, in the format of `sales-stages/*_turns.jsonl`.
 public struct SalesTurn: Sendable, Decodable {
@@ -70,21 +69,10 @@ public enum SalesTurnsError: Error, CustomStringConvertible {
     }
 }
 
-/// Per-dialogue outcomes (`*_outcomes.jsonl`): whether the persuadee donated (PersuasionForGood), when given.
-public struct SalesOutcome: Sendable, Decodable {
-    public var dialogueID: String
-    public var donated: Bool?
-
-    enum CodingKeys: String, CodingKey {
-        case donated
-        case dialogueID = "dialogue_id"
-    }
-
-    /// The outcomes file beside a turns file (`X_turns.jsonl` → `X_outcomes.jsonl`), if there is one.
-    public static func load(besides turns: URL) throws -> [String: SalesOutcome] {
-        let name = turns.lastPathComponent.replacingOccurrences(of: "_turns.jsonl", with: "_outcomes.jsonl")
-        let url = turns.deletingLastPathComponent().appendingPathComponent(name)
-        guard name != turns.lastPathComponent, FileManager.default.fileExists(atPath: url.path) else { return [:] }
-        return Dictionary(try JSONLines.decode(SalesOutcome.self, from: Data(contentsOf: url)).map { ($0.dialogueID, $0) }) { first, _ in first }
+extension StageDetector {
+    /// A detector trained on the seller turns of sales-stages `files` (the contextual configuration).
+    public init(trainingFiles files: [URL], configuration: Configuration = .contextual) throws {
+        let examples = try files.flatMap { try SalesTurnsFile.load($0).turns.map(\.example) }
+        self.init(training: examples, configuration: configuration)
     }
 }

@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import VividCrowdCore
+
+/// `WS /api/digital-customer/training/ws/{session_id}`: first a `session` frame with where the session stands, then
+/// per `{"message": "..."}`: `evaluation`, the customer's streamed reply and `customer_response`, `stage_completed`
+/// when the stage advances, and `turn_end` (or `training_complete` with the report and its radar). The state is stored
+/// after every message, so a reconnect, or another instance, carries on.
+enum TrainingSocket {
+    static func add(to router: Router<AppWebSocketContext>, desk: TrainingDesk, protection: ServerProtection) {
+        router.ws("/api/digital-customer/training/ws/{session_id}") { inbound, outbound, context in
+            let record: TrainingSessionRecord
+            do {
+                let text = context.requestContext.parameters.get("session_id") ?? ""
+                guard text.count <= 18, let number = Int(text), number >= 1 else { throw TrainingError.sessionNotFound(String(text.prefix(40))) }
+                record = try await desk.session(id: String(number))
+            } catch {
+                try await ConversationSocket.write(outbound, ConversationSocket.failure(error, code: "session_failed", logger: context.logger))
+                try await outbound.close(.policyViolation, reason: "unknown session")
+                return
+            }
+            let progress = record.state.progress
+            try await ConversationSocket.write(outbound, .notice(ConversationFrame(type: "session", fields: [
+                "session_id": .string(record.id), "customer_id": .number(Double(record.customerID)), "status": .string(record.status),
+                "stage": .number(Double(progress.stage.rawValue)), "completed_stages": .array(progress.completed.map { .number(Double($0.rawValue)) }),
+                "turns": .number(Double(record.state.turns.count)),
+            ])))
+            try await ConversationSocket.serve(
+                TrainingConversation(desk: desk, sessionID: record.id), inbound: inbound, outbound: outbound,
+                logger: context.logger, limit: protection, failureCode: "reply_failed",
+                textHint: "send text frames holding {\"message\": \"...\"}")
+        }
+    }
+}

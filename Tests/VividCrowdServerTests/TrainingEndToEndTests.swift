@@ -1,0 +1,114 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+import VividCrowdCore
+import VividCrowdTesting
+
+@testable import vividcrowd_server
+
+/// What a training socket sends for one message ends with one of these.
+private let trainingEnds: Set<String> = ["turn_end", "training_complete", "error"]
+
+/// A salesperson's five lines, one a stage.
+private let salesLines = [
+    "王总您好，我是云图科技的小王，感谢您抽空，想先听听您这边生产线最近的情况。",
+    "您现在设备停机一次大概影响多少产量？预算和时间上有什么考虑？",
+    "我们的预测性维护能提前发现故障，像您说的停机，同类工厂平均减少了三成。",
+    "您担心数据安全的话，我们支持本地部署，数据不出厂。",
+    "那我们下周二来厂里做一次现场演示，您看可以吗？",
+]
+
+extension ServerSuites {
+    @Suite("Sales training sessions over HTTP and the socket", .serialized)
+    struct TrainingEndToEndTests {
+        @Test("a session is started, trained through the five stages over the socket, stored, listed and reported")
+        func session() async throws {
+            // A round cap of one: every message ends its stage, so five messages walk the whole process.
+            try await withTestServer(extra: customerEnvironment.merging(["TRAINING_STAGE_ROUND_CAP": "1"]) { _, new in new }) { client, _ in
+                #expect(try await requestJSON(client, "/api/digital-customer/training/sessions/start", method: .post,
+                                              body: #"{"customer_id": 1, "user_id": "user123"}"#).status == .notFound)
+                for bad in ["{", #"{"customer_id": "x"}"#, #"{"customer_id": 1e30}"#, #"{"customer_id": 1, "extra": 1}"#, #"{"customer_id": 1, "user_id": ""}"#] {
+                    let refused = try await requestJSON(client, "/api/digital-customer/training/sessions/start", method: .post, body: bad)
+                    #expect(refused.status == .unprocessableContent, "\(bad): \(refused.json)")
+                }
+                let created = try await uploadForm(
+                    client, "/api/digital-customer/upload", fields: [("difficulty", "hard")], fileName: "王建国.md",
+                    contents: try customerDocument("王建国-制造业-生产总监.md"))
+                let customerID = try #require(created.json["id"]?.intValue)
+
+                // The original README's curl body.
+                let started = try await requestJSON(client, "/api/digital-customer/training/sessions/start", method: .post,
+                                                    body: #"{"customer_id": \#(customerID), "user_id": "user123"}"#)
+                try #require(started.status == .created, "\(started.json)")
+                #expect(started.json["session_id"]?.stringValue == "1" && started.json["status"]?.stringValue == "active")
+                #expect(started.json["stage"]?.intValue == 1 && started.json["ws_url"]?.stringValue == "/api/digital-customer/training/ws/1")
+
+                let unknown = try await socketLog(client, "/api/digital-customer/training/ws/77", [], greeting: true)
+                let refusal = await unknown.sessionFrame
+                #expect(refusal?["code"]?.stringValue == "session_not_found")
+
+                // Two messages, a reconnect, then the rest: the state is the store's, not the connection's.
+                let first = try await socketLog(
+                    client, "/api/digital-customer/training/ws/1", salesLines.prefix(2).map(messageFrame), greeting: true, endingWith: trainingEnds)
+                let greeting = await first.sessionFrame
+                #expect(greeting?["type"]?.stringValue == "session" && greeting?["turns"]?.intValue == 0)
+                let opening = await first.replies
+                try #require(opening.count == 2)
+                for (index, round) in opening.enumerated() {
+                    let types = round.compactMap { $0["type"]?.stringValue }
+                    #expect(types.first == "evaluation" && types.contains("stream_start") && types.contains("customer_response"), "\(types)")
+                    #expect(types.suffix(2) == ["stage_completed", "turn_end"], "\(types)")
+                    let evaluation = try #require(round.first)
+                    if evaluation["available"]?.boolValue == true {
+                        #expect((1...5).contains(evaluation["score"]?.intValue ?? 0))
+                        #expect(["fair", "good", "excellent"].contains(evaluation["quality"]?.stringValue ?? ""))
+                    } else {
+                        #expect(evaluation["score"] == nil)
+                    }
+                    let reply = round.first { $0["type"]?.stringValue == "customer_response" }?["content"]?.stringValue ?? ""
+                    #expect(!reply.isEmpty)
+                    let completed = round.first { $0["type"]?.stringValue == "stage_completed" }
+                    #expect(completed?["stage"]?.intValue == index + 1 && completed?["next_stage"]?.intValue == index + 2)
+                }
+
+                let rest = try await socketLog(
+                    client, "/api/digital-customer/training/ws/1", salesLines.dropFirst(2).map(messageFrame) + [messageFrame("还有问题吗？"), #"{"text": 1}"#],
+                    greeting: true, endingWith: trainingEnds)
+                let resumed = await rest.sessionFrame
+                #expect(resumed?["stage"]?.intValue == 3 && resumed?["turns"]?.intValue == 2)
+                let closing = await rest.replies
+                try #require(closing.count == 5)
+                #expect(closing[1].last?["type"]?.stringValue == "turn_end")
+                let complete = try #require(closing[2].last)
+                #expect(complete["type"]?.stringValue == "training_complete")
+                #expect(complete["stage_points"]?.arrayValue?.count == 5 && (complete["radar_svg"]?.stringValue ?? "").hasPrefix("<svg"))
+                #expect(closing[2].contains { $0["type"]?.stringValue == "stage_completed" && $0["next_stage"] == .null })
+                #expect(closing[3].last?["code"]?.stringValue == "training_finished")
+                #expect(closing[4].last?["code"]?.stringValue == "unknown_field")
+
+                let evaluation = try await requestJSON(client, "/api/digital-customer/training/sessions/1/evaluation")
+                #expect(evaluation.status == .ok && evaluation.json["final"]?.boolValue == true && evaluation.json["status"]?.stringValue == "completed")
+                #expect(evaluation.json["total"] == complete["total"] && evaluation.json["level"] == complete["level"])
+                #expect(evaluation.json["outcome"]?["decided_by"]?.stringValue != nil)
+                let radar = try await client.execute(uri: "/api/digital-customer/training/sessions/1/radar.svg", method: .get)
+                #expect(radar.status == .ok && radar.headers[.contentType]?.hasPrefix("image/svg+xml") == true)
+
+                let second = try await requestJSON(client, "/api/digital-customer/training/sessions/start", method: .post,
+                                                   body: #"{"customer_id": \#(customerID), "user_id": "someone"}"#)
+                #expect(second.json["session_id"]?.stringValue == "2")
+                let interim = try await requestJSON(client, "/api/digital-customer/training/sessions/2/evaluation")
+                #expect(interim.json["final"]?.boolValue == false && interim.json["total"]?.doubleValue == 0)
+                let all = try await requestJSON(client, "/api/digital-customer/training/sessions")
+                #expect(all.json.arrayValue?.compactMap { $0["session_id"]?.stringValue } == ["2", "1"])
+                #expect(all.json.arrayValue?.last?["status"]?.stringValue == "completed" && all.json.arrayValue?.last?["turns"]?.intValue == 5)
+                let mine = try await requestJSON(client, "/api/digital-customer/training/sessions?user_id=user123")
+                #expect(mine.json.arrayValue?.compactMap { $0["session_id"]?.stringValue } == ["1"])
+                #expect(try await requestJSON(client, "/api/digital-customer/training/sessions?limit=0").status == .unprocessableContent)
+                #expect(try await requestJSON(client, "/api/digital-customer/training/sessions/9/evaluation").status == .notFound)
+                #expect(try await requestJSON(client, "/api/digital-customer/training/sessions/x1/evaluation").status == .notFound)
+            }
+        }
+    }
+}
