@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
@@ -40,11 +41,11 @@ let package = Package(
                 "mupdf", "mupdf-third", "harfbuzz", "freetype", "jbig2dec", "openjp2", "jpeg", "gumbo", "mujs", "z", "m",
             ].map { .linkedLibrary($0) }
         ),
-        // PDF text through MuPDF; linked only by the executables that read PDFs (the server, for twins; MuPDF adds ~40 MB
-        // of fonts).
+        // PDF text through MuPDF and XLSX sheets through ZIPFoundation and FoundationXML; linked only by the executables
+        // that read documents (the server, for twins and sales materials; MuPDF adds ~40 MB of fonts).
         .target(
             name: "VividCrowdDocuments",
-            dependencies: ["VividCrowdCore", "CMuPDF"],
+            dependencies: ["VividCrowdCore", "CMuPDF", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Sources/Documents",
             swiftSettings: swiftSettings
         ),
@@ -143,7 +144,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VividCrowdDocumentsTests",
-            dependencies: ["VividCrowdDocuments", "VividCrowdCore", "VividCrowdTesting"],
+            dependencies: ["VividCrowdDocuments", "VividCrowdCore", "VividCrowdTesting", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Tests/VividCrowdDocumentsTests",
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
