@@ -24,6 +24,7 @@ enum Routes {
         TwinRoutes.add(to: router, services: services)
         CustomerRoutes.add(to: router, services: services)
         TrainingRoutes.add(to: router, services: services)
+        SalesKnowledgeRoutes.add(to: router, services: services)
         router.get("/api/chat/agents") { _, _ -> Response in
             try .json(encoding: services.groupChat.personas.map(AgentSummary.init))
         }

@@ -14,6 +14,7 @@ struct ServerServices: Sendable {
     let twins: TwinLibrary
     let customers: CustomerLibrary
     let training: TrainingDesk
+    let copilot: SalesCopilot
     let protection: ServerProtection
     /// Drives typing delays (tests pass a virtual clock).
     let clock: any Clock<Duration>
@@ -39,8 +40,12 @@ struct ServerServices: Sendable {
         let customers = CustomerLibrary(
             store: store.customers, client: llm, reader: DocumentReader(pdf: MuPDFTextReader(), limits: settings.twins.limits),
             promptTokens: settings.twins.promptTokens, now: date)
+        let copilot = SalesCopilot(
+            store: store.salesMaterials, client: llm, embedder: CachingEmbedder(client: llm, cache: store.embeddings),
+            documents: DocumentReader(pdf: MuPDFTextReader(), limits: settings.twins.limits), spreadsheets: XLSXReader(),
+            tokenizer: twins.tokenizer, now: date)
         let training = try TrainingDesk.make(
-            store: store.training, customers: customers, settings: settings.training,
+            store: store.training, customers: customers, copilot: copilot, settings: settings.training,
             directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), now: date)
         let rows = try await customerService.entryCount()
         logger.info(
@@ -52,7 +57,7 @@ struct ServerServices: Sendable {
             ])
         return ServerServices(
             settings: settings, store: store, llm: llm, customerService: customerService, groupChat: groupChat, twins: twins,
-            customers: customers, training: training,
+            customers: customers, training: training, copilot: copilot,
             protection: ServerProtection(settings: settings.protection, adminToken: settings.server.adminToken, clock: clock),
             clock: clock)
     }

@@ -99,7 +99,7 @@ struct TrainingStartRequest {
         }
         var userID = "anonymous"
         switch object["user_id"] {
-        case nil, .null?: break
+        case nil: break
         case .string(let text)?:
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard (1...128).contains(trimmed.count) else { throw Invalid(description: "user_id must be 1 to 128 characters") }

@@ -191,7 +191,7 @@ extension ServerSuites {
                 #expect(delete.headers[.allow] == "GET")
                 let put = try await client.execute(uri: "/api/customer-service/session/abc/rating", method: .put)
                 #expect(put.status == .methodNotAllowed && put.headers[.allow] == "POST")
-                for socket in ["/api/customer-service/ws", "/api/chat/ws"] {
+                for socket in ["/api/customer-service/ws", "/api/chat/ws", "/api/digital-customer/training/ws/1"] {
                     let plain = try await client.execute(uri: socket, method: .get)
                     #expect(plain.status == .upgradeRequired, "\(socket)")
                     #expect(plain.headers[.upgrade] == "websocket")
@@ -208,6 +208,7 @@ extension ServerSuites {
                 for (path, operations) in paths {
                     for method in (operations.objectValue ?? [:]).keys {
                         let uri = path.replacingOccurrences(of: "{id}", with: "missing-session")
+                            .replacingOccurrences(of: "{session_id}", with: "missing-session")
                         let response = try await client.execute(uri: uri, method: HTTPRequest.Method(method.uppercased())!)
                         #expect(![.notFound, .methodNotAllowed].contains(response.status) || uri.contains("missing-session"),
                                 "\(method) \(path): \(response.status)")

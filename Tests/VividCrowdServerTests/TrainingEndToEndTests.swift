@@ -59,7 +59,7 @@ extension ServerSuites {
                 for (index, round) in opening.enumerated() {
                     let types = round.compactMap { $0["type"]?.stringValue }
                     #expect(types.first == "evaluation" && types.contains("stream_start") && types.contains("customer_response"), "\(types)")
-                    #expect(types.suffix(2) == ["stage_completed", "turn_end"], "\(types)")
+                    #expect(types.suffix(3) == ["stage_completed", "copilot_suggestions", "turn_end"], "\(types)")
                     let evaluation = try #require(round.first)
                     if evaluation["available"]?.boolValue == true {
                         #expect((1...5).contains(evaluation["score"]?.intValue ?? 0))
@@ -108,6 +108,76 @@ extension ServerSuites {
                 #expect(try await requestJSON(client, "/api/digital-customer/training/sessions?limit=0").status == .unprocessableContent)
                 #expect(try await requestJSON(client, "/api/digital-customer/training/sessions/9/evaluation").status == .notFound)
                 #expect(try await requestJSON(client, "/api/digital-customer/training/sessions/x1/evaluation").status == .notFound)
+            }
+        }
+
+        @Test("sales materials are uploaded once, refused whole when bad, queried with provenance, and ground the copilot")
+        func knowledge() async throws {
+            try await withTestServer(extra: customerEnvironment) { client, services in
+                let upload = "/api/digital-customer/knowledge/upload"
+                let sop = try Data(contentsOf: repositoryRoot.appendingPathComponent("corpora/sales/materials/电话邀约SOP&话术.xlsx"))
+                let sheet = try await uploadForm(client, upload, fields: [], fileName: "电话邀约SOP&话术.xlsx", contents: sop)
+                try #require(sheet.status == .ok, "\(sheet.json)")
+                #expect(sheet.json["format"]?.stringValue == "xlsx" && sheet.json["created"]?.boolValue == true)
+                #expect(sheet.json["sheets"]?.arrayValue?.compactMap(\.stringValue) == ["普通客户话术", "直接检测客户话术和流程"])
+                let again = try await uploadForm(client, upload, fields: [], fileName: "copy.xlsx", contents: sop)
+                #expect(again.json["id"] == sheet.json["id"] && again.json["created"]?.boolValue == false)
+                let prices = try Data(contentsOf: repositoryRoot.appendingPathComponent("corpora/sales/materials/怡安然检测项目价格表.pdf"))
+                let pdf = try await uploadForm(client, upload, fields: [], fileName: "怡安然检测项目价格表.pdf", contents: prices)
+                try #require(pdf.status == .ok, "\(pdf.json)")
+                #expect(pdf.json["format"]?.stringValue == "pdf" && (pdf.json["pages"]?.intValue ?? 0) >= 1)
+
+                let emptySheet = try Data(contentsOf: repositoryRoot.appendingPathComponent("Tests/Fixtures/xlsx/empty-sheet.xlsx"))
+                let refusals: [(String, Data, HTTPResponse.Status)] = [
+                    ("broken.xlsx", Data("PK not really a zip".utf8), .unprocessableContent),
+                    ("empty.xlsx", emptySheet, .unprocessableContent),
+                    ("half.xlsx", sop.prefix(sop.count / 2), .unprocessableContent),
+                    ("broken.pdf", Data("%PDF-1.7 nothing else".utf8), .unprocessableContent),
+                    ("notes.doc", Data("plain".utf8), .unprocessableContent),
+                    ("big.xlsx", Data(repeating: 0x50, count: 1_200_000), .contentTooLarge),
+                ]
+                for (file, contents, status) in refusals {
+                    let refused = try await uploadForm(client, upload, fields: [], fileName: file, contents: contents)
+                    #expect(refused.status == status, "\(file): \(refused.json)")
+                    let detail = refused.json["detail"]?.stringValue ?? ""
+                    #expect(detail.contains("nothing was stored") || detail.contains("neither a PDF nor an XLSX"), "\(file): \(detail)")
+                }
+                let files = try await requestJSON(client, "/api/digital-customer/knowledge/files")
+                #expect(files.json.arrayValue?.compactMap { $0["file_name"]?.stringValue } == ["电话邀约SOP&话术.xlsx", "怡安然检测项目价格表.pdf"])
+
+                let query = try await requestJSON(client, "/api/digital-customer/knowledge/query", method: .post, body: #"{"query": "线上咨询费用多少钱", "top_k": 3}"#)
+                try #require(query.status == .ok, "\(query.json)")
+                let results = query.json["results"]?.arrayValue ?? []
+                #expect(results.count == 3)
+                #expect(results.contains { ($0["text"]?.stringValue ?? "").contains("线上") }, "\(results)")
+                for result in results {
+                    let location = result["location"]?.stringValue ?? ""
+                    #expect(location.hasPrefix("工作表") || location.hasPrefix("第"), "\(location)")
+                    #expect(result["sheet"] != nil || result["pages"] != nil)
+                }
+                for bad in ["{}", #"{"query": ""}"#, #"{"query": "x", "top_k": 0}"#, #"{"query": "x", "other": 1}"#] {
+                    #expect(try await requestJSON(client, "/api/digital-customer/knowledge/query", method: .post, body: bad).status == .unprocessableContent, "\(bad)")
+                }
+
+                // The copilot's suggestions in a training session cite the uploaded materials (when the model gives any).
+                let created = try await uploadForm(
+                    client, "/api/digital-customer/upload", fields: [("difficulty", "hard")], fileName: "王建国.md",
+                    contents: try customerDocument("王建国-制造业-生产总监.md"))
+                let customerID = try #require(created.json["id"]?.intValue)
+                let session = try await services.training.start(customerID: customerID, userID: "copilot")
+                let log = try await socketLog(
+                    client, "/api/digital-customer/training/ws/\(session.id)", [messageFrame("王总您好，线上咨询的费用您了解过吗？")], greeting: true,
+                    endingWith: trainingEnds)
+                let round = try #require(await log.replies.first)
+                let suggestions = try #require(round.first { $0["type"]?.stringValue == "copilot_suggestions" })
+                if suggestions["available"]?.boolValue == true {
+                    #expect(suggestions["grounded"]?.boolValue == true && suggestions["suggestions"]?.arrayValue?.count == 3)
+                    let cited = (suggestions["suggestions"]?.arrayValue ?? []).flatMap { $0["sources"]?.arrayValue ?? [] }
+                    #expect(cited.allSatisfy { ["电话邀约SOP&话术.xlsx", "怡安然检测项目价格表.pdf"].contains($0["file_name"]?.stringValue ?? "") })
+                } else {
+                    #expect(suggestions["suggestions"] == nil)
+                }
+                #expect(round.last?["type"]?.stringValue == "turn_end")
             }
         }
     }

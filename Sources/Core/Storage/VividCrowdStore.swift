@@ -19,6 +19,8 @@ public protocol VividCrowdStore: Service {
     var customers: any CustomerStore { get }
     /// Sales training's sessions.
     var training: any TrainingStore { get }
+    /// Sales training's copilot materials.
+    var salesMaterials: any SalesMaterialStore { get }
     /// The last migration applied (0 for a backend without migrations).
     func schemaVersion() async throws -> Int
     /// Releases connections; the store is not used afterwards.

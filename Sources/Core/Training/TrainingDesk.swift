@@ -37,6 +37,7 @@ public actor TrainingDesk {
     let evaluator: any TurnEvaluator
     let judge: (any StageJudge)?
     let outcomeJudge: (any OutcomeJudge)?
+    let copilot: (any TrainingCopilot)?
     let settings: VividCrowdConfiguration.Training
     let detectorFiles: [URL]
     let logger: Logger
@@ -50,7 +51,8 @@ public actor TrainingDesk {
 
     public init(
         store: any TrainingStore, customers: CustomerLibrary, evaluator: any TurnEvaluator, judge: (any StageJudge)?,
-        outcomeJudge: (any OutcomeJudge)?, settings: VividCrowdConfiguration.Training, detectorFiles: [URL],
+        outcomeJudge: (any OutcomeJudge)?, copilot: (any TrainingCopilot)? = nil, settings: VividCrowdConfiguration.Training,
+        detectorFiles: [URL],
         logger: Logger = Logger(label: "vividcrowd.training"), now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
@@ -58,6 +60,7 @@ public actor TrainingDesk {
         self.evaluator = evaluator
         self.judge = judge
         self.outcomeJudge = outcomeJudge
+        self.copilot = copilot
         self.settings = settings
         self.detectorFiles = detectorFiles
         self.logger = logger
@@ -67,13 +70,14 @@ public actor TrainingDesk {
     /// The desk the configuration describes: the evaluation model evaluates, judges stages and outcomes, and the
     /// detector learns from `TRAINING_STAGE_TURNS` (relative paths from `directory`).
     public static func make(
-        store: any TrainingStore, customers: CustomerLibrary, settings: VividCrowdConfiguration.Training, directory: URL,
+        store: any TrainingStore, customers: CustomerLibrary, copilot: (any TrainingCopilot)?, settings: VividCrowdConfiguration.Training,
+        directory: URL,
         logger: Logger = Logger(label: "vividcrowd.training"), now: @escaping @Sendable () -> Date = Date.init
     ) throws -> TrainingDesk {
         let client = customers.client
         return TrainingDesk(
             store: store, customers: customers, evaluator: LLMTurnEvaluator(client: client), judge: LLMStageJudge(client: client),
-            outcomeJudge: LLMOutcomeJudge(client: client), settings: settings,
+            outcomeJudge: LLMOutcomeJudge(client: client), copilot: copilot, settings: settings,
             detectorFiles: try stageTurnFiles(settings.stageTurns, directory: directory), logger: logger, now: now)
     }
 
@@ -137,7 +141,7 @@ public actor TrainingDesk {
             let customer = try await customers.customer(id: record.customerID)
             training = TrainingSession(
                 id: record.id, customer: customer, client: customers.client, evaluator: evaluator, controller: try await controller(),
-                outcomeJudge: outcomeJudge, state: record.state, report: record.report)
+                outcomeJudge: outcomeJudge, copilot: copilot, state: record.state, report: record.report)
             remember(sessionID, training, savedAt: record.updatedAt)
         }
         try await training.handle(message, emit: emit)

@@ -9,6 +9,7 @@ public actor TrainingSession {
     let evaluator: any TurnEvaluator
     let controller: StageController
     let outcomeJudge: (any OutcomeJudge)?
+    let copilot: (any TrainingCopilot)?
     public private(set) var progress = StageProgress()
     /// Trainee turns as user, customer turns as assistant.
     public private(set) var conversation: [ChatMessage] = []
@@ -21,7 +22,8 @@ public actor TrainingSession {
     /// `outcomeJudge` confirms at the end whether the customer agreed to a next step; without one the rules decide.
     public init(
         id: String, customer: CustomerRecord, client: LLMClient, evaluator: any TurnEvaluator, controller: StageController,
-        outcomeJudge: (any OutcomeJudge)? = nil, state: TrainingState = TrainingState(), report: TrainingReport? = nil
+        outcomeJudge: (any OutcomeJudge)? = nil, copilot: (any TrainingCopilot)? = nil, state: TrainingState = TrainingState(),
+        report: TrainingReport? = nil
     ) {
         self.id = id
         self.customer = customer
@@ -29,6 +31,7 @@ public actor TrainingSession {
         self.evaluator = evaluator
         self.controller = controller
         self.outcomeJudge = outcomeJudge
+        self.copilot = copilot
         self.finalReport = report
         self.progress = state.progress
         self.conversation = state.conversation
@@ -39,8 +42,9 @@ public actor TrainingSession {
     public var state: TrainingState { TrainingState(progress: progress, conversation: conversation, turns: turns) }
 
     /// Handles one trainee message, emitting in order: `evaluation` (or one saying it is unavailable), the customer's
-    /// streamed reply and `customer_response`, `stage_completed` when the stage ends, and `turn_end` with the progress
-    /// (or, once the last stage is behind, `training_complete` with the report).
+    /// streamed reply and `customer_response`, `stage_completed` when the stage ends, the copilot's
+    /// `copilot_suggestions` for what to say next, and `turn_end` with the progress (or, once the last stage is behind,
+    /// `training_complete` with the report).
     public func handle(_ message: String, emit: @escaping @Sendable (ConversationEvent) async -> Void) async throws {
         guard !progress.finished else {
             throw FrameRejection(code: "training_finished", userMessage: "this training session is finished; start a new one")
@@ -81,6 +85,7 @@ public actor TrainingSession {
             await emit(.result(try ConversationFrame(
                 type: "training_complete", encoding: report, extra: ["radar_svg": .string(report.radarSVG(chinese: chinese))])))
         } else {
+            if let copilot { await emit(.notice(await copilot.suggestionsFrame(stage: progress.stage, conversation: conversation))) }
             var fields: [String: JSONValue] = [
                 "stage": .number(Double(progress.stage.rawValue)), "rounds_in_stage": .number(Double(progress.roundsInStage)),
                 "decided_by": .string(assessment.source.rawValue),

@@ -65,7 +65,7 @@ public actor TwinLibrary {
     public let store: any TwinStore
     public let client: LLMClient
     public let reader: DocumentReader
-    public let tokenizer: SearchTokenizer
+    public nonisolated let tokenizer: SearchTokenizer
     public let chunker: DocumentChunker
     public let gates: EvidenceGates
     /// Estimated tokens of document text one prompt carries at most: the profile call's sample (from the start,

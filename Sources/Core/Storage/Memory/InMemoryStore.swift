@@ -8,6 +8,7 @@ public struct InMemoryStore: VividCrowdStore {
     public let twins: any TwinStore
     public let customers: any CustomerStore
     public let training: any TrainingStore
+    public let salesMaterials: any SalesMaterialStore
     public var location: String { "memory:" }
 
     public init() {
@@ -18,6 +19,7 @@ public struct InMemoryStore: VividCrowdStore {
         twins = InMemoryTwinStore()
         customers = InMemoryCustomerStore()
         training = InMemoryTrainingStore()
+        salesMaterials = InMemorySalesMaterialStore()
     }
 
     /// Memory has no schema to migrate.

@@ -194,5 +194,17 @@ public enum SQLiteMigrations {
                 );
                 CREATE INDEX training_sessions_user ON training_sessions(user_id, created_at);
                 """),
+        Migration(
+            version: 9, name: "sales training copilot materials",
+            sql: """
+                CREATE TABLE sales_materials (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    file_name TEXT NOT NULL,
+                    md5 TEXT NOT NULL UNIQUE,
+                    format TEXT NOT NULL,
+                    units TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                """),
     ]
 }

@@ -9,6 +9,7 @@ public struct SQLiteStore: VividCrowdStore {
     public let twins: any TwinStore
     public let customers: any CustomerStore
     public let training: any TrainingStore
+    public let salesMaterials: any SalesMaterialStore
     public var location: String { "sqlite:\(database.path)" }
 
     /// Opens (creating and migrating) the database at `path`; `:memory:` for a private in-memory database.
@@ -25,6 +26,7 @@ public struct SQLiteStore: VividCrowdStore {
         self.twins = SQLiteTwinStore(database: database)
         self.customers = SQLiteCustomerStore(database: database)
         self.training = SQLiteTrainingStore(database: database)
+        self.salesMaterials = SQLiteSalesMaterialStore(database: database)
     }
 
     public func schemaVersion() async throws -> Int { try await database.schemaVersion }
