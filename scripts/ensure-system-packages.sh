@@ -5,6 +5,8 @@ packages=(
   libsqlite3-dev libcurl4-openssl-dev libopenblas-dev libmupdf-dev
   # libmupdf-dev does not pull in its dependencies' -dev packages; linking needs them.
   libharfbuzz-dev libfreetype-dev libjbig2dec0-dev libopenjp2-7-dev libjpeg-dev libgumbo-dev libmujs-dev zlib1g-dev
+  # FoundationXML (the XLSX reader of sales materials) loads libxml2 at run time.
+  libxml2
   curl
 )
 missing=()
