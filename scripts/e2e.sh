@@ -35,12 +35,16 @@ twins_port=$(free_port)
 start_server twins twins "$twins_port" MIN_TYPING_DELAY=0.1 MAX_TYPING_DELAY=0.3 LLM_LOCAL_SCHEMA=on TWIN_PROMPT_TOKENS=1500
 
 # Short limits, so the slow-client tests finish in seconds: 2 s to send a head, 8 KB heads, 40 connections.
+# Sales training: a round cap of one, so five messages walk the five stages.
+training_port=$(free_port)
+start_server training training-page "$training_port" LLM_LOCAL_SCHEMA=on TWIN_PROMPT_TOKENS=1500 TRAINING_STAGE_ROUND_CAP=1
+
 guarded_port=$(free_port)
 start_server guarded customer-service "$guarded_port" HEADER_READ_TIMEOUT=2 IDLE_TIMEOUT=4 MAX_HEADER_BYTES=8192 \
   MAX_CONNECTIONS=40
 
 VIVIDCROWD_URL="http://127.0.0.1:$cs_port" VIVIDCROWD_CHAT_URL="http://127.0.0.1:$chat_port" \
-  VIVIDCROWD_TWINS_URL="http://127.0.0.1:$twins_port" \
+  VIVIDCROWD_TWINS_URL="http://127.0.0.1:$twins_port" VIVIDCROWD_TRAINING_URL="http://127.0.0.1:$training_port" \
   VIVIDCROWD_GUARDED_URL="http://127.0.0.1:$guarded_port" \
   "$VENV/bin/python" -m pytest -q Tests/e2e "$@" \
   || { for log in "$work"/*.log; do echo "--- $log" >&2; tail -30 "$log" >&2; done; exit 1; }

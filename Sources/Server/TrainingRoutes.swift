@@ -18,7 +18,7 @@ enum TrainingRoutes {
                 return .error(.unprocessableContent, error.description)
             }
             return try await respond(context.logger) {
-                let record = try await desk.start(customerID: start.customerID, userID: start.userID)
+                let record = try await desk.start(customerID: start.customerID, userID: start.userID, difficulty: start.difficulty)
                 return try .json(encoding: TrainingSessionSummary(record), status: .created)
             }
         }
@@ -81,18 +81,20 @@ enum TrainingRoutes {
     }
 }
 
-/// The body of `POST …/training/sessions/start`: `{"customer_id": 1, "user_id": "user123"}` (`user_id` optional).
+/// The body of `POST …/training/sessions/start`: `{"customer_id": 1, "user_id": "user123"}`, `user_id` and
+/// `difficulty` (easy, normal or hard; the customer's own when absent) optional.
 struct TrainingStartRequest {
     struct Invalid: Error, CustomStringConvertible { var description: String }
 
     var customerID: Int
     var userID: String
+    var difficulty: CustomerProfile.Difficulty?
 
     static let usage = "send {\"customer_id\": 1, \"user_id\": \"user123\"}"
 
     static func read(_ body: Data) throws -> TrainingStartRequest {
         guard let object = (try? JSONValue.parse(body))?.objectValue else { throw Invalid(description: "the body is not a JSON object: \(usage)") }
-        let unknown = object.keys.filter { !["customer_id", "user_id"].contains($0) }.sorted()
+        let unknown = object.keys.filter { !["customer_id", "user_id", "difficulty"].contains($0) }.sorted()
         guard unknown.isEmpty else { throw Invalid(description: "unknown field(s) \(unknown.joined(separator: ", ")): \(usage)") }
         guard let number = object["customer_id"]?.doubleValue, number == number.rounded(), number >= 1, number <= Double(Int32.max) else {
             throw Invalid(description: "customer_id must be a positive integer id: \(usage)")
@@ -107,7 +109,14 @@ struct TrainingStartRequest {
         default:
             throw Invalid(description: "user_id must be a string: \(usage)")
         }
-        return TrainingStartRequest(customerID: Int(number), userID: userID)
+        var difficulty: CustomerProfile.Difficulty?
+        if let value = object["difficulty"] {
+            guard let text = value.stringValue, let parsed = CustomerProfile.Difficulty(rawValue: text) else {
+                throw Invalid(description: "difficulty must be easy, normal or hard")
+            }
+            difficulty = parsed
+        }
+        return TrainingStartRequest(customerID: Int(number), userID: userID, difficulty: difficulty)
     }
 }
 
@@ -118,7 +127,7 @@ struct TrainingSessionSummary: Encodable {
     init(_ record: TrainingSessionRecord) { self.record = record }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, stage, total, level
+        case id, status, stage, total, level, difficulty
         case sessionID = "session_id"
         case customerID = "customer_id"
         case userID = "user_id"
@@ -139,6 +148,7 @@ struct TrainingSessionSummary: Encodable {
         try container.encode(record.state.progress.stage.rawValue, forKey: .stage)
         try container.encode(record.state.progress.completed.map(\.rawValue), forKey: .completedStages)
         try container.encode(record.state.turns.count, forKey: .turns)
+        try container.encodeIfPresent(record.state.difficulty, forKey: .difficulty)
         try container.encodeIfPresent(record.report?.total, forKey: .total)
         try container.encodeIfPresent(record.report?.level, forKey: .level)
         try container.encode("/api/digital-customer/training/ws/\(record.id)", forKey: .webSocket)

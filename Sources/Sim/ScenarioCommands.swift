@@ -71,6 +71,8 @@ struct ScenarioOptions: ParsableArguments {
                 report = try await GroupChatSimulation(scenario: scenario, corpora: corpora, settings: settings).run()
             case .twins:
                 report = try await TwinsSimulation(scenario: scenario, corpora: corpora, settings: settings, pdf: MuPDFTextReader()).run()
+            case .training:
+                report = try await TrainingSimulation(scenario: scenario, corpora: corpora, settings: settings, pdf: MuPDFTextReader()).run()
             }
             try write(report)
             reports.append(report)
@@ -137,8 +139,8 @@ struct RunScenarios: AsyncParsableCommand {
                     report = try await GroupChatServerDriver(
                         simulation: GroupChatSimulation(scenario: scenario, corpora: corpora, settings: settings), server: server
                     ).run()
-                case .twins:
-                    throw ValidationError("\(file.lastPathComponent): twins scenarios run in process; leave out --server or pass --scenario")
+                case .twins, .training:
+                    throw ValidationError("\(file.lastPathComponent): \(scenario.mode.rawValue) scenarios run in process; leave out --server or pass --scenario")
                 }
                 try options.write(report, server: server)
                 print(Self.summary(report))

@@ -64,6 +64,17 @@ private func library(_ transport: RepliesTransport, store: any CustomerStore = I
         await #expect(throws: CustomerError.notFound(customer.id)) { try await customers.delete(id: customer.id) }
     }
 
+    @Test func aNameTheDocumentDoesNotHoldGivesWayToItsHeadingOrFileName() async throws {
+        let document = try Data(contentsOf: repositoryRoot.appendingPathComponent("corpora/sales/customers/王建国-制造业-生产总监.md"))
+        let invented = try await library(RepliesTransport([profileJSON(sampleProfile(name: "no"))])).create(document, fileName: "x.md")
+        #expect(invented.customer.name == "王建国" && invented.customer.profile.name == "王建国")
+        let noHeading = Data("客户是一位生产总监，关心停机。".utf8)
+        let fromFile = try await library(RepliesTransport([profileJSON(sampleProfile(name: "Bob"))])).create(noHeading, fileName: "李华-制造业.md")
+        #expect(fromFile.customer.name == "李华")
+        let held = Data("# Profile: Anna\nAnna runs procurement.".utf8)
+        #expect(try await library(RepliesTransport([profileJSON(sampleProfile(name: "Anna"))])).create(held, fileName: "a.md").customer.name == "Anna")
+    }
+
     @Test func aProfileWithoutObjectionsIsAskedAgainAndAModelThatNeverCompliesStoresNothing() async throws {
         var bare = sampleProfile()
         bare.typicalObjections = []

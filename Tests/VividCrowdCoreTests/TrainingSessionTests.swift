@@ -122,11 +122,12 @@ private final class Events: Sendable {
     func sessionsAreStoredListedNewestFirstAndTheirStateAndReportRoundTrip(_ backend: StoreBackend) async throws {
         let store = try backend.open().training
         let early = Date(timeIntervalSince1970: 1_780_000_000)
-        let first = try await store.createTrainingSession(customerID: 1, userID: "li", at: early)
-        let second = try await store.createTrainingSession(customerID: 2, userID: "wang", at: early + 60)
-        let third = try await store.createTrainingSession(customerID: 1, userID: "li", at: early + 120)
+        let first = try await store.createTrainingSession(customerID: 1, userID: "li", state: TrainingState(), at: early)
+        let second = try await store.createTrainingSession(customerID: 2, userID: "wang", state: TrainingState(difficulty: .hard), at: early + 60)
+        let third = try await store.createTrainingSession(customerID: 1, userID: "li", state: TrainingState(), at: early + 120)
         #expect([first.id, second.id, third.id] == ["1", "2", "3"])
         #expect(first.customerID == 1 && second.userID == "wang" && third.state == TrainingState())
+        #expect(try await store.trainingSession(id: "2")?.state.difficulty == .hard)
         #expect(try await store.trainingSessions(userID: nil).map(\.id) == ["3", "2", "1"])
         #expect(try await store.trainingSessions(userID: "li").map(\.id) == ["3", "1"])
         let fresh = try #require(try await store.trainingSession(id: "1"))
@@ -148,8 +149,8 @@ private final class Events: Sendable {
         #expect(saved.updatedAt == early + 600 && saved.createdAt == early)
         #expect(saved.report?.outcome.agreed == true)
         // Ids keep counting after the largest, past nine (text ids compared as numbers).
-        for minute in 4...10 { _ = try await store.createTrainingSession(customerID: 1, userID: "li", at: early + Double(minute) * 60) }
-        #expect(try await store.createTrainingSession(customerID: 1, userID: "li", at: early + 900).id == "11")
+        for minute in 4...10 { _ = try await store.createTrainingSession(customerID: 1, userID: "li", state: TrainingState(), at: early + Double(minute) * 60) }
+        #expect(try await store.createTrainingSession(customerID: 1, userID: "li", state: TrainingState(), at: early + 900).id == "11")
     }
 }
 

@@ -96,8 +96,10 @@ extension ServerSuites {
                 #expect(radar.status == .ok && radar.headers[.contentType]?.hasPrefix("image/svg+xml") == true)
 
                 let second = try await requestJSON(client, "/api/digital-customer/training/sessions/start", method: .post,
-                                                   body: #"{"customer_id": \#(customerID), "user_id": "someone"}"#)
-                #expect(second.json["session_id"]?.stringValue == "2")
+                                                   body: #"{"customer_id": \#(customerID), "user_id": "someone", "difficulty": "easy"}"#)
+                #expect(second.json["session_id"]?.stringValue == "2" && second.json["difficulty"]?.stringValue == "easy")
+                #expect(try await requestJSON(client, "/api/digital-customer/training/sessions/start", method: .post,
+                                              body: #"{"customer_id": \#(customerID), "difficulty": "brutal"}"#).status == .unprocessableContent)
                 let interim = try await requestJSON(client, "/api/digital-customer/training/sessions/2/evaluation")
                 #expect(interim.json["final"]?.boolValue == false && interim.json["total"]?.doubleValue == 0)
                 let all = try await requestJSON(client, "/api/digital-customer/training/sessions")

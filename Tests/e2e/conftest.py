@@ -37,6 +37,14 @@ def twins_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def training_url() -> str:
+    url = os.environ.get("VIVIDCROWD_TRAINING_URL")
+    if not url:
+        pytest.fail("VIVIDCROWD_TRAINING_URL is not set: run these tests through scripts/e2e.sh, which starts the server")
+    return url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
 def twin_documents() -> pathlib.Path:
     return REPOSITORY / "corpora" / "twins"
 

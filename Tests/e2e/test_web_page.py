@@ -1,5 +1,7 @@
 """Drives the web page in headless Chromium: customer service (upload, every kind of reply, rate, stats), group chat,
-and digital twins (refused and accepted uploads, a private answer with clickable sources, an in-character refusal)."""
+digital twins (refused and accepted uploads, a private answer with clickable sources, an in-character refusal), and
+sales training (a customer and a material uploaded, the five stages sold through with evaluations and copilot
+suggestions, the report with its radar)."""
 import os
 import pathlib
 import shutil
@@ -122,6 +124,57 @@ def test_twins_page(browser, twins_url, twin_documents):
     assert refused.find_elements(By.CSS_SELECTOR, ".cite") == []
 
     screenshot = os.environ.get("VIVIDCROWD_TWINS_SCREENSHOT")
+    if screenshot:
+        pathlib.Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(screenshot)
+
+
+def test_training_page(browser, training_url):
+    wait = WebDriverWait(browser, 90)
+    browser.get(training_url + "/#training")
+    repository = pathlib.Path(__file__).resolve().parents[2]
+
+    # A material that is not a workbook is refused; the real one is listed with its units.
+    broken = repository / "Tests" / "VividCrowdDocumentsTests" / "Fixtures" / "truncated.pdf"
+    browser.find_element(By.ID, "tr-material-file").send_keys(str(broken))
+    browser.find_element(By.ID, "tr-material-upload").click()
+    wait.until(lambda d: "rejected" in d.find_element(By.ID, "tr-material-result").text)
+    assert browser.find_elements(By.CSS_SELECTOR, "#tr-materials li") == []
+    browser.find_element(By.ID, "tr-material-file").send_keys(str(repository / "corpora" / "sales" / "materials" / "电话邀约SOP&话术.xlsx"))
+    browser.find_element(By.ID, "tr-material-upload").click()
+    wait.until(lambda d: "units" in d.find_element(By.ID, "tr-materials").text)
+
+    browser.find_element(By.ID, "tr-customer-file").send_keys(str(repository / "corpora" / "sales" / "customers" / "王建国-制造业-生产总监.md"))
+    browser.find_element(By.ID, "tr-customer-upload").click()
+    wait.until(lambda d: "made customer" in d.find_element(By.ID, "tr-customer-result").text)
+    Select(browser.find_element(By.ID, "tr-difficulty")).select_by_value("hard")
+    browser.find_element(By.ID, "tr-start").click()
+    wait.until(lambda d: d.find_element(By.ID, "tr-status").text == "online")
+    assert "current" in browser.find_element(By.CSS_SELECTOR, '#tr-stages li[data-stage="1"]').get_attribute("class")
+
+    lines = [
+        "王总您好，我是云图科技的小王，想先听听您这边生产线最近的情况。",
+        "您现在设备停机一次大概影响多少产量？预算上有什么考虑？",
+        "我们的预测性维护能提前发现故障，同类工厂平均减少了三成停机。",
+        "您担心数据安全的话，我们支持本地部署，数据不出厂。",
+        "那我们下周二来厂里做一次现场演示，您看可以吗？",
+    ]
+    for index, line in enumerate(lines):
+        browser.find_element(By.ID, "tr-input").send_keys(line)
+        browser.find_element(By.ID, "tr-send").click()
+        # Every message gets its evaluation (or says it is unavailable) and the customer's reply.
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#tr-messages .msg.user .evaluation")) == index + 1)
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#tr-messages .msg.customer:not(.streaming)")) >= index + 1)
+        if index < len(lines) - 1:
+            wait.until(lambda d: "done" in d.find_element(By.CSS_SELECTOR, f'#tr-stages li[data-stage="{index + 1}"]').get_attribute("class")
+                       or "skipped" in d.find_element(By.CSS_SELECTOR, f'#tr-stages li[data-stage="{index + 1}"]').get_attribute("class"))
+            wait.until(lambda d: "For " in d.find_element(By.ID, "tr-copilot").text)
+    report = wait.until(conditions.visibility_of_element_located((By.ID, "tr-report")))
+    assert "/ 25" in report.text and "outcome" in report.text
+    radar = report.find_element(By.TAG_NAME, "img")
+    wait.until(lambda d: d.execute_script("return arguments[0].naturalWidth > 0", radar))
+
+    screenshot = os.environ.get("VIVIDCROWD_TRAINING_SCREENSHOT")
     if screenshot:
         pathlib.Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(screenshot)

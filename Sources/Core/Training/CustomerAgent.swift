@@ -45,16 +45,17 @@ public enum CustomerAgent {
 
 extension CustomerAgent {
     /// Streams the customer's reply to `message` after `history` (salesperson turns as user, customer turns as
-    /// assistant) with stream events under the customer's name, and returns its text.
+    /// assistant) with stream events under the customer's name, and returns its text. `seed` varies the sampling
+    /// (the simulator's repeated runs).
     public static func reply(
-        _ message: String, profile: CustomerProfile, history: [ChatMessage], client: LLMClient,
+        _ message: String, profile: CustomerProfile, history: [ChatMessage], client: LLMClient, seed: Int = 7,
         emit: @escaping @Sendable (ConversationEvent) async -> Void
     ) async throws -> String {
         let chinese = MessageText.isChinese(message + profile.name)
         let messages = [ChatMessage.system(systemPrompt(profile, chinese: chinese))] + history + [.user(message)]
         await emit(.streamStart(sender: profile.name))
         var reply = ""
-        for try await event in client.stream(ChatRequest(model: client.models.chat, messages: messages, temperature: 0.8, seed: 7, maxTokens: 300)) {
+        for try await event in client.stream(ChatRequest(model: client.models.chat, messages: messages, temperature: 0.8, seed: seed, maxTokens: 300)) {
             if case .delta(let piece) = event, !piece.isEmpty {
                 reply += piece
                 await emit(.streamChunk(sender: profile.name, content: piece))

@@ -58,6 +58,7 @@ public actor CustomerLibrary {
         let text = try reader.read(data, fileName: fileName).fullText
         var profile = try await extractProfile(of: text)
         if let difficulty { profile.difficulty = difficulty }
+        profile.name = Self.name(profile.name, document: text, fileName: fileName)
         do {
             let stored = try await store.createCustomer(CustomerRecord(id: 0, profile: profile, fileName: fileName, md5: md5, createdAt: now()))
             return (stored, true)
@@ -66,6 +67,22 @@ public actor CustomerLibrary {
             guard let existing = try await store.customer(md5: md5) else { throw CustomerError.profileFailed }
             return (existing, false)
         }
+    }
+
+    /// The customer's name: the extracted one when the document holds it, otherwise (a model that invented one) the
+    /// document's first heading after its colon ("# 客户画像：王建国" → 王建国), otherwise the file name up to its first
+    /// "-" or "_" ("王建国-制造业-生产总监.md" → 王建国).
+    static func name(_ extracted: String, document: String, fileName: String) -> String {
+        let trimmed = extracted.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.count >= 2, document.contains(trimmed) { return trimmed }
+        if let heading = document.split(separator: "\n").first(where: { $0.hasPrefix("# ") }) {
+            let title = heading.dropFirst(2).split(whereSeparator: { $0 == "：" || $0 == ":" }).last.map(String.init) ?? ""
+            let name = title.trimmingCharacters(in: .whitespaces)
+            if (1...40).contains(name.count) { return name }
+        }
+        let stem = (fileName as NSString).deletingPathExtension
+        let name = stem.split(whereSeparator: { $0 == "-" || $0 == "_" }).first.map(String.init) ?? stem
+        return name.isEmpty ? (trimmed.isEmpty ? "客户" : trimmed) : String(name.prefix(40))
     }
 
     /// The profile from one structured call over the document (sampled within `promptTokens`).

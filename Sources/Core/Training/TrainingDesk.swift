@@ -107,10 +107,12 @@ public actor TrainingDesk {
         return files
     }
 
-    /// Starts a session of `userID` with customer `customerID` (which must exist).
-    public func start(customerID: Int, userID: String) async throws -> TrainingSessionRecord {
+    /// Starts a session of `userID` with customer `customerID` (which must exist), played at `difficulty` (the
+    /// customer's own when nil).
+    public func start(customerID: Int, userID: String, difficulty: CustomerProfile.Difficulty? = nil) async throws -> TrainingSessionRecord {
         _ = try await customers.customer(id: customerID)
-        return try await store.createTrainingSession(customerID: customerID, userID: userID, at: now())
+        return try await store.createTrainingSession(
+            customerID: customerID, userID: userID, state: TrainingState(difficulty: difficulty), at: now())
     }
 
     /// Sessions newest first, of one user when `userID` is given.

@@ -140,7 +140,7 @@ public struct TrainingReport: Sendable, Codable, Equatable {
             return (center + radius * share * cos(angle), center + radius * share * sin(angle))
         }
         func format(_ pair: (Double, Double)) -> String { String(format: "%.1f,%.1f", pair.0, pair.1) }
-        var parts = ["<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(size) \(size)\" role=\"img\" aria-label=\"\(chinese ? "阶段得分雷达图" : "stage scores radar")\">"]
+        var parts = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(size)\" height=\"\(size)\" viewBox=\"0 0 \(size) \(size)\" role=\"img\" aria-label=\"\(chinese ? "阶段得分雷达图" : "stage scores radar")\">"]
         for ring in 1...5 {
             let outline = (0..<5).map { format(point($0, Double(ring) / 5)) }.joined(separator: " ")
             parts.append("<polygon points=\"\(outline)\" fill=\"none\" stroke=\"#ccc\"/>")

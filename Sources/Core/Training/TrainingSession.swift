@@ -10,10 +10,14 @@ public actor TrainingSession {
     let controller: StageController
     let outcomeJudge: (any OutcomeJudge)?
     let copilot: (any TrainingCopilot)?
+    /// The customer's sampling seed.
+    let seed: Int
     public private(set) var progress = StageProgress()
     /// Trainee turns as user, customer turns as assistant.
     public private(set) var conversation: [ChatMessage] = []
     public private(set) var turns: [EvaluatedTurn] = []
+    /// The difficulty the customer plays at this session; nil for the customer's own.
+    public let difficulty: CustomerProfile.Difficulty?
     /// The report made when the last stage ended.
     public private(set) var finalReport: TrainingReport?
     private var busy = false
@@ -23,7 +27,7 @@ public actor TrainingSession {
     public init(
         id: String, customer: CustomerRecord, client: LLMClient, evaluator: any TurnEvaluator, controller: StageController,
         outcomeJudge: (any OutcomeJudge)? = nil, copilot: (any TrainingCopilot)? = nil, state: TrainingState = TrainingState(),
-        report: TrainingReport? = nil
+        report: TrainingReport? = nil, seed: Int = 7
     ) {
         self.id = id
         self.customer = customer
@@ -32,14 +36,23 @@ public actor TrainingSession {
         self.controller = controller
         self.outcomeJudge = outcomeJudge
         self.copilot = copilot
+        self.seed = seed
         self.finalReport = report
         self.progress = state.progress
         self.conversation = state.conversation
         self.turns = state.turns
+        self.difficulty = state.difficulty
     }
 
     /// The session's state, as the store keeps it.
-    public var state: TrainingState { TrainingState(progress: progress, conversation: conversation, turns: turns) }
+    public var state: TrainingState { TrainingState(progress: progress, conversation: conversation, turns: turns, difficulty: difficulty) }
+
+    /// The customer's profile as played this session.
+    nonisolated var profile: CustomerProfile {
+        var profile = customer.profile
+        if let difficulty { profile.difficulty = difficulty }
+        return profile
+    }
 
     /// Handles one trainee message, emitting in order: `evaluation` (or one saying it is unavailable), the customer's
     /// streamed reply and `customer_response`, `stage_completed` when the stage ends, the copilot's
@@ -63,7 +76,7 @@ public actor TrainingSession {
         async let assessed = controller.assess(message: message, conversation: before, progress: current)
         let (evaluation, assessment) = await (evaluated, assessed)
         await emit(.notice(Self.evaluationFrame(evaluation, stage: stage)))
-        let reply = try await CustomerAgent.reply(message, profile: customer.profile, history: before, client: client, emit: emit)
+        let reply = try await CustomerAgent.reply(message, profile: profile, history: before, client: client, seed: seed, emit: emit)
         await emit(.notice(ConversationFrame(type: "customer_response", fields: ["content": .string(reply), "sender": .string(customer.name)])))
         conversation += [.user(message), .assistant(reply)]
         turns.append(EvaluatedTurn(stage: stage, message: message, evaluation: evaluation.evaluation))

@@ -1,16 +1,23 @@
 import Foundation
 
-/// Where a training session stands: its stage progress, the conversation and the evaluated trainee turns.
+/// Where a training session stands: its stage progress, the conversation and the evaluated trainee turns, and the
+/// difficulty chosen for it.
 public struct TrainingState: Sendable, Codable, Equatable {
     public var progress: StageProgress
     /// Trainee turns as user, customer turns as assistant.
     public var conversation: [ChatMessage]
     public var turns: [EvaluatedTurn]
+    /// The difficulty the customer plays this session at; nil for the customer's own.
+    public var difficulty: CustomerProfile.Difficulty?
 
-    public init(progress: StageProgress = StageProgress(), conversation: [ChatMessage] = [], turns: [EvaluatedTurn] = []) {
+    public init(
+        progress: StageProgress = StageProgress(), conversation: [ChatMessage] = [], turns: [EvaluatedTurn] = [],
+        difficulty: CustomerProfile.Difficulty? = nil
+    ) {
         self.progress = progress
         self.conversation = conversation
         self.turns = turns
+        self.difficulty = difficulty
     }
 }
 
@@ -43,9 +50,9 @@ public struct TrainingSessionRecord: Sendable, Codable, Equatable {
 
 /// Sales training's sessions, so a session outlives the connection and the instance that started it.
 public protocol TrainingStore: Sendable {
-    /// Stores a new session of `userID` with customer `customerID` and gives it the next id ("1", "2", …, as the
-    /// original numbered its sessions).
-    func createTrainingSession(customerID: Int, userID: String, at date: Date) async throws -> TrainingSessionRecord
+    /// Stores a new session of `userID` with customer `customerID`, in `state`, and gives it the next id ("1", "2", …,
+    /// as the original numbered its sessions).
+    func createTrainingSession(customerID: Int, userID: String, state: TrainingState, at date: Date) async throws -> TrainingSessionRecord
     func trainingSession(id: String) async throws -> TrainingSessionRecord?
     /// Sessions newest first, of one user when `userID` is given.
     func trainingSessions(userID: String?) async throws -> [TrainingSessionRecord]
@@ -60,8 +67,9 @@ public actor InMemoryTrainingStore: TrainingStore {
 
     public init() {}
 
-    public func createTrainingSession(customerID: Int, userID: String, at date: Date) -> TrainingSessionRecord {
-        let session = TrainingSessionRecord(id: String(order.count + 1), customerID: customerID, userID: userID, createdAt: date, updatedAt: date)
+    public func createTrainingSession(customerID: Int, userID: String, state: TrainingState, at date: Date) -> TrainingSessionRecord {
+        let session = TrainingSessionRecord(
+            id: String(order.count + 1), customerID: customerID, userID: userID, state: state, createdAt: date, updatedAt: date)
         records[session.id] = session
         order.append(session.id)
         return session

@@ -3,7 +3,7 @@ import VividCrowdCore
 
 /// A simulation scenario, as a file in corpora/scenarios: which mode, which data, how many users and turns, the seed.
 public struct Scenario: Sendable, Codable, Equatable {
-    public enum Mode: String, Sendable, Codable { case customerService = "customer_service", groupChat = "group_chat", twins }
+    public enum Mode: String, Sendable, Codable { case customerService = "customer_service", groupChat = "group_chat", twins, training }
 
     public var name: String
     public var mode: Mode
@@ -11,7 +11,8 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var users: Int
     public var turns: Int
     /// Labelled questions the users ask (JSON lines, corpora-relative); `expected` is the intended topic or intent
-    /// (twins: the group questions, `expected` naming the shipped twin whose document covers it, or null).
+    /// (twins: the group questions, `expected` naming the shipped twin whose document covers it, or null; training:
+    /// the trainees' scripts, a JSON file).
     public var questions: String
     /// Customer service: the knowledge base (corpora-relative CSV).
     public var knowledgeBase: String?
@@ -34,10 +35,17 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var twins: String?
     /// Twins: the estimated tokens of document text one prompt carries (`TWIN_PROMPT_TOKENS`) when recorded.
     public var twinPromptTokens: Int?
+    /// Training: the folder of customer profiles (corpora-relative); `users` of them, in name order, are sold to.
+    public var customers: String?
+    /// Training: seeded runs of every trainee with every customer (k of pass^k).
+    public var runs: Int?
+    /// Training: `TRAINING_STAGE_ROUND_CAP` for the run.
+    public var stageRoundCap: Int?
 
     enum CodingKeys: String, CodingKey {
-        case name, mode, seed, users, turns, questions, personas, domains, cassette, start, concurrency, twins
+        case name, mode, seed, users, turns, questions, personas, domains, cassette, start, concurrency, twins, customers, runs
         case knowledgeBase = "knowledge_base"
+        case stageRoundCap = "stage_round_cap"
         case embeddingCassette = "embedding_cassette"
         case twinSuite = "twin_suite"
         case twinPromptTokens = "twin_prompt_tokens"

@@ -434,12 +434,298 @@ $("tw-form").addEventListener("submit", (event) => {
   else tw.queue.push(payload);
 });
 
+// ---- Sales training ----
+const tr = { socket: null, session: null, customers: [], draft: null, lastUser: null, queue: [] };
+const stageNames = ["", "trust and rapport", "needs diagnosis", "value presentation", "objection handling", "closing"];
+
+function trainingLine(text, role, sender) {
+  const item = document.createElement("li");
+  item.className = `msg ${role}`;
+  if (sender) {
+    const name = document.createElement("span");
+    name.className = "sender";
+    name.textContent = sender;
+    item.appendChild(name);
+  }
+  item.appendChild(document.createTextNode(text));
+  $("tr-messages").appendChild(item);
+  item.scrollIntoView({ block: "end" });
+  return item;
+}
+
+function showStages(current, completed, skipped, finished) {
+  document.querySelectorAll("#tr-stages li").forEach((item) => {
+    const stage = Number(item.dataset.stage);
+    item.className = completed.includes(stage) ? "done" : skipped.includes(stage) ? "skipped" : (!finished && stage === current ? "current" : "");
+  });
+}
+
+function showEvaluation(frame) {
+  const target = tr.lastUser;
+  if (!target) return;
+  const meta = document.createElement("span");
+  meta.className = "evaluation" + (frame.available ? "" : " unavailable");
+  meta.dataset.quality = frame.available ? frame.quality : "unavailable";
+  if (!frame.available) {
+    meta.textContent = "evaluation unavailable for this message";
+  } else {
+    const parts = [`${frame.quality} · ${frame.score}/5`];
+    if (frame.issues.length) parts.push(`issues: ${frame.issues.join("; ")}`);
+    if (frame.suggestions.length) parts.push(`try: ${frame.suggestions.join("; ")}`);
+    meta.textContent = parts.join(" · ");
+  }
+  target.appendChild(meta);
+}
+
+function showSuggestions(frame) {
+  const box = $("tr-copilot");
+  box.textContent = "";
+  const head = document.createElement("p");
+  head.textContent = `For ${stageNames[frame.stage] || "the next stage"}:`;
+  box.appendChild(head);
+  if (!frame.available) {
+    const note = document.createElement("p");
+    note.className = "unavailable";
+    note.textContent = "suggestions are unavailable for this turn";
+    box.appendChild(note);
+    return;
+  }
+  if (!frame.grounded) {
+    const note = document.createElement("p");
+    note.textContent = "no sales materials uploaded: these are not grounded in your materials";
+    box.appendChild(note);
+  }
+  frame.suggestions.forEach((suggestion) => {
+    const item = document.createElement("div");
+    item.className = "suggestion";
+    const line = document.createElement("span");
+    line.className = "line";
+    line.textContent = suggestion.line;
+    item.appendChild(line);
+    if (suggestion.rationale) item.appendChild(document.createTextNode(`why: ${suggestion.rationale}`));
+    if (suggestion.cautions) item.appendChild(document.createTextNode(` · watch: ${suggestion.cautions}`));
+    suggestion.sources.forEach((source) => {
+      const cite = document.createElement("span");
+      cite.className = "source";
+      cite.title = source.text;
+      cite.textContent = `source: ${source.file_name}, ${source.location}`;
+      item.appendChild(cite);
+    });
+    item.addEventListener("click", () => { $("tr-input").value = suggestion.line; $("tr-input").focus(); });
+    box.appendChild(item);
+  });
+}
+
+function showReport(report) {
+  const box = $("tr-report");
+  box.hidden = false;
+  box.textContent = "";
+  const svg = report.radar_svg;
+  if (svg) {
+    const image = document.createElement("img");
+    image.alt = "radar chart of the five stages";
+    // A data: URL: the page's Content-Security-Policy lets images come from the server or data: only.
+    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+    box.appendChild(image);
+  }
+  const title = document.createElement("h3");
+  title.textContent = `${report.final === false ? "Report so far" : "Report"}: ${report.total} / 25 · ${report.level}`;
+  box.appendChild(title);
+  const list = document.createElement("dl");
+  const add = (term, value) => {
+    if (value === "" || value == null) return;
+    const dt = document.createElement("dt"); dt.textContent = term;
+    const dd = document.createElement("dd"); dd.textContent = value;
+    list.append(dt, dd);
+  };
+  add("stages", report.stage_points.map((points, index) => `${index + 1}: ${points}`).join(" · "));
+  add("strengths", report.strengths.join("; ") || "–");
+  add("improve", report.improvements.join("; ") || "–");
+  add("unfinished", report.unfinished_stages.map((stage) => stageNames[stage]).join(", ") || "none");
+  add("outcome", report.outcome.agreed ? `agreed to a next step${report.outcome.evidence ? ` (“${report.outcome.evidence}”)` : ""}` : "no next step agreed");
+  box.appendChild(list);
+  box.scrollIntoView({ block: "end" });
+}
+
+function onTrainingFrame(frame) {
+  switch (frame.type) {
+    case "session":
+      showStages(frame.stage, frame.completed_stages, [], frame.status === "completed");
+      break;
+    case "evaluation": showEvaluation(frame); break;
+    case "stream_start": tr.draft = trainingLine("", "assistant customer streaming", frame.sender); break;
+    case "stream_chunk":
+      if (!tr.draft) tr.draft = trainingLine("", "assistant customer streaming", frame.sender);
+      tr.draft.appendChild(document.createTextNode(frame.content));
+      tr.draft.scrollIntoView({ block: "end" });
+      break;
+    case "stream_end": if (tr.draft) tr.draft.classList.remove("streaming"); break;
+    case "customer_response":
+      if (!tr.draft) trainingLine(frame.content, "assistant customer", frame.sender);
+      tr.draft = null;
+      break;
+    case "stage_completed": {
+      const item = document.querySelector(`#tr-stages li[data-stage="${frame.stage}"]`);
+      if (item) item.className = frame.completed ? "done" : "skipped";
+      const next = frame.next_stage ? document.querySelector(`#tr-stages li[data-stage="${frame.next_stage}"]`) : null;
+      if (next) next.className = "current";
+      trainingLine(`stage ${frame.stage} ${frame.completed ? "completed" : "left unfinished"}` + (frame.next_stage ? ` — now ${stageNames[frame.next_stage]}` : ""), "assistant notice-line");
+      break;
+    }
+    case "copilot_suggestions": showSuggestions(frame); break;
+    case "turn_end": break;
+    case "training_complete":
+      showStages(0, [], [], true);
+      document.querySelectorAll("#tr-stages li").forEach((item) => {
+        item.className = frame.unfinished_stages.includes(Number(item.dataset.stage)) ? "skipped" : "done";
+      });
+      showReport(frame);
+      break;
+    case "error": trainingLine(`⚠ ${frame.content}`, "assistant error"); break;
+  }
+}
+
+function connectTraining(path) {
+  if (tr.socket) { tr.socket.onclose = null; tr.socket.close(); }
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}${path}`);
+  tr.socket = socket;
+  socket.onopen = () => {
+    $("tr-status").textContent = "online";
+    $("tr-status").classList.add("online");
+    while (tr.queue.length) socket.send(tr.queue.shift());
+  };
+  socket.onmessage = (event) => onTrainingFrame(JSON.parse(event.data));
+  socket.onclose = () => {
+    $("tr-status").textContent = "offline — reconnecting";
+    $("tr-status").classList.remove("online");
+    setTimeout(() => { if (tr.socket === socket) connectTraining(path); }, 1500);
+  };
+}
+
+function showCustomer() {
+  const customer = tr.customers.find((c) => String(c.id) === $("tr-customer").value);
+  const box = $("tr-profile");
+  box.textContent = "";
+  if (!customer) return;
+  const profile = customer.profile;
+  box.textContent = [profile.role, profile.industry, profile.personality, `difficulty ${customer.difficulty}`].filter(Boolean).join(" · ");
+}
+
+async function loadTrainingCustomers() {
+  tr.customers = await fetch("/api/digital-customer").then((r) => r.json());
+  const select = $("tr-customer");
+  const chosen = select.value;
+  select.textContent = "";
+  tr.customers.forEach((customer) => {
+    const option = document.createElement("option");
+    option.value = customer.id;
+    option.textContent = customer.name;
+    select.appendChild(option);
+  });
+  if (chosen) select.value = chosen;
+  showCustomer();
+}
+
+async function loadMaterials() {
+  const materials = await fetch("/api/digital-customer/knowledge/files").then((r) => r.json());
+  const list = $("tr-materials");
+  list.textContent = "";
+  materials.forEach((material) => {
+    const item = document.createElement("li");
+    item.textContent = `${material.file_name} · ${material.units} units`;
+    list.appendChild(item);
+  });
+}
+
+function uploadWithProgress(url, file, result, done) {
+  const form = new FormData();
+  form.append("file", file);
+  const request = new XMLHttpRequest();
+  request.open("POST", url);
+  if ($("tr-token").value) request.setRequestHeader("Authorization", `Bearer ${$("tr-token").value}`);
+  result.textContent = "uploading…";
+  request.onload = () => {
+    let body = {};
+    try { body = JSON.parse(request.responseText); } catch (error) { body = { detail: `HTTP ${request.status}` }; }
+    if (request.status === 200) done(body); else result.textContent = `rejected: ${body.detail}`;
+  };
+  request.onerror = () => { result.textContent = "the upload did not reach the server"; };
+  request.send(form);
+}
+
+$("tr-customer").addEventListener("change", showCustomer);
+
+$("tr-material-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const file = $("tr-material-file").files[0];
+  if (!file) { $("tr-material-result").textContent = "choose a PDF or XLSX file first"; return; }
+  uploadWithProgress("/api/digital-customer/knowledge/upload", file, $("tr-material-result"), async (body) => {
+    $("tr-material-result").textContent = body.created ? `added ${body.file_name} (${body.units} units)` : `${body.file_name} was uploaded before`;
+    await loadMaterials();
+  });
+});
+
+$("tr-customer-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const file = $("tr-customer-file").files[0];
+  if (!file) { $("tr-customer-result").textContent = "choose a .md, .txt or PDF profile first"; return; }
+  $("tr-customer-result").textContent = "reading the profile…";
+  uploadWithProgress("/api/digital-customer/upload", file, $("tr-customer-result"), async (body) => {
+    $("tr-customer-result").textContent = body.created ? `made customer ${body.name}` : `${body.name} was made from this file before`;
+    await loadTrainingCustomers();
+    $("tr-customer").value = body.id;
+    showCustomer();
+  });
+});
+
+$("tr-start").addEventListener("click", async () => {
+  const customerID = Number($("tr-customer").value);
+  if (!customerID) { $("tr-session").textContent = "upload or choose a customer first"; return; }
+  const body = { customer_id: customerID };
+  if ($("tr-user").value.trim()) body.user_id = $("tr-user").value.trim();
+  if ($("tr-difficulty").value) body.difficulty = $("tr-difficulty").value;
+  const response = await fetch("/api/digital-customer/training/sessions/start", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  });
+  const session = await response.json();
+  if (response.status !== 201) { $("tr-session").textContent = `could not start: ${session.detail}`; return; }
+  tr.session = session;
+  $("tr-messages").textContent = "";
+  $("tr-report").hidden = true;
+  $("tr-copilot").textContent = "";
+  const name = $("tr-customer").selectedOptions[0].textContent;
+  $("tr-heading").textContent = `Selling to ${name}`;
+  $("tr-session").textContent = `session ${session.session_id}`;
+  showStages(1, [], [], false);
+  connectTraining(session.ws_url);
+});
+
+$("tr-show-report").addEventListener("click", async () => {
+  if (!tr.session) return;
+  const report = await fetch(`/api/digital-customer/training/sessions/${tr.session.session_id}/evaluation`).then((r) => r.json());
+  showReport(report);
+});
+
+$("tr-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = $("tr-input").value.trim();
+  if (!text) return;
+  if (!tr.session) { $("tr-session").textContent = "start a training session first"; return; }
+  tr.lastUser = trainingLine(text, "user");
+  $("tr-input").value = "";
+  const payload = JSON.stringify({ message: text });
+  if (tr.socket && tr.socket.readyState === WebSocket.OPEN) tr.socket.send(payload);
+  else tr.queue.push(payload);
+});
+
 function showView() {
-  const view = ["#group-chat", "#twins"].includes(location.hash) ? location.hash.slice(1) : "customer-service";
+  const view = ["#group-chat", "#twins", "#training"].includes(location.hash) ? location.hash.slice(1) : "customer-service";
   document.querySelectorAll(".view").forEach((element) => { element.hidden = element.id !== view; });
   document.querySelectorAll("nav a").forEach((link) => link.classList.toggle("active", link.id === `tab-${view}`));
   if (view === "group-chat" && !gc.socket) { loadAgents(); connectChat(); }
   if (view === "twins" && !tw.socket) { loadTwins(); connectTwins(); }
+  if (view === "training" && !tr.loaded) { tr.loaded = true; loadTrainingCustomers(); loadMaterials(); }
 }
 window.addEventListener("hashchange", showView);
 showView();

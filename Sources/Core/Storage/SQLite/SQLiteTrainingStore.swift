@@ -8,12 +8,13 @@ public struct SQLiteTrainingStore: TrainingStore {
 
     static let columns = "id, customer_id, user_id, state, report, created_at, updated_at"
 
-    public func createTrainingSession(customerID: Int, userID: String, at date: Date) async throws -> TrainingSessionRecord {
-        let state = try SQLiteJSON.encode(TrainingState())
+    public func createTrainingSession(customerID: Int, userID: String, state initial: TrainingState, at date: Date) async throws -> TrainingSessionRecord {
+        let state = try SQLiteJSON.encode(initial)
         return try await database.write { connection in
             // Ids are decimal text: the next one follows the largest so far, inside the write transaction.
             let next = try connection.query("SELECT COALESCE(MAX(CAST(id AS INTEGER)), 0) + 1 FROM training_sessions").first?.int(0, "next id") ?? 1
-            let session = TrainingSessionRecord(id: String(next), customerID: customerID, userID: userID, createdAt: date, updatedAt: date)
+            let session = TrainingSessionRecord(
+                id: String(next), customerID: customerID, userID: userID, state: initial, createdAt: date, updatedAt: date)
             try connection.query(
                 "INSERT INTO training_sessions (\(Self.columns)) VALUES (?, ?, ?, ?, NULL, ?, ?)",
                 [

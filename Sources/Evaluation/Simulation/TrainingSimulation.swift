@@ -1,0 +1,190 @@
+import Foundation
+import VividCrowdCore
+
+/// Synthetic trainees of sales training: each scripted trainee (a consultative one and poor ones who pitch price
+/// first or push) sells to each of the scenario's customers, `runs` times with different customer seeds, through the
+/// real session (evaluator, stage judge and detector, customer agent, outcome judge); the run becomes stage,
+/// score-separation, outcome and pass^k metrics.
+public struct TrainingSimulation: Sendable {
+    public let scenario: Scenario
+    public let corpora: URL
+    public let settings: VividCrowdConfiguration
+    public let pdf: any PDFTextReader
+
+    public init(scenario: Scenario, corpora: URL, settings: VividCrowdConfiguration, pdf: any PDFTextReader) {
+        self.scenario = scenario
+        self.corpora = corpora
+        self.settings = settings
+        self.pdf = pdf
+    }
+
+    /// A scripted trainee.
+    public struct Trainee: Sendable, Codable {
+        /// One message and what it should achieve.
+        public struct Line: Sendable, Codable {
+            public var stage: Int
+            /// Whether the line does what its stage asks (the controller should judge the stage complete).
+            public var completes: Bool
+            public var text: String
+        }
+
+        public var name: String
+        /// "good" or "poor".
+        public var kind: String
+        public var lines: [Line]
+
+        public var isGood: Bool { kind == "good" }
+    }
+
+    struct TraineeFile: Codable { var trainees: [Trainee] }
+
+    /// A session passes when its report reaches "average" (11 of 25 points) or better.
+    public static let passingTotal = 11.0
+
+    public func run() async throws -> SimulationReport {
+        let trainees = try JSONDecoder().decode(TraineeFile.self, from: Data(contentsOf: corpora.appendingPathComponent(scenario.questions))).trainees
+        guard !trainees.isEmpty, trainees.contains(where: \.isGood), trainees.contains(where: { !$0.isGood }) else {
+            throw ScenarioError(file: scenario.name, reason: "\(scenario.questions) needs good and poor trainees")
+        }
+        guard let folder = scenario.customers else { throw ScenarioError(file: scenario.name, reason: "a training scenario needs customers") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: corpora.appendingPathComponent(folder).path)
+            .filter { $0.hasSuffix(".md") }.sorted().prefix(scenario.users)
+        guard !names.isEmpty else { throw ScenarioError(file: scenario.name, reason: "\(folder) holds no .md profiles") }
+        var settings = settings
+        if let tokens = scenario.twinPromptTokens { settings.twins.promptTokens = tokens }
+        let client = try LLMClient.make(configuration: settings, cassetteName: scenario.cassette)
+        do {
+            let library = CustomerLibrary(
+                store: InMemoryCustomerStore(), client: client, reader: DocumentReader(pdf: pdf, limits: settings.twins.limits),
+                promptTokens: settings.twins.promptTokens, now: { Date(timeIntervalSince1970: 1_796_150_000) })
+            var customers: [CustomerRecord] = []
+            for name in names {
+                customers.append(try await library.create(Data(contentsOf: corpora.appendingPathComponent(folder).appendingPathComponent(name)), fileName: name).customer)
+            }
+            let detector = try StageDetector(trainingFiles: TrainingDesk.stageTurnFiles("sales/stages", directory: corpora))
+            let controller = StageController(
+                judge: LLMStageJudge(client: client), detector: detector, advanceAt: settings.training.stageAdvanceAt,
+                roundCap: scenario.stageRoundCap ?? settings.training.stageRoundCap)
+            var tally = TrainingTally(runs: max(1, scenario.runs ?? 1))
+            for customer in customers {
+                for trainee in trainees {
+                    for run in 0..<tally.runs {
+                        let session = TrainingSession(
+                            id: "sim-\(customer.id)-\(trainee.name)-\(run)", customer: customer, client: client,
+                            evaluator: LLMTurnEvaluator(client: client), controller: controller, outcomeJudge: LLMOutcomeJudge(client: client),
+                            seed: Int(scenario.seed) + run)
+                        var turns: [[ConversationEvent]] = []
+                        for line in trainee.lines.prefix(scenario.turns) {
+                            let recorder = EventRecorder()
+                            try await session.handle(line.text) { recorder.append($0) }
+                            turns.append(recorder.events)
+                        }
+                        let final = await session.finalReport
+                        let report: TrainingReport
+                        if let final { report = final } else { report = await session.report() }
+                        tally.add(customer: customer.name, trainee: trainee, run: run, turns: turns, report: report)
+                    }
+                }
+            }
+            let result = await SimulationReport.inProcess(scenario, metrics: tally.metrics, client: client, transcript: tally.transcript)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+}
+
+/// Turns training sessions into the scenario metrics.
+public struct TrainingTally: Sendable {
+    /// One session's result.
+    struct Session {
+        var customer: String
+        var trainee: String
+        var good: Bool
+        var run: Int
+        var total: Double
+        var agreed: Bool
+    }
+
+    public let runs: Int
+    private var sessions: [Session] = []
+    private var (lines, stageAgreeing, completionAgreeing, completionJudged) = (0, 0, 0, 0)
+    private var (evaluated, unavailable, goodScores, poorScores) = (0, 0, 0.0, 0.0)
+    private var (goodEvaluated, poorEvaluated) = (0, 0)
+    public private(set) var transcript: [String] = []
+
+    public init(runs: Int) { self.runs = runs }
+
+    static func frames(_ events: [ConversationEvent]) -> [ConversationFrame] {
+        events.compactMap { event -> ConversationFrame? in
+            switch event {
+            case .notice(let frame), .result(let frame): return frame
+            default: return nil
+            }
+        }
+    }
+
+    /// Counts one session: its trainee's lines, the frames each produced, and the report.
+    mutating func add(customer: String, trainee: TrainingSimulation.Trainee, run: Int, turns: [[ConversationEvent]], report: TrainingReport) {
+        for (line, events) in zip(trainee.lines, turns) {
+            lines += 1
+            let frames = Self.frames(events)
+            if let evaluation = frames.first(where: { $0.type == "evaluation" }) {
+                if evaluation.fields["stage"]?.doubleValue.map(Int.init) == line.stage { stageAgreeing += 1 }
+                if evaluation.fields["available"]?.boolValue == true, let score = evaluation.fields["score"]?.doubleValue {
+                    evaluated += 1
+                    if trainee.isGood { goodScores += score; goodEvaluated += 1 } else { poorScores += score; poorEvaluated += 1 }
+                } else {
+                    unavailable += 1
+                }
+            }
+            if let completed = frames.first(where: { $0.type == "stage_completed" }), let done = completed.fields["completed"]?.boolValue {
+                completionJudged += 1
+                if done == line.completes { completionAgreeing += 1 }
+            }
+        }
+        sessions.append(Session(customer: customer, trainee: trainee.name, good: trainee.isGood, run: run, total: report.total, agreed: report.outcome.agreed))
+        transcript.append(
+            "\(customer) × \(trainee.name) run \(run): \(report.total)/25 \(report.level.rawValue), points \(report.stagePoints), "
+                + "outcome \(report.outcome.agreed ? "agreed" : "none") (\(report.outcome.decidedBy))")
+    }
+
+    public var metrics: [String: Double] {
+        func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
+        let good = sessions.filter(\.good)
+        let poor = sessions.filter { !$0.good }
+        // Per scenario (a customer and a run): does the good trainee outscore every poor one?
+        let scenarios = Set(sessions.map { "\($0.customer)#\($0.run)" })
+        let separated = scenarios.filter { key in
+            let here = sessions.filter { "\($0.customer)#\($0.run)" == key }
+            let best = here.filter { !$0.good }.map(\.total).max() ?? 0
+            return here.filter(\.good).allSatisfy { $0.total > best }
+        }
+        // pass^k: of the (customer, trainee) pairs, the share that pass in all k runs.
+        func passAllRuns(_ group: [Session]) -> Double {
+            let pairs = Dictionary(grouping: group) { "\($0.customer)#\($0.trainee)" }
+            guard !pairs.isEmpty else { return 0 }
+            return Double(pairs.values.filter { $0.allSatisfy { $0.total >= TrainingSimulation.passingTotal } }.count) / Double(pairs.count)
+        }
+        return [
+            "sessions": Double(sessions.count),
+            "trainee_lines": Double(lines),
+            "stage_accuracy": lines == 0 ? 0 : Double(stageAgreeing) / Double(lines),
+            "stage_completion_agreement": completionJudged == 0 ? 0 : Double(completionAgreeing) / Double(completionJudged),
+            "evaluations_unavailable_share": lines == 0 ? 0 : Double(unavailable) / Double(lines),
+            "evaluation_score_good_mean": goodEvaluated == 0 ? 0 : goodScores / Double(goodEvaluated),
+            "evaluation_score_poor_mean": poorEvaluated == 0 ? 0 : poorScores / Double(poorEvaluated),
+            "report_total_good_mean": mean(good.map(\.total)),
+            "report_total_poor_mean": mean(poor.map(\.total)),
+            "report_total_gap": mean(good.map(\.total)) - mean(poor.map(\.total)),
+            "good_beats_poor_share": scenarios.isEmpty ? 0 : Double(separated.count) / Double(scenarios.count),
+            "outcome_rate_good": good.isEmpty ? 0 : Double(good.filter(\.agreed).count) / Double(good.count),
+            "outcome_rate_poor": poor.isEmpty ? 0 : Double(poor.filter(\.agreed).count) / Double(poor.count),
+            "pass_k_good": passAllRuns(good),
+            "pass_k_poor": passAllRuns(poor),
+            "runs_k": Double(runs),
+        ]
+    }
+}
