@@ -66,6 +66,9 @@ public struct TrainingSimulation: Sendable {
                 judge: LLMStageJudge(client: client), detector: detector, advanceAt: settings.training.stageAdvanceAt,
                 roundCap: scenario.stageRoundCap ?? settings.training.stageRoundCap)
             var tally = TrainingTally(runs: max(1, scenario.runs ?? 1))
+            // Whole-message times: in replay every model call is a cassette lookup, so these are what is ours.
+            var turnMilliseconds: [Double] = []
+            let clock = ContinuousClock()
             for customer in customers {
                 for trainee in trainees {
                     for run in 0..<tally.runs {
@@ -76,7 +79,10 @@ public struct TrainingSimulation: Sendable {
                         var turns: [[ConversationEvent]] = []
                         for line in trainee.lines.prefix(scenario.turns) {
                             let recorder = EventRecorder()
+                            let started = clock.now
                             try await session.handle(line.text) { recorder.append($0) }
+                            let elapsed = clock.now - started
+                            turnMilliseconds.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
                             turns.append(recorder.events)
                         }
                         let final = await session.finalReport
@@ -86,7 +92,9 @@ public struct TrainingSimulation: Sendable {
                     }
                 }
             }
-            let result = await SimulationReport.inProcess(scenario, metrics: tally.metrics, client: client, transcript: tally.transcript)
+            let result = await SimulationReport.inProcess(
+                scenario, metrics: tally.metrics, measurements: SimulationReport.percentiles("turn", turnMilliseconds), client: client,
+                transcript: tally.transcript)
             try await client.shutdown()
             return result
         } catch {
