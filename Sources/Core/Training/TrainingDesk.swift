@@ -137,14 +137,20 @@ public actor TrainingDesk {
     public func handle(sessionID: String, message: String, emit: @escaping @Sendable (ConversationEvent) async -> Void) async throws {
         let record = try await session(id: sessionID)
         let training: TrainingSession
-        if let entry = live[sessionID], abs(entry.savedAt.timeIntervalSince(record.updatedAt)) < 0.001 {
-            training = entry.session
+        if let running = running(sessionID, as: record) {
+            training = running
         } else {
             let customer = try await customers.customer(id: record.customerID)
-            training = TrainingSession(
-                id: record.id, customer: customer, client: customers.client, evaluator: evaluator, controller: try await controller(),
-                outcomeJudge: outcomeJudge, copilot: copilot, state: record.state, report: record.report)
-            remember(sessionID, training, savedAt: record.updatedAt)
+            let controller = try await controller()
+            // Another message may have loaded the session while this one waited: one session actor, one busy guard.
+            if let running = running(sessionID, as: record) {
+                training = running
+            } else {
+                training = TrainingSession(
+                    id: record.id, customer: customer, client: customers.client, evaluator: evaluator, controller: controller,
+                    outcomeJudge: outcomeJudge, copilot: copilot, state: record.state, report: record.report)
+                remember(sessionID, training, savedAt: record.updatedAt)
+            }
         }
         try await training.handle(message, emit: emit)
         let (state, report) = (await training.state, await training.finalReport)
@@ -153,6 +159,12 @@ public actor TrainingDesk {
             throw TrainingError.sessionNotFound(sessionID)
         }
         if state.progress.finished { live[sessionID] = nil } else { remember(sessionID, training, savedAt: date) }
+    }
+
+    /// The session this instance runs for `id`, when it holds the state `record` was stored with.
+    private func running(_ id: String, as record: TrainingSessionRecord) -> TrainingSession? {
+        guard let entry = live[id], abs(entry.savedAt.timeIntervalSince(record.updatedAt)) < 0.001 else { return nil }
+        return entry.session
     }
 
     private func remember(_ id: String, _ session: TrainingSession, savedAt: Date) {
