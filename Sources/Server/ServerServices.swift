@@ -37,12 +37,13 @@ struct ServerServices: Sendable {
             llm: llm, configuration: settings, clock: clock, date: date)
         let twins = try TwinLibrary.make(
             store: store, llm: llm, pdf: MuPDFTextReader(), configuration: settings, corpora: corpora, now: date)
+        let documents = DocumentReader(pdf: MuPDFTextReader(), limits: settings.twins.limits)
         let customers = CustomerLibrary(
-            store: store.customers, client: llm, reader: DocumentReader(pdf: MuPDFTextReader(), limits: settings.twins.limits),
+            store: store.customers, client: llm, reader: documents,
             promptTokens: settings.twins.promptTokens, now: date)
         let copilot = SalesCopilot(
             store: store.salesMaterials, client: llm, embedder: CachingEmbedder(client: llm, cache: store.embeddings),
-            documents: DocumentReader(pdf: MuPDFTextReader(), limits: settings.twins.limits), spreadsheets: XLSXReader(),
+            documents: documents, spreadsheets: XLSXReader(),
             tokenizer: twins.tokenizer, now: date)
         let training = try TrainingDesk.make(
             store: store.training, customers: customers, copilot: copilot, settings: settings.training,

@@ -20,6 +20,7 @@ import VividCrowdTesting
             try await store.createSalesMaterial(SalesMaterial(fileName: "again.xlsx", md5: "aa", format: .xlsx, units: units, createdAt: date))
         }
         #expect(try await store.salesMaterials() == [sheet, pdf])
+        #expect(try await store.salesMaterialIDs() == [sheet.id, pdf.id])
         #expect(try await store.salesMaterial(md5: "bb")?.units.first?.pages == 2...3)
         #expect(try await store.salesMaterial(md5: "aa")?.units == units)
         #expect(try await store.deleteSalesMaterial(id: sheet.id))

@@ -13,6 +13,10 @@ public struct SQLiteSalesMaterialStore: SalesMaterialStore {
         try await database.read { try $0.query("SELECT \(Self.columns) FROM sales_materials ORDER BY id").map(Self.record) }
     }
 
+    public func salesMaterialIDs() async throws -> [Int] {
+        try await database.read { try $0.query("SELECT id FROM sales_materials ORDER BY id").map { try $0.int(0, "sales_materials.id") } }
+    }
+
     public func salesMaterial(md5: String) async throws -> SalesMaterial? {
         try await database.read {
             try $0.query("SELECT \(Self.columns) FROM sales_materials WHERE md5 = ?", [.text(md5)]).first.map(Self.record)

@@ -136,9 +136,11 @@ public actor SalesCopilot {
 
     /// The `limit` units that best match `text`, best first, with where they are; empty without materials.
     public func query(_ text: String, limit: Int = 5) async throws -> [CopilotHit] {
-        let materials = try await store.salesMaterials()
-        guard !materials.isEmpty else { return [] }
-        let (index, units) = try await index(of: materials)
+        // Every training turn queries: the units are read and indexed again only when the set of materials changed.
+        let ids = try await store.salesMaterialIDs()
+        guard !ids.isEmpty else { return [] }
+        // Nil when the materials were deleted since their ids were read.
+        guard let (index, units) = try await index(of: ids) else { return [] }
         let vector = try await embedder.embed([text], inputType: "query")[0]
         let candidates = try index.rank(terms: tokenizer.terms(text), vector: vector, fusion: Self.fusion, limit: limit)
         return candidates.map { candidate in
@@ -150,10 +152,11 @@ public actor SalesCopilot {
         }
     }
 
-    private func index(of materials: [SalesMaterial]) async throws -> (HybridIndex, [(material: SalesMaterial, unit: SalesMaterialUnit)]) {
-        let ids = materials.map(\.id)
+    private func index(of ids: [Int]) async throws -> (HybridIndex, [(material: SalesMaterial, unit: SalesMaterialUnit)])? {
         if let cached, cached.ids == ids { return (cached.index, cached.units) }
+        let materials = try await store.salesMaterials()
         let units = materials.flatMap { material in material.units.map { (material: material, unit: $0) } }
+        guard !units.isEmpty else { return nil }
         let vectors = try await embedder.embed(units.map(\.unit.text), inputType: "passage")
         let retrievalUnits = units.enumerated().map { position, entry in
             RetrievalUnit(
@@ -164,7 +167,7 @@ public actor SalesCopilot {
         let index = try HybridIndex(
             units: retrievalUnits, unitTerms: units.map { tokenizer.terms($0.unit.text) }, unitVectors: vectors,
             lexicalParameters: PassageIndex.lexicalParameters)
-        cached = (ids, index, units)
+        cached = (materials.map(\.id), index, units)
         return (index, units)
     }
 }

@@ -62,6 +62,8 @@ public struct SalesMaterial: Sendable, Codable, Equatable {
 public protocol SalesMaterialStore: Sendable {
     /// Every material, oldest first.
     func salesMaterials() async throws -> [SalesMaterial]
+    /// The ids of every material, oldest first (without reading their units).
+    func salesMaterialIDs() async throws -> [Int]
     /// The material made from these exact bytes, if any.
     func salesMaterial(md5: String) async throws -> SalesMaterial?
     /// Stores a material (its `id` is assigned) with its units, at once; the same bytes twice are a `DuplicateKey`.
@@ -78,6 +80,8 @@ public actor InMemorySalesMaterialStore: SalesMaterialStore {
     public init() {}
 
     public func salesMaterials() -> [SalesMaterial] { records.values.sorted { $0.id < $1.id } }
+
+    public func salesMaterialIDs() -> [Int] { records.keys.sorted() }
 
     public func salesMaterial(md5: String) -> SalesMaterial? { records.values.first { $0.md5 == md5 } }
 
