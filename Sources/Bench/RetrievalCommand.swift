@@ -28,7 +28,7 @@ struct RetrievalCommand: AsyncParsableCommand {
     @Option(help: "Labelled calibration queries (JSON lines), disjoint from --queries.")
     var calibration: String?
 
-    @Option(help: "bm25, dense, hybrid, vividcrowd (the original formula) or all.")
+    @Option(help: "bm25, dense, hybrid-default (uncalibrated), hybrid-self (calibrated from the knowledge base), hybrid (calibrated on --calibration), vividcrowd (the original formula) or all.")
     var method = "all"
 
     @Option(help: "Phrasing prefix for E5 models: symmetric (query/query) or asymmetric (passage/query).")
@@ -52,7 +52,7 @@ struct RetrievalCommand: AsyncParsableCommand {
         } else if let single = RetrievalBenchmark.Method(rawValue: method) {
             methods = [single]
         } else {
-            throw ValidationError("--method must be bm25, dense, hybrid, vividcrowd or all")
+            throw ValidationError("--method must be bm25, dense, hybrid-default, hybrid-self, hybrid, vividcrowd or all")
         }
         let entries = try KnowledgeBaseCSV.parse(Data(contentsOf: URL(fileURLWithPath: kb))).entries
         let evaluation = try LabelledQuery.load(jsonLines: Data(contentsOf: URL(fileURLWithPath: queries)), source: queries)
@@ -65,7 +65,7 @@ struct RetrievalCommand: AsyncParsableCommand {
         do {
             results = try await RetrievalBenchmark(tokenizer: tokenizer, client: client).run(
                 entries: entries, queries: evaluation, calibration: calibrationQueries, methods: methods, prefix: prefix,
-                defaultHigh: settings.matching.highConfidenceThreshold, defaultMid: settings.matching.midConfidenceThreshold)
+                defaultCalibration: CustomerServiceMatcher.defaultCalibration(settings.matching))
             try await client.shutdown()
         } catch {
             try? await client.shutdown()

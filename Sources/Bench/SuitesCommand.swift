@@ -28,7 +28,9 @@ struct SuitesCommand: AsyncParsableCommand {
             progress("suite \(suite)…")
             let client = try LLMClient.make(configuration: settings, cassetteName: "embeddings-\(suite)")
             do {
-                summaries.append(try await runSuite(suite, tokenizer: tokenizer, client: client))
+                summaries.append(try await runSuite(
+                    suite, tokenizer: tokenizer, client: client,
+                    defaultCalibration: CustomerServiceMatcher.defaultCalibration(settings.matching)))
                 try await client.shutdown()
             } catch {
                 try? await client.shutdown()
@@ -42,7 +44,9 @@ struct SuitesCommand: AsyncParsableCommand {
         print(markdown)
     }
 
-    private func runSuite(_ name: String, tokenizer: SearchTokenizer, client: LLMClient) async throws -> SuiteReport {
+    private func runSuite(
+        _ name: String, tokenizer: SearchTokenizer, client: LLMClient, defaultCalibration: RetrievalCalibration
+    ) async throws -> SuiteReport {
         let folder = "\(suiteOptions.corpora)/suites/\(name)"
         func read(_ file: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: "\(folder)/\(file)")) }
         let hasTenShot = FileManager.default.fileExists(atPath: "\(folder)/kb-10shot.csv")
@@ -63,7 +67,8 @@ struct SuitesCommand: AsyncParsableCommand {
             let vectors = vectorsByPrefix[prefix]!
             let probe = calibration.filter { $0.expected != nil }
             let dense = try benchmark.run(
-                entries: full, queries: probe.isEmpty ? queries : probe, calibration: [], methods: [.dense], vectors: vectors)
+                entries: full, queries: probe.isEmpty ? queries : probe, calibration: [], methods: [.dense], vectors: vectors,
+                defaultCalibration: defaultCalibration)
             prefixes.append(PrefixChoice(prefix: prefix, denseRecallAt1: dense[0].quality.recallAt1, measuredOn: probe.isEmpty ? "queries" : "calibration"))
         }
         let chosen = prefixes.max { $0.denseRecallAt1 < $1.denseRecallAt1 }!.prefix
@@ -72,7 +77,7 @@ struct SuitesCommand: AsyncParsableCommand {
             progress("  \(formName): \(entries.count) entries")
             let results = try benchmark.run(
                 entries: entries, queries: queries, calibration: calibration, methods: RetrievalBenchmark.Method.allCases,
-                vectors: vectorsByPrefix[chosen]!)
+                vectors: vectorsByPrefix[chosen]!, defaultCalibration: defaultCalibration)
             forms.append(FormReport(form: formName, entries: entries.count, methods: results.map(MethodReport.init)))
         }
         return SuiteReport(
@@ -147,8 +152,8 @@ struct SuiteReport: Codable {
 
     /// A grouped bar chart of recall@1 per suite, form and method.
     static func recallChart(_ suites: [SuiteReport]) -> String {
-        let methods = ["bm25", "dense", "vividcrowd", "hybrid"]
-        let colours = ["#4e79a7", "#f28e2b", "#e15759", "#59a14f"]
+        let methods = ["bm25", "dense", "vividcrowd", "hybrid-default", "hybrid-self", "hybrid"]
+        let colours = ["#4e79a7", "#f28e2b", "#e15759", "#b07aa1", "#76b7b2", "#59a14f"]
         let groups = suites.flatMap { suite in suite.forms.map { ("\(suite.suite) \($0.form)", $0) } }
         let barWidth = 14.0
         let groupWidth = barWidth * Double(methods.count) + 24

@@ -94,6 +94,35 @@ struct StoreConformanceTests {
         #expect(try await store.corpusVersion() == 2)
     }
 
+    @Test("an import's self-calibration lands with its rows, replaces an older one, and never a labelled one",
+          arguments: StoreBackend.allCases)
+    func selfCalibrations(_ backend: StoreBackend) async throws {
+        let store = try backend.open().customerService
+        let fitted = RetrievalCalibration(
+            fusion: .zScore(weight: 0.2), confidence: nil, highThreshold: 0.95, midThreshold: 0.3,
+            calibrationQueries: 40, source: .selfFitted)
+        func replace(_ file: String, _ md5: String, _ calibration: RetrievalCalibration?) async throws {
+            _ = try await store.replaceKnowledgeBase(
+                fileName: file, md5: md5, encoding: "UTF-8", entries: [entry("hours", 2, ["When are you open?"])],
+                keywords: [["open"]], selfCalibration: SelfCalibrationUpdate(embeddingModel: "e5", calibration: calibration),
+                at: day)
+        }
+        try await replace("a.csv", "m1", fitted)
+        #expect(try await store.calibration(embeddingModel: "e5") == fitted)
+        #expect(try await store.corpusVersion() == 1)
+        // A knowledge base that cannot calibrate itself goes back to the default, not to an older one's fit.
+        try await replace("a.csv", "m2", nil)
+        #expect(try await store.calibration(embeddingModel: "e5") == nil)
+        let labelled = RetrievalCalibration(
+            fusion: .convex(weight: 0.3), confidence: nil, highThreshold: 0.91, midThreshold: 0.4, calibrationQueries: 25,
+            source: .labelled)
+        try await store.storeCalibration(labelled, embeddingModel: "e5", at: day)
+        try await replace("b.csv", "m3", fitted)
+        try await replace("c.csv", "m4", nil)
+        #expect(try await store.calibration(embeddingModel: "e5") == labelled)
+        #expect(try await store.knowledgeEntryCount() == 3)
+    }
+
     @Test("sessions keep their turns in order, hand off once, and take ratings", arguments: StoreBackend.allCases)
     func sessions(_ backend: StoreBackend) async throws {
         let store = try backend.open().customerService

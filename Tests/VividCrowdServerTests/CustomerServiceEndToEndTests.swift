@@ -17,6 +17,10 @@ enum BandQuestions {
     static let low = "孩子便秘怎么办"
     /// Nothing in common with any entry.
     static let none = "asdfgh"
+    /// The questions above were chosen for the bands of the configured formula (the original's weights over
+    /// BM25 ÷ maximum attainable): tests of the band flows pin it. The shipped default calibration is measured by
+    /// the suites bench and tested in the core.
+    static let configuredFormula = ["BM25_WEIGHT": "0.6", "EMBEDDING_WEIGHT": "0.4"]
 }
 
 extension ServerSuites {
@@ -43,7 +47,7 @@ extension ServerSuites {
 
         @Test("each band over the WebSocket: verbatim high, streamed mid rewrite, streamed low rephrase, fixed no-match")
         func bands() async throws {
-            try await withTestServer { client, _ in
+            try await withTestServer(extra: BandQuestions.configuredFormula) { client, _ in
                 _ = try await importCSV(client, fileName: "qa.csv", contents: qaCSV)
                 let log = try await converse(
                     client, [BandQuestions.high, BandQuestions.mid, BandQuestions.low, BandQuestions.none].map(messageFrame))
@@ -89,7 +93,7 @@ extension ServerSuites {
 
         @Test("handoff phrases hand off with a notice; negated ones do not; the session records it")
         func handoff() async throws {
-            try await withTestServer { client, _ in
+            try await withTestServer(extra: BandQuestions.configuredFormula) { client, _ in
                 _ = try await importCSV(client, fileName: "qa.csv", contents: qaCSV)
                 let log = try await converse(client, ["我要转人工", "不要人工，" + BandQuestions.high, "我要投诉"].map(messageFrame))
                 let replies = await log.replies

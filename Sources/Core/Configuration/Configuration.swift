@@ -96,6 +96,9 @@ public struct VividCrowdConfiguration: Sendable {
         public var midConfidenceThreshold: Double
         public var bm25Weight: Double
         public var embeddingWeight: Double
+        /// Whether any of the four was set: the original's formula with these values replaces the shipped default
+        /// calibration (`RetrievalCalibration.standard`).
+        public var configured: Bool = false
     }
 
     /// Digital-twin documents and refusal.
@@ -193,7 +196,9 @@ public struct VividCrowdConfiguration: Sendable {
             highConfidenceThreshold: try env.double("HIGH_CONFIDENCE_THRESHOLD", default: 0.9, in: 0...1),
             midConfidenceThreshold: try env.double("MID_CONFIDENCE_THRESHOLD", default: 0.6, in: 0...1),
             bm25Weight: try env.double("BM25_WEIGHT", default: 0.6, in: 0...1),
-            embeddingWeight: try env.double("EMBEDDING_WEIGHT", default: 0.4, in: 0...1)
+            embeddingWeight: try env.double("EMBEDDING_WEIGHT", default: 0.4, in: 0...1),
+            configured: ["HIGH_CONFIDENCE_THRESHOLD", "MID_CONFIDENCE_THRESHOLD", "BM25_WEIGHT", "EMBEDDING_WEIGHT"]
+                .contains { env.optionalString($0) != nil }
         )
         if matching.midConfidenceThreshold > matching.highConfidenceThreshold {
             throw ConfigurationError(
@@ -221,6 +226,11 @@ public struct VividCrowdConfiguration: Sendable {
         var merged = try DotEnv.load(path: dotEnvPath)
         merged.merge(processEnvironment) { _, process in process }
         return try VividCrowdConfiguration(environment: merged)
+    }
+
+    /// A matching knob as `config` shows it: unset ones stand aside for the shipped default calibration.
+    private func matchingSetting(_ value: Double) -> String {
+        matching.configured ? String(value) : "(not set: the shipped default calibration)"
     }
 
     /// The settings as display rows, with secrets masked; safe to log or print.
@@ -251,9 +261,10 @@ public struct VividCrowdConfiguration: Sendable {
             ("NIGHT_MODE_START_HOUR", String(groupChat.nightModeStartHour)),
             ("NIGHT_MODE_END_HOUR", String(groupChat.nightModeEndHour)),
             ("NIGHT_MODE_PROBABILITY", String(groupChat.nightModeProbability)),
-            ("HIGH_CONFIDENCE_THRESHOLD", String(matching.highConfidenceThreshold)),
-            ("MID_CONFIDENCE_THRESHOLD", String(matching.midConfidenceThreshold)),
-            ("BM25_WEIGHT", String(matching.bm25Weight)), ("EMBEDDING_WEIGHT", String(matching.embeddingWeight)),
+            ("HIGH_CONFIDENCE_THRESHOLD", matchingSetting(matching.highConfidenceThreshold)),
+            ("MID_CONFIDENCE_THRESHOLD", matchingSetting(matching.midConfidenceThreshold)),
+            ("BM25_WEIGHT", matchingSetting(matching.bm25Weight)),
+            ("EMBEDDING_WEIGHT", matchingSetting(matching.embeddingWeight)),
             ("TWIN_MAX_UPLOAD_MB", String(twins.limits.maximumBytes / 1024 / 1024)),
             ("TWIN_MAX_PAGES", String(twins.limits.maximumPages)), ("TWIN_PROMPT_TOKENS", String(twins.promptTokens)),
             ("TWIN_EVIDENCE_GATE", twins.evidenceGatePath),

@@ -69,13 +69,15 @@ public struct CustomerServiceDesk: Sendable {
         let segmenter = try JiebaSegmenter(directory: corpora.appendingPathComponent("jieba"))
         let store = backend.customerService
         let embedder = CachingEmbedder(client: llm, cache: backend.embeddings)
+        let tokenizer = SearchTokenizer(segmenter: segmenter)
+        let defaultCalibration = CustomerServiceMatcher.defaultCalibration(configuration.matching)
         let matcher = CustomerServiceMatcher(
-            store: store, embedder: embedder, tokenizer: SearchTokenizer(segmenter: segmenter),
-            defaultCalibration: CustomerServiceMatcher.defaultCalibration(configuration.matching))
+            store: store, embedder: embedder, tokenizer: tokenizer, defaultCalibration: defaultCalibration)
         let importer = KnowledgeBaseImporter(
             store: store, embedder: embedder,
             keywords: try KeywordExtractor(
-                segmenter: segmenter, idfFile: corpora.appendingPathComponent("jieba/idf.txt")))
+                segmenter: segmenter, idfFile: corpora.appendingPathComponent("jieba/idf.txt")),
+            tokenizer: tokenizer, defaultCalibration: defaultCalibration)
         return CustomerServiceDesk(store: store, matcher: matcher, importer: importer, llm: llm)
     }
 

@@ -63,17 +63,18 @@ public actor CustomerServiceMatcher {
             PreparedQuery(text: query.query, terms: tokenizer.terms(query.query), vector: vector, expected: query.expected)
         }
         let fitted = try RetrievalCalibration.fit(
-            retriever: retriever, queries: prepared, defaultHigh: defaultCalibration.highThreshold,
-            defaultMid: defaultCalibration.midThreshold)
+            retriever: retriever, queries: prepared,
+            defaultHigh: defaultCalibration.fitFloors.high, defaultMid: defaultCalibration.fitFloors.mid)
         try await store.storeCalibration(fitted, embeddingModel: embedder.client.models.embedding, at: date)
         return fitted
     }
 
-    /// The calibration a knowledge base without labelled queries gets: BM25 divided by the query's maximum
-    /// attainable score and cosine, mixed by the configured weights, banded at the configured thresholds.
-    /// Unlike the original's division by the query's own top score, a top candidate scores high only when it
-    /// actually shares the query's words.
+    /// The calibration a knowledge base gets until one is fitted for it: the shipped default, or, when the weights
+    /// or thresholds are configured, BM25 divided by the query's maximum attainable score and cosine, mixed by the
+    /// configured weights, banded at the configured thresholds. (Unlike the original's division by the query's own
+    /// top score, a top candidate scores high only when it actually shares the query's words.)
     public static func defaultCalibration(_ matching: VividCrowdConfiguration.Matching) -> RetrievalCalibration {
+        guard matching.configured else { return .standard }
         let total = matching.bm25Weight + matching.embeddingWeight
         let weight = total > 0 ? matching.bm25Weight / total : 0.5
         return RetrievalCalibration(

@@ -159,12 +159,39 @@ public struct ImportOutcome: Sendable, Codable, Equatable {
     public var totalRows: Int
     public var encoding: String
     public var message: String
+    /// The calibration matches use after this import; nil when nothing changed.
+    public var calibration: CalibrationSummary?
 
     enum CodingKeys: String, CodingKey {
-        case status, md5, count, encoding, message
+        case status, md5, count, encoding, message, calibration
         case fileName = "file_name"
         case replacedRows = "replaced_rows"
         case totalRows = "total_rows"
+    }
+}
+
+/// Which calibration is in force, in a form for answers and logs.
+public struct CalibrationSummary: Sendable, Codable, Equatable {
+    /// default, self or labelled.
+    public var source: CalibrationSource
+    /// The queries it was fitted on (held-out phrasings for a self-calibration).
+    public var queries: Int
+    public var fusion: String
+    public var highThreshold: Double
+    public var midThreshold: Double
+
+    public init(_ calibration: RetrievalCalibration) {
+        source = calibration.source
+        queries = calibration.calibrationQueries
+        fusion = calibration.fusion.formula
+        highThreshold = (calibration.highThreshold * 10_000).rounded() / 10_000
+        midThreshold = (calibration.midThreshold * 10_000).rounded() / 10_000
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case source, queries, fusion
+        case highThreshold = "high_threshold"
+        case midThreshold = "mid_threshold"
     }
 }
 

@@ -11,10 +11,12 @@ public protocol CustomerServiceStore: Sendable {
     func registryRecord(fileName: String) async throws -> RegistryRecord?
     /// The registry record of a file with these exact bytes, under whatever name, if one was imported.
     func registryRecord(md5: String) async throws -> RegistryRecord?
-    /// Replaces every row of `fileName` with `entries` and updates the registry, in one transaction.
-    /// Returns how many rows were removed.
+    /// Replaces every row of `fileName` with `entries` and updates the registry, in one transaction; with
+    /// `selfCalibration`, the same transaction replaces the model's calibration with it unless that one was fitted on
+    /// labelled questions (which wins). Returns how many rows were removed.
     func replaceKnowledgeBase(
-        fileName: String, md5: String, encoding: String, entries: [KnowledgeEntry], keywords: [[String]], at date: Date
+        fileName: String, md5: String, encoding: String, entries: [KnowledgeEntry], keywords: [[String]],
+        selfCalibration: SelfCalibrationUpdate?, at date: Date
     ) async throws -> Int
     /// Every stored entry, in import order.
     func knowledgeEntries() async throws -> [StoredQAEntry]
@@ -41,4 +43,27 @@ public protocol CustomerServiceStore: Sendable {
     func moveHandoffState(sessionID: String, from expected: HandoffState, to state: HandoffState) async throws -> Bool
     /// Exact counts over every session and turn.
     func stats() async throws -> CustomerServiceStats
+}
+
+/// The calibration an import fitted from the knowledge base's own phrasings, stored with the rows it was fitted
+/// on; nil when the knowledge base cannot calibrate itself (the default applies, not an older knowledge base's fit).
+public struct SelfCalibrationUpdate: Sendable {
+    public var embeddingModel: String
+    public var calibration: RetrievalCalibration?
+
+    public init(embeddingModel: String, calibration: RetrievalCalibration?) {
+        self.embeddingModel = embeddingModel
+        self.calibration = calibration
+    }
+}
+
+extension CustomerServiceStore {
+    /// Replaces a file's rows and leaves every calibration as it is.
+    public func replaceKnowledgeBase(
+        fileName: String, md5: String, encoding: String, entries: [KnowledgeEntry], keywords: [[String]], at date: Date
+    ) async throws -> Int {
+        try await replaceKnowledgeBase(
+            fileName: fileName, md5: md5, encoding: encoding, entries: entries, keywords: keywords,
+            selfCalibration: nil, at: date)
+    }
 }

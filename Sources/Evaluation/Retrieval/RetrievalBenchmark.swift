@@ -25,7 +25,15 @@ public struct MethodResult: Sendable, Codable {
 /// calibrated hybrid: the engine behind `vividcrowd-bench retrieval`.
 public struct RetrievalBenchmark: Sendable {
     public enum Method: String, Sendable, CaseIterable, Codable {
-        case bm25, dense, hybrid, vividcrowd
+        case bm25, dense
+        /// The product's default for a knowledge base with no calibration.
+        case uncalibrated = "hybrid-default"
+        /// Calibrated from the knowledge base's own phrasings, as an import does.
+        case selfCalibrated = "hybrid-self"
+        /// Calibrated on the labelled calibration queries, as `calibrate-kb` does.
+        case hybrid
+        /// The original VividCrowd formula and thresholds.
+        case vividcrowd
     }
 
     public let tokenizer: SearchTokenizer
@@ -68,20 +76,20 @@ public struct RetrievalBenchmark: Sendable {
     /// Embeds and indexes everything, calibrates each method on `calibration` (when given) and measures on `queries`.
     public func run(
         entries: [KnowledgeEntry], queries: [LabelledQuery], calibration: [LabelledQuery], methods: [Method],
-        prefix: PrefixMode, defaultHigh: Double = 0.9, defaultMid: Double = 0.6
+        prefix: PrefixMode, defaultCalibration: RetrievalCalibration
     ) async throws -> [MethodResult] {
         let vectors = try await embed(
             phrasings: KnowledgeEntry.phrasings(of: entries), queries: queries.map(\.query) + calibration.map(\.query),
             prefix: prefix)
         return try run(
             entries: entries, queries: queries, calibration: calibration, methods: methods, vectors: vectors,
-            defaultHigh: defaultHigh, defaultMid: defaultMid)
+            defaultCalibration: defaultCalibration)
     }
 
     /// Indexes, calibrates and measures with vectors already at hand.
     public func run(
         entries: [KnowledgeEntry], queries: [LabelledQuery], calibration: [LabelledQuery], methods: [Method],
-        vectors: Vectors, defaultHigh: Double = 0.9, defaultMid: Double = 0.6
+        vectors: Vectors, defaultCalibration: RetrievalCalibration
     ) throws -> [MethodResult] {
         let phrasings = KnowledgeEntry.phrasings(of: entries)
         let phrasingVectors = vectors.phrasings
@@ -90,9 +98,10 @@ public struct RetrievalBenchmark: Sendable {
             guard let vector = table[text] else { throw MissingVector(text: text) }
             return vector
         }
-        let retriever = try HybridIndex(
-            units: KnowledgeEntry.retrievalUnits(of: entries), unitTerms: phrasings.map(tokenizer.terms),
-            unitVectors: try phrasings.map { try vector($0, in: phrasingVectors) })
+        let units = KnowledgeEntry.retrievalUnits(of: entries)
+        let unitTerms = phrasings.map(tokenizer.terms)
+        let unitVectors = try phrasings.map { try vector($0, in: phrasingVectors) }
+        let retriever = try HybridIndex(units: units, unitTerms: unitTerms, unitVectors: unitVectors)
         let prepare = { (labelled: [LabelledQuery]) in
             try labelled.map {
                 PreparedQuery(
@@ -102,10 +111,20 @@ public struct RetrievalBenchmark: Sendable {
         }
         let evaluationQueries = try prepare(queries)
         let calibrationQueries = try prepare(calibration)
+        let (defaultHigh, defaultMid) = defaultCalibration.fitFloors
         return try methods.map { method in
-            let chosen = try Self.calibration(
-                for: method, retriever: retriever, calibrationQueries: calibrationQueries, defaultHigh: defaultHigh,
-                defaultMid: defaultMid)
+            let chosen: RetrievalCalibration
+            switch method {
+            case .uncalibrated: chosen = defaultCalibration
+            case .selfCalibrated:
+                chosen = try SelfCalibration.fit(
+                    units: units, unitTerms: unitTerms, unitVectors: unitVectors, defaultHigh: defaultHigh,
+                    defaultMid: defaultMid) ?? defaultCalibration
+            default:
+                chosen = try Self.calibration(
+                    for: method, retriever: retriever, calibrationQueries: calibrationQueries,
+                    defaultCalibration: defaultCalibration)
+            }
             let (quality, latencies) = try RetrievalEvaluator.evaluate(
                 retriever: retriever, calibration: chosen, queries: evaluationQueries)
             return MethodResult(
@@ -117,22 +136,25 @@ public struct RetrievalBenchmark: Sendable {
     /// The calibration each method is measured with: the original formula keeps its fixed thresholds; the
     /// others are fitted on the calibration queries when there are any.
     static func calibration(
-        for method: Method, retriever: HybridIndex, calibrationQueries: [PreparedQuery], defaultHigh: Double,
-        defaultMid: Double
+        for method: Method, retriever: HybridIndex, calibrationQueries: [PreparedQuery],
+        defaultCalibration: RetrievalCalibration
     ) throws -> RetrievalCalibration {
+        let (defaultHigh, defaultMid) = defaultCalibration.fitFloors
+        let original = RetrievalCalibration.originalThresholds
         let base: Fusion?
         switch method {
         case .vividcrowd:
             return RetrievalCalibration(
-                fusion: .vividcrowd(bm25Weight: 0.6, embeddingWeight: 0.4), confidence: nil, highThreshold: defaultHigh,
-                midThreshold: defaultMid)
+                fusion: .vividcrowd(bm25Weight: 0.6, embeddingWeight: 0.4), confidence: nil,
+                highThreshold: original.high, midThreshold: original.mid)
         case .bm25: base = .bm25
         case .dense: base = .dense
-        case .hybrid: base = nil
+        case .hybrid, .uncalibrated, .selfCalibrated: base = nil
         }
         guard !calibrationQueries.isEmpty else {
+            guard let base else { return defaultCalibration }
             return RetrievalCalibration(
-                fusion: base ?? .convex(weight: 0.5), confidence: nil, highThreshold: defaultHigh, midThreshold: defaultMid)
+                fusion: base, confidence: nil, highThreshold: original.high, midThreshold: original.mid)
         }
         return try RetrievalCalibration.fit(
             retriever: retriever, queries: calibrationQueries, baseFusion: base, defaultHigh: defaultHigh,
@@ -143,5 +165,6 @@ public struct RetrievalBenchmark: Sendable {
 /// A text the benchmark has no vector for (the vectors were embedded for another suite or another split).
 public struct MissingVector: Error, CustomStringConvertible, Sendable {
     public let text: String
+    public init(text: String) { self.text = text }
     public var description: String { "no vector for \"\(text.prefix(60))\"; embed the suite again" }
 }

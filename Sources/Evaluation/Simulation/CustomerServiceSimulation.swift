@@ -154,7 +154,11 @@ extension Scenario {
     /// Fills `cache` with the suite's vectors from its cassette, when the scenario names one.
     func warmSuiteVectors(_ cache: any EmbeddingCache, corpora: URL, settings: VividCrowdConfiguration) async throws {
         guard let embeddingCassette, let suiteName else { return }
-        let client = try LLMClient.make(configuration: settings, cassetteName: embeddingCassette)
+        // Always replayed: the suite's cassette belongs to the bench, and recording a scenario afresh must not
+        // rewrite it with only what this scenario asked for.
+        var replaying = settings
+        replaying.llm.mode = .replay
+        let client = try LLMClient.make(configuration: replaying, cassetteName: embeddingCassette)
         do {
             try await BuiltInSuite(name: suiteName, corpora: corpora).warm(cache, client: client)
             try await client.shutdown()

@@ -6,6 +6,12 @@ public struct ConfidenceModel: Sendable, Hashable, Codable {
         "fused_top1", "fused_margin", "cosine_top1", "cosine_margin", "bm25_top1", "cosine_z_top1", "methods_agree",
     ]
 
+    /// Features whose values do not depend on the embedding model's similarity range: a model fitted on them alone
+    /// carries over to another model (the shipped default is fitted so).
+    public static let scaleFreeFeatures: Set<String> = [
+        "fused_top1", "fused_margin", "bm25_top1", "cosine_z_top1", "methods_agree",
+    ]
+
     public var means: [Double]
     public var scales: [Double]
     /// Bias first, then one weight per feature (on standardised features).
@@ -66,8 +72,19 @@ public struct ConfidenceModel: Sendable, Hashable, Codable {
     }
 
     /// Fits by Newton's method (iteratively reweighted least squares) with a small L2 penalty.
-    public static func fit(features: [[Double]], labels: [Bool], l2: Double = 1e-2, iterations: Int = 25) -> ConfidenceModel {
+    /// Only the features named in `using` get a weight (the others are held at 0).
+    public static func fit(
+        features rawFeatures: [[Double]], labels: [Bool], using: Set<String>? = nil, l2: Double = 1e-2,
+        iterations: Int = 25
+    ) -> ConfidenceModel {
         let dimension = featureNames.count
+        let unused = featureNames.indices.filter { index in using.map { !$0.contains(featureNames[index]) } ?? false }
+        // A column of zeros standardises to zeros, so its weight never moves from 0.
+        let features = unused.isEmpty ? rawFeatures : rawFeatures.map { row in
+            var row = row
+            for index in unused { row[index] = 0 }
+            return row
+        }
         var means = [Double](repeating: 0, count: dimension)
         var scales = [Double](repeating: 1, count: dimension)
         if !features.isEmpty {

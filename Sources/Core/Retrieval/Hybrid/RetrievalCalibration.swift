@@ -15,6 +15,34 @@ public struct PreparedQuery: Sendable {
     }
 }
 
+/// A query with its raw scores against the index it was asked of (held-out phrasings are asked of an index
+/// without them).
+public struct ScoredQuery: Sendable {
+    public var index: HybridIndex
+    public var scores: HybridIndex.QueryScores
+    /// The topic it should find; nil: out of scope (or its topic is not in `index`).
+    public var expected: String?
+
+    public init(index: HybridIndex, scores: HybridIndex.QueryScores, expected: String?) {
+        self.index = index
+        self.scores = scores
+        self.expected = expected
+    }
+
+    func rank(_ fusion: Fusion, limit: Int) -> [GroupCandidate] { index.rank(scores, fusion: fusion, limit: limit) }
+}
+
+/// Where a calibration came from, and so which one wins: labelled questions over the knowledge base's own
+/// phrasings over the configured default.
+public enum CalibrationSource: String, Sendable, Codable, Hashable {
+    /// The configured fusion and thresholds; nothing fitted.
+    case `default`
+    /// Fitted from the knowledge base itself, each phrasing held out as a query against the rest.
+    case selfFitted = "self"
+    /// Fitted on labelled questions (`calibrate-kb`).
+    case labelled
+}
+
 /// Everything that turns a ranking into a decision for one knowledge base and embedding model: the fusion,
 /// the confidence model and the band thresholds on its probability.
 public struct RetrievalCalibration: Sendable, Codable, Hashable {
@@ -24,13 +52,42 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
     public var highThreshold: Double
     public var midThreshold: Double
     public var calibrationQueries: Int
+    public var source: CalibrationSource
 
-    public init(fusion: Fusion, confidence: ConfidenceModel?, highThreshold: Double, midThreshold: Double, calibrationQueries: Int = 0) {
+    /// The lowest high threshold a fit may choose: below it a "verbatim script" answer would be a coin toss.
+    public static let highFloor = 0.9
+    /// The original VividCrowd's thresholds on its fused score.
+    public static let originalThresholds = (high: 0.9, mid: 0.6)
+
+    /// What a fit replacing this calibration starts from: its mid threshold as the fallback, and a high threshold no
+    /// stricter than `highFloor`.
+    public var fitFloors: (high: Double, mid: Double) { (min(highThreshold, Self.highFloor), midThreshold) }
+
+    public init(
+        fusion: Fusion, confidence: ConfidenceModel?, highThreshold: Double, midThreshold: Double,
+        calibrationQueries: Int = 0, source: CalibrationSource = .default
+    ) {
         self.fusion = fusion
         self.confidence = confidence
         self.highThreshold = highThreshold
         self.midThreshold = midThreshold
         self.calibrationQueries = calibrationQueries
+        self.source = source
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case fusion, confidence, highThreshold, midThreshold, calibrationQueries, source
+    }
+
+    /// Decodes a stored calibration; one stored before sources were recorded came from labelled questions.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        fusion = try container.decode(Fusion.self, forKey: .fusion)
+        confidence = try container.decodeIfPresent(ConfidenceModel.self, forKey: .confidence)
+        highThreshold = try container.decode(Double.self, forKey: .highThreshold)
+        midThreshold = try container.decode(Double.self, forKey: .midThreshold)
+        calibrationQueries = try container.decode(Int.self, forKey: .calibrationQueries)
+        source = try container.decodeIfPresent(CalibrationSource.self, forKey: .source) ?? .labelled
     }
 
     /// The confidence that the top candidate is right.
@@ -48,19 +105,35 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
         return .low
     }
 
-    /// Fits a calibration on labelled queries: the convex weight that maximises recall@1 on the in-scope ones,
+    /// Fits a calibration on labelled queries: the fusion that maximises recall@1 on the in-scope ones,
     /// a logistic confidence over the ranking features, a high threshold at which the calibration queries reach
     /// `targetPrecision`, and a mid threshold that keeps `inScopeLoss` of in-scope queries above the low band.
     public static func fit(
         retriever: HybridIndex, queries: [PreparedQuery], baseFusion: Fusion? = nil,
         defaultHigh: Double = 0.9, defaultMid: Double = 0.6, targetPrecision: Double = 0.98, inScopeLoss: Double = 0.05
     ) throws -> RetrievalCalibration {
-        let fusion = try baseFusion ?? bestConvexFusion(retriever: retriever, queries: queries)
-        let rankings = try queries.map { try retriever.rank(terms: $0.terms, vector: $0.vector, fusion: fusion, limit: 5) }
+        let scored = try queries.map {
+            ScoredQuery(
+                index: retriever, scores: try retriever.scores(terms: $0.terms, vector: $0.vector), expected: $0.expected)
+        }
+        return fit(
+            scored: scored, baseFusion: baseFusion, defaultHigh: defaultHigh, defaultMid: defaultMid,
+            targetPrecision: targetPrecision, inScopeLoss: inScopeLoss, source: .labelled)
+    }
+
+    /// Fits a calibration on scored queries (see `fit(retriever:queries:…)`).
+    public static func fit(
+        scored queries: [ScoredQuery], baseFusion: Fusion? = nil, defaultHigh: Double = 0.9, defaultMid: Double = 0.6,
+        targetPrecision: Double = 0.98, inScopeLoss: Double = 0.05, features: Set<String>? = nil,
+        source: CalibrationSource
+    ) -> RetrievalCalibration {
+        let fusion = baseFusion ?? bestFusion(queries)
+        let rankings = queries.map { $0.rank(fusion, limit: 5) }
         let labels = zip(queries, rankings).map { query, ranking in
             query.expected != nil && ranking.first?.group == query.expected
         }
-        let model = ConfidenceModel.fit(features: rankings.map(ConfidenceModel.features), labels: labels)
+        let model = ConfidenceModel.fit(
+            features: rankings.map(ConfidenceModel.features), labels: labels, using: features)
         let probabilities = rankings.map { model.probability($0) }
 
         // High: the lowest threshold above which precision is at least `targetPrecision` with 95% one-sided
@@ -81,7 +154,8 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
             mid = min(cut, high)
         }
         return RetrievalCalibration(
-            fusion: fusion, confidence: model, highThreshold: high, midThreshold: mid, calibrationQueries: queries.count)
+            fusion: fusion, confidence: model, highThreshold: high, midThreshold: mid, calibrationQueries: queries.count,
+            source: source)
     }
 
     /// The lower end of the one-sided 95% Wilson score interval for a proportion.
@@ -96,16 +170,16 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
 
     /// The fusion (z-score or convex, weight in 0, 0.025, …, 1) with the best recall@1 on the in-scope queries
     /// (ties: z-score first, then the weight nearest 0.5).
-    public static func bestConvexFusion(retriever: HybridIndex, queries: [PreparedQuery]) throws -> Fusion {
-        let inScope = queries.filter { $0.expected != nil }
+    public static func bestFusion(_ queries: [ScoredQuery]) -> Fusion {
+        let inScope = queries.compactMap { query in
+            query.expected.flatMap { expected in query.index.groups.firstIndex(of: expected).map { (query, $0) } }
+        }
         var best: (fusion: Fusion, weight: Double, hits: Int) = (.zScore(weight: 0.5), 0.5, -1)
         for family in [Fusion.zScore(weight:), Fusion.convex(weight:)] {
             for step in 0...40 {
                 let weight = Double(step) / 40
                 let fusion = family(weight)
-                let hits = try inScope.filter {
-                    try retriever.rank(terms: $0.terms, vector: $0.vector, fusion: fusion, limit: 1).first?.group == $0.expected
-                }.count
+                let hits = inScope.filter { query, group in query.index.topGroup(query.scores, fusion: fusion) == group }.count
                 if hits > best.hits || (hits == best.hits && abs(weight - 0.5) < abs(best.weight - 0.5)) {
                     best = (fusion, weight, hits)
                 }

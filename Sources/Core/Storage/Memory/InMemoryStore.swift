@@ -74,7 +74,8 @@ public actor InMemoryCustomerServiceStore: CustomerServiceStore {
     }
 
     public func replaceKnowledgeBase(
-        fileName: String, md5: String, encoding: String, entries new: [KnowledgeEntry], keywords: [[String]], at date: Date
+        fileName: String, md5: String, encoding: String, entries new: [KnowledgeEntry], keywords: [[String]],
+        selfCalibration: SelfCalibrationUpdate?, at date: Date
     ) throws -> Int {
         guard new.count == keywords.count else {
             throw StoreError.corruptRow(
@@ -88,6 +89,9 @@ public actor InMemoryCustomerServiceStore: CustomerServiceStore {
         for (entry, words) in zip(new, keywords) {
             entries.append(StoredQAEntry(id: nextEntryID, sourceFile: fileName, entry: entry, keywords: words))
             nextEntryID += 1
+        }
+        if let update = selfCalibration, calibrations[update.embeddingModel]?.source != .labelled {
+            calibrations[update.embeddingModel] = update.calibration
         }
         version += 1
         return removed

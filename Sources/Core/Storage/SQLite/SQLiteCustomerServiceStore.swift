@@ -22,7 +22,8 @@ public struct SQLiteCustomerServiceStore: CustomerServiceStore {
     }
 
     public func replaceKnowledgeBase(
-        fileName: String, md5: String, encoding: String, entries: [KnowledgeEntry], keywords: [[String]], at date: Date
+        fileName: String, md5: String, encoding: String, entries: [KnowledgeEntry], keywords: [[String]],
+        selfCalibration: SelfCalibrationUpdate?, at date: Date
     ) async throws -> Int {
         guard entries.count == keywords.count else {
             throw StoreError.corruptRow(
@@ -50,6 +51,20 @@ public struct SQLiteCustomerServiceStore: CustomerServiceStore {
                     [.text(fileName), .integer(Int64(entry.line)), .integer(Int64(entry.questionCount)),
                      .text(entry.topicName), .text(entry.typicalQuestion), .text(try Self.json(entry.phrasings)),
                      .text(entry.standardScript), .text(entry.riskNotes), .text(try Self.json(words)), .real(now)])
+            }
+            if let update = selfCalibration {
+                let stored = try connection.query(
+                    "SELECT calibration FROM kb_calibration WHERE embedding_model = ?", [.text(update.embeddingModel)]
+                ).first.map { try $0.string(0, "kb_calibration.calibration") }
+                // One this version cannot read any more (fitted on another feature set) is replaced too.
+                let storedSource = stored.flatMap { try? Self.decodeCalibration($0) }?.source
+                if storedSource != .labelled {
+                    try connection.query(
+                        "DELETE FROM kb_calibration WHERE embedding_model = ?", [.text(update.embeddingModel)])
+                    if let calibration = update.calibration {
+                        try Self.insertCalibration(connection, calibration, embeddingModel: update.embeddingModel, at: now)
+                    }
+                }
             }
             try Self.bumpCorpusVersion(connection)
             return removed
@@ -93,31 +108,37 @@ public struct SQLiteCustomerServiceStore: CustomerServiceStore {
         try await database.read { connection in
             try connection.query(
                 "SELECT calibration FROM kb_calibration WHERE embedding_model = ?", [.text(embeddingModel)]
-            ).first.map { row in
-                let json = try row.string(0, "kb_calibration.calibration")
-                do {
-                    return try JSONDecoder().decode(RetrievalCalibration.self, from: Data(json.utf8))
-                } catch {
-                    throw StoreError.corruptRow(
-                        column: "kb_calibration.calibration", found: "undecodable JSON", expected: "a calibration")
-                }
-            }
+            ).first.map { row in try Self.decodeCalibration(try row.string(0, "kb_calibration.calibration")) }
         }
     }
 
     public func storeCalibration(_ calibration: RetrievalCalibration, embeddingModel: String, at date: Date) async throws {
-        let json = String(decoding: try JSONEncoder().encode(calibration), as: UTF8.self)
         try await database.write { connection in
-            try connection.query(
-                """
-                INSERT INTO kb_calibration (embedding_model, calibration, query_count, created_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT(embedding_model) DO UPDATE SET calibration = excluded.calibration,
-                    query_count = excluded.query_count, created_at = excluded.created_at
-                """,
-                [.text(embeddingModel), .text(json), .integer(Int64(calibration.calibrationQueries)),
-                 .real(date.timeIntervalSince1970)])
+            try Self.insertCalibration(connection, calibration, embeddingModel: embeddingModel, at: date.timeIntervalSince1970)
             try Self.bumpCorpusVersion(connection)
         }
+    }
+
+    private static func decodeCalibration(_ json: String) throws -> RetrievalCalibration {
+        do {
+            return try JSONDecoder().decode(RetrievalCalibration.self, from: Data(json.utf8))
+        } catch {
+            throw StoreError.corruptRow(
+                column: "kb_calibration.calibration", found: "undecodable JSON", expected: "a calibration")
+        }
+    }
+
+    private static func insertCalibration(
+        _ connection: SQLiteConnection, _ calibration: RetrievalCalibration, embeddingModel: String, at time: Double
+    ) throws {
+        let json = String(decoding: try JSONEncoder().encode(calibration), as: UTF8.self)
+        try connection.query(
+            """
+            INSERT INTO kb_calibration (embedding_model, calibration, query_count, created_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT(embedding_model) DO UPDATE SET calibration = excluded.calibration,
+                query_count = excluded.query_count, created_at = excluded.created_at
+            """,
+            [.text(embeddingModel), .text(json), .integer(Int64(calibration.calibrationQueries)), .real(time)])
     }
 
     public func createSession(id: String, at date: Date) async throws -> SessionRecord {
