@@ -40,6 +40,9 @@ def test_customer_service_page(browser, base_url, qa_csv):
     browser.find_element(By.ID, "csv-upload").click()
     wait.until(lambda d: "qa.csv" in d.find_element(By.ID, "upload-result").text)
     wait.until(lambda d: d.find_element(By.ID, "kb-count").text == "499")
+    # The knowledge-base check lists qa.csv's near-duplicate topics under the answer.
+    duplicates = browser.find_elements(By.CSS_SELECTOR, '#upload-warnings li[data-kind="near_duplicate_topics"]')
+    assert any("PS128益生菌服用指导" in item.text for item in duplicates)
 
     send(browser, "老师，张善庭一天可以吃几个水果西红柿呀？他挺喜欢吃的。")
     high = wait.until(conditions.presence_of_element_located((By.CSS_SELECTOR, '.msg.assistant[data-band="high_confidence"]')))

@@ -32,6 +32,8 @@ public actor CustomerServiceMatcher {
         var verbatim: VerbatimLookup?
         var entries: [StoredQAEntry]
         var calibration: RetrievalCalibration
+        /// For each topic, the topics it nearly duplicates (`KnowledgeBaseCheck`).
+        var nearDuplicates: [String: Set<String>] = [:]
     }
 
     /// A matcher that uses the calibration stored for its embedding model, or `defaultCalibration` until one is fitted.
@@ -97,7 +99,7 @@ public actor CustomerServiceMatcher {
         }
         let calibration = current.calibration
         var candidates = try retriever.rank(terms: terms, vector: vector, fusion: calibration.fusion, limit: limit)
-        var confidence = calibration.confidence(for: candidates)
+        var confidence = calibration.confidence(for: Self.withoutTwins(candidates, current.nearDuplicates))
         var band = calibration.band(for: candidates, confidence: confidence)
         // Not one word in common and no confident meaning either: nothing to rewrite or to offer.
         if band == .low, (candidates.first?.bm25 ?? 0) <= 0 { band = .noMatch }
@@ -111,6 +113,13 @@ public actor CustomerServiceMatcher {
         return CustomerServiceMatch(
             band: band, confidence: (confidence * 10_000).rounded() / 10_000, candidates: candidates,
             entry: stored.first, alternatives: Array(stored.dropFirst()))
+    }
+
+    /// The candidates with the top one's near-duplicate topics left out: a question that lands between two topics
+    /// meaning the same is not ambiguous, and should not lose confidence for it.
+    static func withoutTwins(_ candidates: [GroupCandidate], _ nearDuplicates: [String: Set<String>]) -> [GroupCandidate] {
+        guard let top = candidates.first, let twins = nearDuplicates[top.group] else { return candidates }
+        return [top] + candidates.dropFirst().filter { !twins.contains($0.group) }
     }
 
     /// The ranked candidate of `unit`'s group, or one made from the unit when the ranking left it out.
@@ -147,8 +156,10 @@ public actor CustomerServiceMatcher {
                     model: embedder.client.models.embedding, modelDimension: mismatch.actual,
                     indexDimension: mismatch.expected)
             }
+            let check = try KnowledgeBaseCheck.run(entries: entries, vectors: vectors)
             return KnowledgeIndex(
-                retriever: retriever, verbatim: VerbatimLookup(units: units), entries: stored, calibration: calibration)
+                retriever: retriever, verbatim: VerbatimLookup(units: units), entries: stored, calibration: calibration,
+                nearDuplicates: check.nearDuplicates)
         }
         index = (version, build)
         do {

@@ -161,9 +161,14 @@ public struct ImportOutcome: Sendable, Codable, Equatable {
     public var message: String
     /// The calibration matches use after this import; nil when nothing changed.
     public var calibration: CalibrationSummary?
+    /// What the knowledge-base check found after this import (the first `KnowledgeBaseImporter.warningsShown`).
+    public var warnings: [KnowledgeBaseWarning]?
+    /// How many warnings the check found in all.
+    public var warningCount: Int?
 
     enum CodingKeys: String, CodingKey {
-        case status, md5, count, encoding, message, calibration
+        case status, md5, count, encoding, message, calibration, warnings
+        case warningCount = "warning_count"
         case fileName = "file_name"
         case replacedRows = "replaced_rows"
         case totalRows = "total_rows"

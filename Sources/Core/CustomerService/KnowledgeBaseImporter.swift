@@ -41,16 +41,19 @@ public struct KnowledgeBaseImporter: Sendable {
         let md5 = Self.md5(data)
         if let existing = try await store.registryRecord(md5: md5) {
             let which = existing.fileName == name ? name : "\(name) has the same content as \(existing.fileName), which"
+            // Nothing changes, but the check still answers: uploading a file again is how a user asks for it.
+            let warnings = try await check(nil).warnings
             return ImportOutcome(
                 status: .unchanged, fileName: existing.fileName, md5: md5, count: existing.rowCount, replacedRows: 0,
                 totalRows: try await store.knowledgeEntryCount(), encoding: "",
-                message: "\(which) is already imported (md5 \(md5)); nothing changed")
+                message: "\(which) is already imported (md5 \(md5)); nothing changed" + Self.describe(warnings),
+                warnings: Array(warnings.prefix(Self.warningsShown)), warningCount: warnings.count)
         }
         let (entries, encoding) = try KnowledgeBaseCSV.parse(data)
         let entryKeywords = entries.map { keywords.keywords($0.phrasings.joined(separator: "\n") + "\n" + $0.standardScript) }
         // Embedding first: vectors land in the cache, and a failure here stores no row at all.
         _ = try await embedder.embed(KnowledgeEntry.phrasings(of: entries), inputType: inputType)
-        let selfCalibration = try await selfCalibration(replacing: name, with: entries)
+        let (selfCalibration, check) = try await selfCalibration(replacing: name, with: entries)
         let replaced = try await store.replaceKnowledgeBase(
             fileName: name, md5: md5, encoding: encoding.rawValue, entries: entries, keywords: entryKeywords,
             selfCalibration: selfCalibration, at: now())
@@ -62,22 +65,60 @@ public struct KnowledgeBaseImporter: Sendable {
             : "imported \(entries.count) rows from \(name); the knowledge base holds \(total) rows"
         return ImportOutcome(
             status: status, fileName: name, md5: md5, count: entries.count, replacedRows: replaced, totalRows: total,
-            encoding: encoding.rawValue, message: message + "; " + Self.describe(inForce),
-            calibration: CalibrationSummary(inForce))
+            encoding: encoding.rawValue, message: message + "; " + Self.describe(inForce) + Self.describe(check.warnings),
+            calibration: CalibrationSummary(inForce), warnings: Array(check.warnings.prefix(Self.warningsShown)),
+            warningCount: check.warnings.count)
+    }
+
+    /// Checks a knowledge-base file on its own without importing it, or, with nil, the stored knowledge base.
+    public func check(_ data: Data?) async throws -> KnowledgeBaseCheck {
+        let entries: [KnowledgeEntry]
+        if let data {
+            entries = try KnowledgeBaseCSV.parse(data).entries
+        } else {
+            entries = try await store.knowledgeEntries().map(\.entry)
+        }
+        return try await calibrate(entries).check
     }
 
     /// The knowledge base as it will be after the import, calibrated from its own phrasings (nil inside: it cannot
-    /// calibrate itself).
-    private func selfCalibration(replacing name: String, with entries: [KnowledgeEntry]) async throws -> SelfCalibrationUpdate {
+    /// calibrate itself) and checked.
+    private func selfCalibration(
+        replacing name: String, with entries: [KnowledgeEntry]
+    ) async throws -> (update: SelfCalibrationUpdate, check: KnowledgeBaseCheck) {
         let others = try await store.knowledgeEntries().filter { $0.sourceFile != name }
-        let all = others.map(\.entry) + entries
+        return try await calibrate(others.map(\.entry) + entries)
+    }
+
+    /// `all` calibrated from its own phrasings and checked.
+    private func calibrate(_ all: [KnowledgeEntry]) async throws -> (update: SelfCalibrationUpdate, check: KnowledgeBaseCheck) {
         let phrasings = KnowledgeEntry.phrasings(of: all)
         let vectors = try await embedder.embed(phrasings, inputType: inputType)
-        let fitted = try SelfCalibration.fit(
-            units: KnowledgeEntry.retrievalUnits(of: all), unitTerms: phrasings.map(tokenizer.terms),
-            unitVectors: vectors, defaultHigh: defaultCalibration.fitFloors.high,
-            defaultMid: defaultCalibration.fitFloors.mid)
-        return SelfCalibrationUpdate(embeddingModel: embedder.client.models.embedding, calibration: fitted)
+        let units = KnowledgeEntry.retrievalUnits(of: all)
+        var heldOut: [ScoredQuery] = []
+        if SelfCalibration.canCalibrate(units) {
+            heldOut = try SelfCalibration.heldOutQueries(
+                units: units, unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors)
+        }
+        let floors = defaultCalibration.fitFloors
+        let fitted = SelfCalibration.fit(heldOut: heldOut, defaultHigh: floors.high, defaultMid: floors.mid)
+        let check = try KnowledgeBaseCheck.run(entries: all, vectors: vectors, heldOut: heldOut)
+        return (SelfCalibrationUpdate(embeddingModel: embedder.client.models.embedding, calibration: fitted), check)
+    }
+
+    /// At most this many warnings are listed in an import's answer (`check-kb` prints them all).
+    public static let warningsShown = 50
+
+    /// One clause on the warnings, if any.
+    static func describe(_ warnings: [KnowledgeBaseWarning]) -> String {
+        guard !warnings.isEmpty else { return "" }
+        let counts = Dictionary(grouping: warnings, by: \.kind).mapValues(\.count)
+        let parts = [
+            counts[.nearDuplicateTopics].map { "\($0) near-duplicate topic pair(s)" },
+            counts[.confusedTopic].map { "\($0) topic(s) whose phrasings lean to another" },
+            counts[.emptyScript].map { "\($0) empty script(s)" },
+        ].compactMap { $0 }
+        return "; check: " + parts.joined(separator: ", ") + " (see warnings, or run vividcrowd-server check-kb)"
     }
 
     /// One sentence on the calibration in force.
@@ -87,6 +128,8 @@ public struct KnowledgeBaseImporter: Sendable {
             return "matching uses the calibration fitted on \(calibration.calibrationQueries) labelled questions"
         case .selfFitted:
             return "matching is calibrated from the knowledge base itself (\(calibration.calibrationQueries) phrasings held out in turn)"
+        case .default where calibration.confidence == nil:
+            return "matching uses the configured weights and thresholds (too few topics with several phrasings to calibrate from)"
         case .default:
             return "matching uses the default calibration (too few topics with several phrasings to calibrate from)"
         }

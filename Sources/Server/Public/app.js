@@ -131,8 +131,27 @@ $("csv-form").addEventListener("submit", async (event) => {
   const response = await fetch("/api/customer-service/qa/import", { method: "POST", body: form, headers });
   const body = await response.json();
   $("upload-result").textContent = response.ok ? body.message : `rejected: ${body.detail}`;
+  showImportWarnings(response.ok ? body.warnings || [] : [], body.warning_count || 0);
   refreshStats();
 });
+
+// The knowledge-base check's findings, one line each, built as text nodes (topic names come from the upload).
+function showImportWarnings(warnings, total) {
+  const list = $("upload-warnings");
+  list.replaceChildren();
+  list.hidden = warnings.length === 0;
+  for (const warning of warnings) {
+    const item = document.createElement("li");
+    item.dataset.kind = warning.kind;
+    item.textContent = warning.message;
+    list.append(item);
+  }
+  if (total > warnings.length) {
+    const more = document.createElement("li");
+    more.textContent = `… and ${total - warnings.length} more (vividcrowd-server check-kb lists them all)`;
+    list.append(more);
+  }
+}
 
 async function refreshStats() {
   try {

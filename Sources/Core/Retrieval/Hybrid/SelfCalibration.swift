@@ -71,6 +71,14 @@ public enum SelfCalibration {
         return queries
     }
 
+    /// Whether enough of the topics have several phrasings to calibrate from.
+    public static func canCalibrate(_ units: [RetrievalUnit]) -> Bool {
+        var phrasingsPerTopic: [String: Int] = [:]
+        for unit in units { phrasingsPerTopic[unit.group, default: 0] += 1 }
+        let several = phrasingsPerTopic.values.filter { $0 > 1 }.count
+        return several > 0 && Double(several) >= minimumSeveralPhrasingsShare * Double(phrasingsPerTopic.count)
+    }
+
     /// The calibration fitted from the knowledge base's own phrasings, or nil when too few topics have more than one
     /// phrasing to learn from.
     public static func fit(
@@ -78,12 +86,14 @@ public enum SelfCalibration {
         lexicalParameters: BM25Index.Parameters = BM25Index.Parameters(), defaultHigh: Double = 0.9,
         defaultMid: Double = 0.6
     ) throws -> RetrievalCalibration? {
-        var phrasingsPerTopic: [String: Int] = [:]
-        for unit in units { phrasingsPerTopic[unit.group, default: 0] += 1 }
-        let several = phrasingsPerTopic.values.filter { $0 > 1 }.count
-        guard Double(several) >= minimumSeveralPhrasingsShare * Double(phrasingsPerTopic.count) else { return nil }
+        guard canCalibrate(units) else { return nil }
         let queries = try heldOutQueries(
             units: units, unitTerms: unitTerms, unitVectors: unitVectors, lexicalParameters: lexicalParameters)
+        return fit(heldOut: queries, defaultHigh: defaultHigh, defaultMid: defaultMid)
+    }
+
+    /// The calibration fitted on held-out queries already scored, or nil with too few in scope.
+    public static func fit(heldOut queries: [ScoredQuery], defaultHigh: Double = 0.9, defaultMid: Double = 0.6) -> RetrievalCalibration? {
         guard queries.filter({ $0.expected != nil }).count >= minimumInScopeQueries else { return nil }
         return RetrievalCalibration.fit(
             scored: queries, defaultHigh: defaultHigh, defaultMid: defaultMid, source: .selfFitted)
