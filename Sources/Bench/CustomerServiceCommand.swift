@@ -23,7 +23,8 @@ struct CustomerServiceCommand: AsyncParsableCommand {
 
     struct SuiteFigures: Codable {
         var suite: String
-        /// "default" (the configured weights and thresholds) or "calibrated" (fitted on the suite's calibration split).
+        /// "configured" (the original's weights and thresholds, set), "import" (what an import gives: calibrated from
+        /// the knowledge base itself, or the shipped default) or "labelled" (fitted on the suite's calibration split).
         var variant: String
         var knowledgeBase: String
         var queries: Int
@@ -33,6 +34,8 @@ struct CustomerServiceCommand: AsyncParsableCommand {
         /// Share of out-of-scope queries kept out of the verbatim and rewrite bands.
         var oosKeptOut: Double?
         var calibration: String
+        /// Time per match (embedding from the store's cache, ranking, confidence), milliseconds.
+        var latencyMs: LatencySummary
 
         struct Band: Codable {
             var count = 0
@@ -46,6 +49,7 @@ struct CustomerServiceCommand: AsyncParsableCommand {
             case outOfScope = "out_of_scope"
             case topAccuracy = "top1_accuracy"
             case oosKeptOut = "oos_kept_out"
+            case latencyMs = "latency_ms"
         }
     }
 
@@ -73,17 +77,27 @@ struct CustomerServiceCommand: AsyncParsableCommand {
     private func runSuite(_ name: String, settings: VividCrowdConfiguration, client: LLMClient) async throws -> [SuiteFigures] {
         let suite = try BuiltInSuite(name: name, corpora: URL(fileURLWithPath: suiteOptions.corpora))
         let (kbData, kbFile, queries, calibration) = (suite.knowledgeBaseData, suite.knowledgeBaseFile, suite.queries, suite.calibration)
-        let store = InMemoryStore()
+        var configured = settings
+        configured.matching.configured = true
+        var results: [SuiteFigures] = []
         // The suite cassettes embed every text once, sorted, as query-type vectors (see `vividcrowd-bench suites`);
-        // warming the store's cache with that same request lets the importer and matcher run offline on it.
-        try await suite.warm(store.embeddings, client: client)
-        let desk = try CustomerServiceDesk.make(
-            store: store, llm: client, configuration: settings, corpora: URL(fileURLWithPath: suiteOptions.corpora))
-        _ = try await desk.importKnowledgeBase(kbData, fileName: kbFile)
-        var results = [try await measure(desk, suite: name, kbFile: kbFile, queries: queries, variant: "default")]
-        if !calibration.isEmpty {
-            _ = try await desk.matcher.calibrate(calibration)
-            results.append(try await measure(desk, suite: name, kbFile: kbFile, queries: queries, variant: "calibrated"))
+        // warming a cache with that same request lets the importer and matcher run offline on it.
+        let warmed = InMemoryEmbeddingCache()
+        try await suite.warm(warmed, client: client)
+        let texts = suite.texts
+        let vectors = try await warmed.vectors(for: texts, model: client.models.embedding, inputType: "query").map { $0! }
+        for (variant, variantSettings) in [("configured", configured), ("import", settings)] {
+            let store = InMemoryStore()
+            try await store.embeddings.store(vectors, for: texts, model: client.models.embedding, inputType: "query")
+            let desk = try CustomerServiceDesk.make(
+                store: store, llm: client, configuration: variantSettings,
+                corpora: URL(fileURLWithPath: suiteOptions.corpora))
+            _ = try await desk.importKnowledgeBase(kbData, fileName: kbFile)
+            results.append(try await measure(desk, suite: name, kbFile: kbFile, queries: queries, variant: variant))
+            if variant == "import", !calibration.isEmpty {
+                _ = try await desk.matcher.calibrate(calibration)
+                results.append(try await measure(desk, suite: name, kbFile: kbFile, queries: queries, variant: "labelled"))
+            }
         }
         return results
     }
@@ -94,8 +108,14 @@ struct CustomerServiceCommand: AsyncParsableCommand {
         var bands = Dictionary(uniqueKeysWithValues: MatchBand.allCases.map { ($0.rawValue, SuiteFigures.Band()) })
         var correct = 0
         var oosKeptOut = 0
+        var latencies: [Double] = []
+        _ = try await desk.matcher.match(queries.first?.query ?? "")  // builds the index outside the timings
+        let clock = ContinuousClock()
         for query in queries {
+            let started = clock.now
             let match = try await desk.matcher.match(query.query)
+            let elapsed = (clock.now - started).components
+            latencies.append(Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15)
             let right = query.expected != nil && match.entry?.entry.topicName == query.expected
             if right { correct += 1 }
             if query.expected == nil, match.band == .low || match.band == .noMatch { oosKeptOut += 1 }
@@ -107,12 +127,13 @@ struct CustomerServiceCommand: AsyncParsableCommand {
         let outOfScope = queries.count - inScope
         let calibration = try await desk.matcher.currentCalibration()
         var scoring = calibration.fusion.formula
-        scoring += calibration.confidence == nil ? ", uncalibrated" : ", logistic confidence"
+        scoring += calibration.confidence == nil ? ", uncalibrated" : ", logistic confidence (\(calibration.source.rawValue))"
         scoring += String(format: "; high ≥ %.3f, mid ≥ %.3f", calibration.highThreshold, calibration.midThreshold)
         return SuiteFigures(
             suite: suite, variant: variant, knowledgeBase: kbFile, queries: queries.count, outOfScope: outOfScope,
             topAccuracy: inScope == 0 ? 0 : Double(correct) / Double(inScope), bands: bands,
-            oosKeptOut: outOfScope == 0 ? nil : Double(oosKeptOut) / Double(outOfScope), calibration: scoring)
+            oosKeptOut: outOfScope == 0 ? nil : Double(oosKeptOut) / Double(outOfScope), calibration: scoring,
+            latencyMs: LatencySummary(milliseconds: latencies))
     }
 
     static func markdown(_ figures: [SuiteFigures]) -> String {
@@ -120,12 +141,14 @@ struct CustomerServiceCommand: AsyncParsableCommand {
             "# Customer-service matching on the built-in suites", "",
             "Each suite's knowledge base imported through the server's importer; every query matched as a chat message",
             "(handoff rules aside). Embeddings: multilingual-e5-small, replayed. Precision = share of the band's queries",
-            "whose matched topic is the expected one. `default` is what a knowledge base gets on import (the configured",
-            "BM25_WEIGHT/EMBEDDING_WEIGHT and thresholds); `calibrated` is after `vividcrowd-server calibrate-kb` on the",
-            "suite's calibration split (disjoint from the queries).", "",
+            "whose matched topic is the expected one. `configured` is the original's formula with BM25_WEIGHT/EMBEDDING_WEIGHT",
+            "and thresholds set (what every import got before self-calibration); `import` is what an import gets now (calibrated",
+            "from the knowledge base's own phrasings when most topics have several, else the shipped default); `labelled` is",
+            "after `vividcrowd-server calibrate-kb` on the suite's calibration split (disjoint from the queries). Latency: one",
+            "match (cached embedding, ranking, confidence), one thread.", "",
             "Reproduce: `swift run -c release vividcrowd-bench customer-service`", "",
-            "| suite | matcher | KB | queries (OOS) | top-1 accuracy % | high n (prec %) | mid n (prec %) | low n (prec %) | no match n | OOS kept out of high/mid % | scoring |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| suite | matcher | KB | queries (OOS) | top-1 accuracy % | high n (prec %) | mid n (prec %) | low n (prec %) | no match n | OOS kept out of high/mid % | match p50 / p99 ms | scoring |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for suite in figures {
             func band(_ band: MatchBand) -> String {
@@ -137,7 +160,8 @@ struct CustomerServiceCommand: AsyncParsableCommand {
                 "| \(suite.suite) | \(suite.variant) | \(suite.knowledgeBase) | \(suite.queries) (\(suite.outOfScope)) | "
                     + String(format: "%.1f", suite.topAccuracy * 100) + " | \(band(.high)) | \(band(.mid)) | \(band(.low)) | "
                     + "\(suite.bands[MatchBand.noMatch.rawValue]?.count ?? 0) | "
-                    + (suite.oosKeptOut.map { String(format: "%.1f", $0 * 100) } ?? "—") + " | \(suite.calibration) |")
+                    + (suite.oosKeptOut.map { String(format: "%.1f", $0 * 100) } ?? "—") + " | "
+                    + String(format: "%.3f / %.3f", suite.latencyMs.p50, suite.latencyMs.p99) + " | \(suite.calibration) |")
         }
         return lines.joined(separator: "\n") + "\n"
     }

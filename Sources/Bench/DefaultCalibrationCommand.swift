@@ -49,17 +49,24 @@ struct DefaultCalibrationCommand: AsyncParsableCommand {
             let hits = queries.filter { $0.expected != nil && $0.index.rank($0.scores, fusion: fusion, limit: 1).first?.group == $0.expected }
             return Double(hits.count) / Double(max(1, queries.filter { $0.expected != nil }.count))
         }
-        var rows: [(weight: Double, worstMargin: Double, recalls: [Double])] = []
+        var rows: [(fusion: Fusion, worstMargin: Double, recalls: [Double])] = []
         let parts = forms.map { max(recall($0.calibration, .bm25), recall($0.calibration, .dense)) }
-        for step in 0...20 {
-            let weight = Double(step) / 40
-            let recalls = forms.map { recall($0.calibration, .zScore(weight: weight)) }
-            rows.append((weight, zip(recalls, parts).map { $0 - $1 }.min() ?? 0, recalls))
+        for temperature in [0] + RetrievalCalibration.poolingTemperatures {
+            for step in 0...20 {
+                let weight = Double(step) / 40
+                let fusion = temperature == 0
+                    ? Fusion.zScore(weight: weight) : .pooledZScore(weight: weight, temperature: temperature)
+                let recalls = forms.map { recall($0.calibration, fusion) }
+                rows.append((fusion, zip(recalls, parts).map { $0 - $1 }.min() ?? 0, recalls))
+            }
         }
-        let chosen = rows.max { $0.worstMargin < $1.worstMargin || ($0.worstMargin == $1.worstMargin && $0.weight > $1.weight) }!
+        // The largest worst margin over the better single method; among fusions that share it, the best mean.
+        let bestWorst = rows.map(\.worstMargin).max() ?? 0
+        let mean = { (recalls: [Double]) in recalls.reduce(0, +) / Double(max(1, recalls.count)) }
+        let chosen = rows.filter { $0.worstMargin >= bestWorst - 1e-9 }.max { mean($0.recalls) < mean($1.recalls) }!
         let pooled = forms.flatMap(\.calibration)
         var fitted = RetrievalCalibration.fit(
-            scored: pooled, baseFusion: .zScore(weight: chosen.weight), features: ConfidenceModel.scaleFreeFeatures,
+            scored: pooled, baseFusion: chosen.fusion, features: ConfidenceModel.scaleFreeFeatures,
             source: .default)
         // Mid: the loosest of the forms' 5% in-scope quantiles, so no form of knowledge base loses more than 5% of
         // its questions to "please rephrase" (one pooled quantile lets 1-shot forms lose three times that).
@@ -79,13 +86,13 @@ struct DefaultCalibrationCommand: AsyncParsableCommand {
 
             ## Fusion weight (recall@1 on the calibration splits)
 
-            | z(BM25) weight | worst margin over max(BM25, dense) | \(forms.map(\.name).joined(separator: " | ")) |
+            | fusion | worst margin over max(BM25, dense) | \(forms.map(\.name).joined(separator: " | ")) |
             |---|---|\(String(repeating: "---|", count: forms.count))
             | best single method | — | \(parts.map { String(format: "%.1f", $0 * 100) }.joined(separator: " | ")) |
 
             """
         for row in rows {
-            report += String(format: "| %.3f | %+.1f | ", row.weight, row.worstMargin * 100)
+            report += "| \(row.fusion.formula) | " + String(format: "%+.1f | ", row.worstMargin * 100)
                 + row.recalls.map { String(format: "%.1f", $0 * 100) }.joined(separator: " | ") + " |\n"
         }
         report += "\nChosen: \(fitted.fusion.formula); high \(String(format: "%.4f", fitted.highThreshold)), "
@@ -146,11 +153,15 @@ struct DefaultCalibrationCommand: AsyncParsableCommand {
     /// The Swift source of a calibration, to paste into `RetrievalCalibration.standard`.
     static func literal(_ calibration: RetrievalCalibration) -> String {
         func list(_ values: [Double]) -> String { "[" + values.map { String(format: "%.6g", $0) }.joined(separator: ", ") + "]" }
-        guard case .zScore(let weight) = calibration.fusion, let model = calibration.confidence else {
-            return "// not a z-score fusion with a confidence model: \(calibration.fusion.formula)"
+        let fusion: String
+        switch calibration.fusion {
+        case .zScore(let weight): fusion = ".zScore(weight: \(weight))"
+        case .pooledZScore(let weight, let temperature): fusion = ".pooledZScore(weight: \(weight), temperature: \(temperature))"
+        default: return "// not a z-score fusion: \(calibration.fusion.formula)"
         }
+        guard let model = calibration.confidence else { return "// no confidence model" }
         return """
-            fusion: .zScore(weight: \(weight)),
+            fusion: \(fusion),
             confidence: ConfidenceModel(
                 means: \(list(model.means)),
                 scales: \(list(model.scales)),

@@ -100,7 +100,8 @@ struct SelfCalibrationTests {
             let scores = try index.scores(terms: base.terms[probe], vector: base.vectors[probe])
             let short = scores.shortlisted(16)
             #expect(short.shortlist?.count ?? 0 < base.units.count)
-            for fusion in [Fusion.zScore(weight: 0.1), .zScore(weight: 0.5), .convex(weight: 0.3), .dense, .bm25] {
+            for fusion in [Fusion.zScore(weight: 0.1), .zScore(weight: 0.5), .convex(weight: 0.3), .dense, .bm25,
+                           .pooledZScore(weight: 0.1, temperature: 1)] {
                 let direct = try index.rank(terms: base.terms[probe], vector: base.vectors[probe], fusion: fusion, limit: 3)
                 #expect(index.rank(scores, fusion: fusion, limit: 3) == direct)
                 #expect(index.rank(short, fusion: fusion, limit: 1).first?.group == direct.first?.group)
@@ -110,15 +111,52 @@ struct SelfCalibrationTests {
     }
 }
 
+@Suite("Topics scored from all their phrasings")
+struct PooledFusionTests {
+    @Test("a topic that several phrasings point at outranks one that a single phrasing matches a little better")
+    func severalBeatOne() throws {
+        // Topic "many": three phrasings close to the query; topic "one": one phrasing slightly closer, two far off.
+        let vectors: [[Float]] = [
+            [1, 0.30, 0], [1, 0.32, 0.05], [1, 0.28, -0.05],
+            [1, 0.25, 0], [0, 1, 0], [0, 0, 1],
+        ] + (0..<10).map { [0.1, Float($0) / 10, 1] }
+        let units = vectors.indices.map { index in
+            RetrievalUnit(
+                text: "u\(index)", group: index < 3 ? "many" : index < 6 ? "one" : "other \(index)",
+                provenance: Provenance(source: "", record: index))
+        }
+        let index = try HybridIndex(units: units, unitTerms: units.map { [$0.text] }, unitVectors: vectors)
+        let query: [Float] = [1, 0.25, 0]
+        let best = try index.rank(terms: ["nothing"], vector: query, fusion: .zScore(weight: 0), limit: 2)
+        #expect(best.first?.group == "one")
+        let pooled = try index.rank(terms: ["nothing"], vector: query, fusion: .pooledZScore(weight: 0, temperature: 1), limit: 2)
+        #expect(pooled.first?.group == "many")
+        // As the temperature nears 0 the soft maximum is the maximum again.
+        let cold = try index.rank(terms: ["nothing"], vector: query, fusion: .pooledZScore(weight: 0, temperature: 0.001), limit: 2)
+        #expect(cold.map(\.group) == best.map(\.group))
+        #expect(abs((cold.first?.fused ?? 0) - (best.first?.fused ?? 0)) < 0.01)
+    }
+}
+
 @Suite("Calibration at import")
 struct ImportCalibrationTests {
     let header = "question_count,topic_name,typical_question,standard_script,risk_notes\n"
 
-    func desk() throws -> CustomerServiceDesk {
+    func desk(_ environment: [String: String] = [:]) throws -> CustomerServiceDesk {
         let client = LLMClient(transport: SwitchableEmbeddings(), models: testModels, embeddingBatchSize: 16)
         return try CustomerServiceDesk.make(
-            store: InMemoryStore(), llm: client, configuration: try VividCrowdConfiguration(environment: [:]),
+            store: InMemoryStore(), llm: client, configuration: try VividCrowdConfiguration(environment: environment),
             corpora: repositoryRoot.appendingPathComponent("corpora"))
+    }
+
+    @Test("configured weights are what is used: no self-calibration, and the answer names them")
+    func configuredWeightsWin() async throws {
+        let desk = try desk(["BM25_WEIGHT": "0.6"])
+        let outcome = try await desk.importKnowledgeBase(Data(severalPhrasings(12).utf8), fileName: "kb.csv")
+        #expect(outcome.calibration?.source == .default)
+        #expect(outcome.message.contains("configured weights"))
+        let current = try await desk.matcher.currentCalibration()
+        #expect(current.fusion == .convex(weight: 0.6) && current.confidence == nil)
     }
 
     /// Topics whose cells hold several phrasings each.

@@ -77,7 +77,8 @@ public struct CustomerServiceDesk: Sendable {
             store: store, embedder: embedder,
             keywords: try KeywordExtractor(
                 segmenter: segmenter, idfFile: corpora.appendingPathComponent("jieba/idf.txt")),
-            tokenizer: tokenizer, defaultCalibration: defaultCalibration)
+            tokenizer: tokenizer, defaultCalibration: defaultCalibration,
+            selfCalibrates: !configuration.matching.configured)
         return CustomerServiceDesk(store: store, matcher: matcher, importer: importer, llm: llm)
     }
 

@@ -11,13 +11,15 @@ public struct KnowledgeBaseImporter: Sendable {
     public let tokenizer: SearchTokenizer
     /// The calibration in force when the knowledge base cannot calibrate itself.
     public let defaultCalibration: RetrievalCalibration
+    /// Whether imports fit a calibration from the knowledge base itself (not when the weights are configured).
+    public let selfCalibrates: Bool
     /// The input type phrasings are embedded with (E5 servers: "query" keeps both sides symmetric).
     public let inputType: String?
     private let now: @Sendable () -> Date
 
     public init(
         store: any CustomerServiceStore, embedder: CachingEmbedder, keywords: KeywordExtractor,
-        tokenizer: SearchTokenizer, defaultCalibration: RetrievalCalibration = .standard,
+        tokenizer: SearchTokenizer, defaultCalibration: RetrievalCalibration = .standard, selfCalibrates: Bool = true,
         inputType: String? = CustomerServiceMatcher.defaultInputType, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
@@ -25,6 +27,7 @@ public struct KnowledgeBaseImporter: Sendable {
         self.keywords = keywords
         self.tokenizer = tokenizer
         self.defaultCalibration = defaultCalibration
+        self.selfCalibrates = selfCalibrates
         self.inputType = inputType
         self.now = now
     }
@@ -101,7 +104,7 @@ public struct KnowledgeBaseImporter: Sendable {
                 units: units, unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors)
         }
         let floors = defaultCalibration.fitFloors
-        let fitted = SelfCalibration.fit(heldOut: heldOut, defaultHigh: floors.high, defaultMid: floors.mid)
+        let fitted = selfCalibrates ? SelfCalibration.fit(heldOut: heldOut, defaultHigh: floors.high, defaultMid: floors.mid) : nil
         let check = try KnowledgeBaseCheck.run(entries: all, vectors: vectors, heldOut: heldOut)
         return (SelfCalibrationUpdate(embeddingModel: embedder.client.models.embedding, calibration: fitted), check)
     }

@@ -14,6 +14,17 @@ public enum Fusion: Sendable, Hashable, Codable {
     /// weight × z(BM25) + (1 − weight) × z(cosine), each standardised over the knowledge base for this query:
     /// both scales become "how far above the crowd", whatever the embedding model's similarity range.
     case zScore(weight: Double)
+    /// The z-score fusion with each group scored from all its units, not only its best: the log of the mean of
+    /// exp(fused / temperature) over the group's units, times the temperature (the maximum as it nears 0, the mean as
+    /// it grows; in standard deviations, the z-scores' unit). A topic several phrasings point at outranks one that a
+    /// single phrasing happens to match.
+    case pooledZScore(weight: Double, temperature: Double)
+
+    /// The temperature of the soft maximum over a group's units; nil: the best unit alone.
+    public var poolingTemperature: Double? {
+        if case .pooledZScore(_, let temperature) = self, temperature > 0 { return temperature }
+        return nil
+    }
 
     /// A short name for reports.
     public var name: String {
@@ -21,7 +32,7 @@ public enum Fusion: Sendable, Hashable, Codable {
         case .bm25: return "bm25"
         case .dense: return "dense"
         case .vividcrowd: return "vividcrowd"
-        case .convex, .zScore: return "hybrid"
+        case .convex, .zScore, .pooledZScore: return "hybrid"
         }
     }
 
@@ -33,6 +44,8 @@ public enum Fusion: Sendable, Hashable, Codable {
         case .vividcrowd(let lexical, let dense): return "original: \(lexical)·BM25/top + \(dense)·(cos+1)/2"
         case .convex(let weight): return String(format: "%.3f·BM25/max + %.3f·cos", weight, 1 - weight)
         case .zScore(let weight): return String(format: "%.3f·z(BM25) + %.3f·z(cos)", weight, 1 - weight)
+        case .pooledZScore(let weight, let temperature):
+            return String(format: "%.3f·z(BM25) + %.3f·z(cos), soft max over phrasings (τ %.2f)", weight, 1 - weight, temperature)
         }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one retrieval engine: BM25 over each group's pooled terms, dense cosine over every unit, fused, and collapsed
 /// to groups. Customer service groups FAQ phrasings by topic: short questions share few words, so a topic's pooled
 /// vocabulary matches paraphrases a single phrasing misses. Document retrieval groups chunks (one unit each) or
@@ -12,6 +14,8 @@ public struct HybridIndex: Sendable {
     public let dense: DenseIndex
     /// For each unit, its group.
     let unitGroups: [Int]
+    /// For each group, how many units it has.
+    let groupSizes: [Int]
 
     /// Indexes `units`; `terms` and `vectors` are given per unit in the same order.
     public init(
@@ -32,6 +36,9 @@ public struct HybridIndex: Sendable {
         self.units = units
         self.groups = groups
         self.unitGroups = unitGroups
+        var sizes = [Int](repeating: 0, count: groups.count)
+        for group in unitGroups { sizes[group] += 1 }
+        self.groupSizes = sizes
         var groupTerms = [[String]](repeating: [], count: groups.count)
         for (unit, group) in unitGroups.enumerated() { groupTerms[group] += terms[unit] }
         self.lexical = BM25Index(documents: groupTerms, parameters: lexicalParameters)
@@ -109,7 +116,7 @@ public struct HybridIndex: Sendable {
         case .convex(let weight):
             let normalised = scores.attainable > 0 ? bm25 / scores.attainable : 0
             return Float(weight) * normalised + Float(1 - weight) * cosine
-        case .zScore(let weight):
+        case .zScore(let weight), .pooledZScore(let weight, _):
             return Float(weight) * (bm25 - scores.lexicalStatistics.mean) / scores.lexicalStatistics.scale
                 + Float(1 - weight) * (cosine - scores.denseStatistics.mean) / scores.denseStatistics.scale
         }
@@ -117,6 +124,7 @@ public struct HybridIndex: Sendable {
 
     /// The group of the best-scoring unit; nil for an empty index.
     func topGroup(_ scores: QueryScores, fusion: Fusion) -> Int? {
+        if fusion.poolingTemperature != nil { return groupScores(scores, fusion: fusion, limit: 1).top(1).first?.document }
         var best: (position: Int, score: Float)?
         for position in scores.bm25.indices {
             let fused = fusedScore(scores, position: position, fusion: fusion)
@@ -131,11 +139,24 @@ public struct HybridIndex: Sendable {
         return rank(try scores(terms: terms, vector: vector), fusion: fusion, limit: limit)
     }
 
-    /// The `limit` best groups for precomputed scores, best first.
-    public func rank(_ scores: QueryScores, fusion: Fusion, limit: Int = 10) -> [GroupCandidate] {
+    /// Each group's score and the position of its best unit in `scores` (-1: none of its units scored), and each
+    /// position's fused score.
+    private struct GroupScores {
+        var best: [Int]
+        var score: [Float]
+        var fused: [Float]
+
+        func top(_ limit: Int) -> [ScoredDocument] {
+            var heap = TopKHeap(capacity: limit)
+            for group in best.indices where best[group] >= 0 { heap.insert(group, score[group]) }
+            return heap.sorted()
+        }
+    }
+
+    /// Exact for the groups that can be among the `limit` best; the others keep their best unit's score, which is
+    /// above their pooled score but below those groups' pooled scores.
+    private func groupScores(_ scores: QueryScores, fusion: Fusion, limit: Int) -> GroupScores {
         let count = scores.bm25.count
-        guard count > 0 else { return [] }
-        // Per group, the position of its best unit in the scores.
         var best = [Int](repeating: -1, count: groups.count)
         var bestFused = [Float](repeating: -.infinity, count: groups.count)
         var fusedScores = [Float](repeating: 0, count: count)
@@ -148,16 +169,42 @@ public struct HybridIndex: Sendable {
                 best[group] = position
             }
         }
-        var heap = TopKHeap(capacity: limit)
-        for group in groups.indices where best[group] >= 0 { heap.insert(group, bestFused[group]) }
+        if let temperature = fusion.poolingTemperature.map(Float.init) {
+            // A group's pooled score lies between its best unit's score and that plus temperature × log(1 / size):
+            // only groups whose best reaches the limit-th largest lower bound can be among the best.
+            var lowerBounds = TopKHeap(capacity: limit)
+            for group in groups.indices where best[group] >= 0 {
+                lowerBounds.insert(group, bestFused[group] + temperature * log(1 / Float(groupSizes[group])))
+            }
+            let cut = lowerBounds.threshold
+            // Shifted by each group's best for stability; units left out of a shortlist count as contributing
+            // nothing, so the mean is over the whole group.
+            var sums = [Float](repeating: 0, count: groups.count)
+            for position in 0..<count {
+                let group = unitGroups[scores.shortlist?[position] ?? position]
+                guard bestFused[group] >= cut else { continue }
+                sums[group] += exp((fusedScores[position] - bestFused[group]) / temperature)
+            }
+            for group in groups.indices where best[group] >= 0 && bestFused[group] >= cut {
+                bestFused[group] += temperature * log(sums[group] / Float(groupSizes[group]))
+            }
+        }
+        return GroupScores(best: best, score: bestFused, fused: fusedScores)
+    }
+
+    /// The `limit` best groups for precomputed scores, best first; `fused` is the group's score (its best unit's,
+    /// or the soft maximum over its units).
+    public func rank(_ scores: QueryScores, fusion: Fusion, limit: Int = 10) -> [GroupCandidate] {
+        guard !scores.bm25.isEmpty else { return [] }
+        let grouped = groupScores(scores, fusion: fusion, limit: limit)
         let (attainable, dense) = (scores.attainable, scores.denseStatistics)
-        return heap.sorted().map { scored in
-            let position = best[scored.document]
+        return grouped.top(limit).map { scored in
+            let position = grouped.best[scored.document]
             let unit = scores.shortlist?[position] ?? position
             return GroupCandidate(
                 group: groups[scored.document], unit: unit, record: units[unit].provenance.record,
                 bm25: scores.bm25[position], bm25Normalised: attainable > 0 ? scores.bm25[position] / attainable : 0,
-                cosine: scores.cosines[position], fused: fusedScores[position],
+                cosine: scores.cosines[position], fused: grouped.score[scored.document],
                 cosineZ: (scores.cosines[position] - dense.mean) / dense.scale)
         }
     }

@@ -168,21 +168,37 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
         return (centre - margin) / (1 + z * z / n)
     }
 
-    /// The fusion (z-score or convex, weight in 0, 0.025, …, 1) with the best recall@1 on the in-scope queries
-    /// (ties: z-score first, then the weight nearest 0.5).
+    /// Soft-maximum temperatures the fit tries (in standard deviations of the z-scored fusion).
+    public static let poolingTemperatures = [0.25, 0.5, 1, 2]
+
+    /// The fusion with the best recall@1 on the in-scope queries: z-score or convex with the weight in 0, 0.025, …, 1,
+    /// or z-score pooled over each topic's phrasings with the weight in 0, 0.05, …, 1 and a temperature from
+    /// `poolingTemperatures` (ties: the simpler family first, then the weight nearest 0.5).
     public static func bestFusion(_ queries: [ScoredQuery]) -> Fusion {
         let inScope = queries.compactMap { query in
             query.expected.flatMap { expected in query.index.groups.firstIndex(of: expected).map { (query, $0) } }
         }
+        var candidates: [(fusion: Fusion, weight: Double)] = []
+        for step in 0...40 {
+            let weight = Double(step) / 40
+            candidates.append((.zScore(weight: weight), weight))
+        }
+        for step in 0...40 {
+            let weight = Double(step) / 40
+            candidates.append((.convex(weight: weight), weight))
+        }
+        for temperature in poolingTemperatures {
+            for step in 0...20 {
+                let weight = Double(step) / 20
+                candidates.append((.pooledZScore(weight: weight, temperature: temperature), weight))
+            }
+        }
         var best: (fusion: Fusion, weight: Double, hits: Int) = (.zScore(weight: 0.5), 0.5, -1)
-        for family in [Fusion.zScore(weight:), Fusion.convex(weight:)] {
-            for step in 0...40 {
-                let weight = Double(step) / 40
-                let fusion = family(weight)
-                let hits = inScope.filter { query, group in query.index.topGroup(query.scores, fusion: fusion) == group }.count
-                if hits > best.hits || (hits == best.hits && abs(weight - 0.5) < abs(best.weight - 0.5)) {
-                    best = (fusion, weight, hits)
-                }
+        for (fusion, weight) in candidates {
+            let hits = inScope.filter { query, group in query.index.topGroup(query.scores, fusion: fusion) == group }.count
+            let simpler = fusion.poolingTemperature == nil && best.fusion.poolingTemperature == nil
+            if hits > best.hits || (hits == best.hits && simpler && abs(weight - 0.5) < abs(best.weight - 0.5)) {
+                best = (fusion, weight, hits)
             }
         }
         return best.fusion

@@ -6,11 +6,11 @@ extension RetrievalCalibration {
     /// on the embedding model's similarity range (z-scores, BM25 over its attainable maximum, agreement), so it
     /// carries over from the e5 model it was fitted with to others.
     public static let standard = RetrievalCalibration(
-        fusion: .zScore(weight: 0.05),
+        fusion: .pooledZScore(weight: 0.05, temperature: 1.0),
         confidence: ConfidenceModel(
-            means: [4.14706, 1.17101, 0, 0, 0.448758, 4.09304, 0.626246],
-            scales: [1.30705, 1.06751, 1, 1, 0.288802, 1.28146, 0.4838],
-            weights: [1.16089, -0.154212, 1.07217, 0, 0, 0.636089, 0.57227, 0.250042]),
-        highThreshold: 0.9953, midThreshold: 0.1452,
+            means: [3.54525, 1.09981, 0, 0, 0.452023, 4.06751, 0.612458],
+            scales: [1.05634, 0.9862, 1, 1, 0.289755, 1.28914, 0.487189],
+            weights: [1.2581, -0.225797, 1.03246, 0, 0, 0.624964, 0.75808, 0.200082]),
+        highThreshold: 0.9816, midThreshold: 0.1498,
         calibrationQueries: 6020, source: .default)
 }
