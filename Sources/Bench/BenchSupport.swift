@@ -36,6 +36,7 @@ struct MethodReport: Codable {
     var latencyMs: LatencySummary
     var highThreshold: Double
     var midThreshold: Double
+    var foldFits: FoldFits?
 
     enum CodingKeys: String, CodingKey {
         case method, fusion, mrr, bands
@@ -47,6 +48,7 @@ struct MethodReport: Codable {
         case latencyMs = "latency_ms"
         case highThreshold = "high_threshold"
         case midThreshold = "mid_threshold"
+        case foldFits = "fold_fits"
     }
 
     init(_ result: MethodResult) {
@@ -62,6 +64,7 @@ struct MethodReport: Codable {
         latencyMs = LatencySummary(milliseconds: result.latenciesMs)
         highThreshold = result.calibration.highThreshold
         midThreshold = result.calibration.midThreshold
+        foldFits = result.foldFits
     }
 
     /// A Markdown table row.
@@ -71,14 +74,24 @@ struct MethodReport: Codable {
             let figures = bands[name.rawValue] ?? .init()
             return "\(figures.count) (\(percent(figures.count > 0 ? figures.precision : nil)))"
         }
+        // Fold fits: mean (min–max) over the fits, rejection then loss.
+        func spread(_ values: [Double]) -> String {
+            guard let low = values.min(), let high = values.max() else { return "—" }
+            let mean = values.reduce(0, +) / Double(values.count)
+            return String(format: "%.1f (%.1f–%.1f)", mean * 100, low * 100, high * 100)
+        }
+        let folds = foldFits.map { fits in
+            let rejected = fits.oosRejected.compactMap { $0 }
+            return (rejected.isEmpty ? "—" : spread(rejected)) + " / " + spread(fits.inScopeLost)
+        } ?? "—"
         return "| \(method) | \(percent(recallAt1)) | \(percent(recallAt5)) | \(String(format: "%.3f", mrr)) | "
-            + "\(percent(oosRecall)) | \(percent(inScopeLoss)) | \(percent(oosRecallAt5PercentLoss)) | \(band(.high)) | \(band(.mid)) | \(band(.low)) | "
+            + "\(percent(oosRecall)) | \(percent(inScopeLoss)) | \(folds) | \(percent(oosRecallAt5PercentLoss)) | \(band(.high)) | \(band(.mid)) | \(band(.low)) | "
             + String(format: "%.3f / %.3f", latencyMs.p50, latencyMs.p99) + " | \(fusion) |"
     }
 
     static let header = """
-        | method | R@1 % | R@5 % | MRR | OOS rejected % | in-scope lost % | OOS rejected at 5% loss | high n (prec %) | mid n (prec %) | low n (prec %) | latency p50 / p99 ms | scoring |
-        |---|---|---|---|---|---|---|---|---|---|---|---|
+        | method | R@1 % | R@5 % | MRR | OOS rejected % | in-scope lost % | 5 fold fits: OOS rejected / in-scope lost %, mean (min–max) | OOS rejected at 5% loss (oracle) | high n (prec %) | mid n (prec %) | low n (prec %) | latency p50 / p99 ms | scoring |
+        |---|---|---|---|---|---|---|---|---|---|---|---|---|
         """
 }
 

@@ -68,12 +68,12 @@ struct DefaultCalibrationCommand: AsyncParsableCommand {
         var fitted = RetrievalCalibration.fit(
             scored: pooled, baseFusion: chosen.fusion, features: ConfidenceModel.scaleFreeFeatures,
             source: .default)
-        // Mid: the loosest of the forms' 5% in-scope quantiles, so no form of knowledge base loses more than 5% of
-        // its questions to "please rephrase" (one pooled quantile lets 1-shot forms lose three times that).
+        // Mid: the loosest of the forms' mid thresholds, so no form of knowledge base loses more than 5% of its
+        // questions to "please rephrase" (one pooled threshold lets 1-shot forms lose three times that).
         let formMids = forms.map { form -> Double in
             let probabilities = form.calibration.filter { $0.expected != nil }
-                .map { fitted.confidence!.probability($0.index.rank($0.scores, fusion: fitted.fusion, limit: 5)) }.sorted()
-            return probabilities.isEmpty ? fitted.midThreshold : probabilities[Int(Double(probabilities.count) * 0.05)]
+                .map { fitted.confidence!.probability($0.index.rank($0.scores, fusion: fitted.fusion, limit: 5)) }
+            return RetrievalCalibration.midThreshold(inScope: probabilities) ?? fitted.midThreshold
         }
         fitted.midThreshold = min(fitted.midThreshold, formMids.min() ?? fitted.midThreshold)
 

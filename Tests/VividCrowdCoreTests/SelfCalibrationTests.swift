@@ -98,7 +98,7 @@ struct SelfCalibrationTests {
         let index = try HybridIndex(units: base.units, unitTerms: base.terms, unitVectors: base.vectors)
         for probe in [0, 37, 101, 199] {
             let scores = try index.scores(terms: base.terms[probe], vector: base.vectors[probe])
-            let short = scores.shortlisted(16)
+            let short = index.shortlisted(scores, keeping: 16)
             #expect(short.shortlist?.count ?? 0 < base.units.count)
             for fusion in [Fusion.zScore(weight: 0.1), .zScore(weight: 0.5), .convex(weight: 0.3), .dense, .bm25,
                            .pooledZScore(weight: 0.1, temperature: 1)] {

@@ -19,6 +19,41 @@ public struct MethodResult: Sendable, Codable {
     public var quality: RetrievalQuality
     /// Ranking time per query in milliseconds, in query order.
     public var latenciesMs: [Double]
+    /// Out-of-scope rejection and in-scope loss on the measured queries of calibrations fitted on folds of the fit
+    /// data (each leaving one fold out): how far the threshold moves with the sample it was fitted on.
+    public var foldFits: FoldFits?
+}
+
+/// The spread of a calibration's thresholds over fits on different samples, measured on one held-apart split.
+public struct FoldFits: Sendable, Codable {
+    public var folds: Int
+    /// Per fit: out-of-scope queries rejected (nil without any).
+    public var oosRejected: [Double?]
+    /// Per fit: in-scope queries lost below the mid threshold.
+    public var inScopeLost: [Double]
+
+    enum CodingKeys: String, CodingKey {
+        case folds
+        case oosRejected = "oos_rejected"
+        case inScopeLost = "in_scope_lost"
+    }
+
+    /// Fits `fit` on each of `folds` subsets of `queries` (each leaving one fold out) and measures each on `measured`.
+    static func measure(
+        _ queries: [ScoredQuery], folds: Int = 5, measured: [PreparedQuery], retriever: HybridIndex,
+        fit: ([ScoredQuery]) -> RetrievalCalibration?
+    ) throws -> FoldFits? {
+        var oos: [Double?] = []
+        var lost: [Double] = []
+        for fold in 0..<folds {
+            let subset = queries.enumerated().filter { $0.offset % folds != fold }.map(\.element)
+            guard let calibration = fit(subset) else { return nil }
+            let quality = try RetrievalEvaluator.evaluate(retriever: retriever, calibration: calibration, queries: measured).quality
+            oos.append(quality.oosRecall)
+            lost.append(quality.inScopeLoss)
+        }
+        return FoldFits(folds: folds, oosRejected: oos, inScopeLost: lost)
+    }
 }
 
 /// Runs a knowledge base and labelled queries through BM25, dense, the original VividCrowd fusion and the
@@ -114,22 +149,40 @@ public struct RetrievalBenchmark: Sendable {
         let (defaultHigh, defaultMid) = defaultCalibration.fitFloors
         return try methods.map { method in
             let chosen: RetrievalCalibration
+            var foldFits: FoldFits?
             switch method {
             case .uncalibrated: chosen = defaultCalibration
             case .selfCalibrated:
                 chosen = try SelfCalibration.fit(
                     units: units, unitTerms: unitTerms, unitVectors: unitVectors, defaultHigh: defaultHigh,
                     defaultMid: defaultMid) ?? defaultCalibration
+                if chosen.source == .selfFitted {
+                    let heldOut = try SelfCalibration.heldOutQueries(units: units, unitTerms: unitTerms, unitVectors: unitVectors)
+                    foldFits = try FoldFits.measure(heldOut, measured: evaluationQueries, retriever: retriever) {
+                        SelfCalibration.fit(heldOut: $0, defaultHigh: defaultHigh, defaultMid: defaultMid)
+                    }
+                }
             default:
                 chosen = try Self.calibration(
                     for: method, retriever: retriever, calibrationQueries: calibrationQueries,
                     defaultCalibration: defaultCalibration)
+                if method == .hybrid, !calibrationQueries.isEmpty {
+                    let scored = try calibrationQueries.map {
+                        ScoredQuery(
+                            index: retriever, scores: try retriever.scores(terms: $0.terms, vector: $0.vector),
+                            expected: $0.expected)
+                    }
+                    foldFits = try FoldFits.measure(scored, measured: evaluationQueries, retriever: retriever) {
+                        RetrievalCalibration.fit(
+                            scored: $0, defaultHigh: defaultHigh, defaultMid: defaultMid, source: .labelled)
+                    }
+                }
             }
             let (quality, latencies) = try RetrievalEvaluator.evaluate(
                 retriever: retriever, calibration: chosen, queries: evaluationQueries)
             return MethodResult(
                 method: method.rawValue, fusion: chosen.fusion, calibration: chosen, quality: quality,
-                latenciesMs: latencies.map { $0.seconds * 1000 })
+                latenciesMs: latencies.map { $0.seconds * 1000 }, foldFits: foldFits)
         }
     }
 

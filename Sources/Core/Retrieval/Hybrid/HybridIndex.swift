@@ -16,6 +16,8 @@ public struct HybridIndex: Sendable {
     let unitGroups: [Int]
     /// For each group, how many units it has.
     let groupSizes: [Int]
+    /// Each group's position in `groups`.
+    let groupIndex: [String: Int]
 
     /// Indexes `units`; `terms` and `vectors` are given per unit in the same order.
     public init(
@@ -35,6 +37,7 @@ public struct HybridIndex: Sendable {
         }
         self.units = units
         self.groups = groups
+        self.groupIndex = groupIDs
         self.unitGroups = unitGroups
         var sizes = [Int](repeating: 0, count: groups.count)
         for group in unitGroups { sizes[group] += 1 }
@@ -58,6 +61,9 @@ public struct HybridIndex: Sendable {
     public struct QueryScores: Sendable {
         /// The units scored, in the order of `bm25` and `cosines`; nil: every unit, in index order.
         public var shortlist: [Int]?
+        /// With a shortlist: each position's slot, and each slot's group (the shortlist's distinct groups), worked
+        /// out once so that every fusion ranked over the shortlist skips it.
+        var slots: (ofPosition: [Int], groups: [Int])?
         /// BM25 of each unit's group.
         public var bm25: [Float]
         /// Cosine of each unit.
@@ -68,24 +74,6 @@ public struct HybridIndex: Sendable {
         var denseStatistics: (mean: Float, scale: Float)
         var lexicalStatistics: (mean: Float, scale: Float)
 
-        /// The same scores kept only for the `count` best units by BM25 and the `count` best by cosine (statistics
-        /// still over every unit): a fusion of the two rarely ranks anything else first, and a calibration that
-        /// holds many queries' scores at once cannot keep every unit of a large knowledge base for each.
-        public func shortlisted(_ count: Int) -> QueryScores {
-            guard shortlist == nil, bm25.count > 2 * count else { return self }
-            var byBM25 = TopKHeap(capacity: count)
-            var byCosine = TopKHeap(capacity: count)
-            for unit in bm25.indices {
-                byBM25.insert(unit, bm25[unit])
-                byCosine.insert(unit, cosines[unit])
-            }
-            let kept = Array(Set(byBM25.sorted().map(\.document) + byCosine.sorted().map(\.document))).sorted()
-            var copy = self
-            copy.shortlist = kept
-            copy.bm25 = kept.map { bm25[$0] }
-            copy.cosines = kept.map { cosines[$0] }
-            return copy
-        }
     }
 
     /// The raw scores of a query; a vector of another dimension than the index's is an error.
@@ -100,6 +88,35 @@ public struct HybridIndex: Sendable {
             shortlist: nil, bm25: bm25, cosines: cosines, attainable: lexical.maximumAttainableScore(for: terms),
             topBM25: bm25.max() ?? 0, denseStatistics: Self.meanAndScale(cosines),
             lexicalStatistics: Self.meanAndScale(bm25))
+    }
+
+    /// The same scores kept only for the `count` best units by BM25 and the `count` best by cosine (statistics still
+    /// over every unit): a fusion of the two rarely ranks anything else first, and a calibration that holds many
+    /// queries' scores at once cannot keep every unit of a large knowledge base for each.
+    public func shortlisted(_ scores: QueryScores, keeping count: Int) -> QueryScores {
+        guard scores.shortlist == nil, scores.bm25.count > 2 * count else { return scores }
+        var byBM25 = TopKHeap(capacity: count)
+        var byCosine = TopKHeap(capacity: count)
+        for unit in scores.bm25.indices {
+            byBM25.insert(unit, scores.bm25[unit])
+            byCosine.insert(unit, scores.cosines[unit])
+        }
+        let kept = Array(Set(byBM25.sorted().map(\.document) + byCosine.sorted().map(\.document))).sorted()
+        var slotOfGroup: [Int: Int] = [:]
+        var slotGroups: [Int] = []
+        let slotOfPosition = kept.map { unit in
+            let group = unitGroups[unit]
+            if let slot = slotOfGroup[group] { return slot }
+            slotOfGroup[group] = slotGroups.count
+            slotGroups.append(group)
+            return slotGroups.count - 1
+        }
+        var copy = scores
+        copy.shortlist = kept
+        copy.slots = (slotOfPosition, slotGroups)
+        copy.bm25 = kept.map { scores.bm25[$0] }
+        copy.cosines = kept.map { scores.cosines[$0] }
+        return copy
     }
 
     /// The fused score of one unit.
@@ -124,7 +141,10 @@ public struct HybridIndex: Sendable {
 
     /// The group of the best-scoring unit; nil for an empty index.
     func topGroup(_ scores: QueryScores, fusion: Fusion) -> Int? {
-        if fusion.poolingTemperature != nil { return groupScores(scores, fusion: fusion, limit: 1).top(1).first?.document }
+        if fusion.poolingTemperature != nil {
+            let grouped = groupScores(scores, fusion: fusion, limit: 1)
+            return grouped.top(1).first.map { grouped.group($0.document) }
+        }
         var best: (position: Int, score: Float)?
         for position in scores.bm25.indices {
             let fused = fusedScore(scores, position: position, fusion: fusion)
@@ -139,16 +159,24 @@ public struct HybridIndex: Sendable {
         return rank(try scores(terms: terms, vector: vector), fusion: fusion, limit: limit)
     }
 
-    /// Each group's score and the position of its best unit in `scores` (-1: none of its units scored), and each
-    /// position's fused score.
+    /// The scores of the groups the scored units belong to, by slot: every group when every unit was scored, only
+    /// the shortlist's groups otherwise (a calibration sweep ranks thousands of shortlists; touching every group of a
+    /// large knowledge base for each would dominate it).
     private struct GroupScores {
+        /// Each slot's group; nil: slot and group are the same.
+        var groupOf: [Int]?
+        /// Each slot's best unit, as a position in the scores.
         var best: [Int]
         var score: [Float]
+        /// Each position's fused score.
         var fused: [Float]
 
+        func group(_ slot: Int) -> Int { groupOf?[slot] ?? slot }
+
+        /// The best slots.
         func top(_ limit: Int) -> [ScoredDocument] {
             var heap = TopKHeap(capacity: limit)
-            for group in best.indices where best[group] >= 0 { heap.insert(group, score[group]) }
+            for slot in best.indices where best[slot] >= 0 { heap.insert(slot, score[slot]) }
             return heap.sorted()
         }
     }
@@ -157,39 +185,43 @@ public struct HybridIndex: Sendable {
     /// above their pooled score but below those groups' pooled scores.
     private func groupScores(_ scores: QueryScores, fusion: Fusion, limit: Int) -> GroupScores {
         let count = scores.bm25.count
-        var best = [Int](repeating: -1, count: groups.count)
-        var bestFused = [Float](repeating: -.infinity, count: groups.count)
+        let groupOf = scores.slots?.groups
+        let slotOfPosition = scores.slots?.ofPosition ?? unitGroups
+        let slotCount = groupOf?.count ?? groups.count
+        var best = [Int](repeating: -1, count: slotCount)
+        var bestFused = [Float](repeating: -.infinity, count: slotCount)
         var fusedScores = [Float](repeating: 0, count: count)
         for position in 0..<count {
             let fused = fusedScore(scores, position: position, fusion: fusion)
             fusedScores[position] = fused
-            let group = unitGroups[scores.shortlist?[position] ?? position]
-            if fused > bestFused[group] {
-                bestFused[group] = fused
-                best[group] = position
+            let slot = slotOfPosition[position]
+            if fused > bestFused[slot] {
+                bestFused[slot] = fused
+                best[slot] = position
             }
         }
         if let temperature = fusion.poolingTemperature.map(Float.init) {
+            let size = { (slot: Int) in Float(self.groupSizes[groupOf?[slot] ?? slot]) }
             // A group's pooled score lies between its best unit's score and that plus temperature × log(1 / size):
             // only groups whose best reaches the limit-th largest lower bound can be among the best.
             var lowerBounds = TopKHeap(capacity: limit)
-            for group in groups.indices where best[group] >= 0 {
-                lowerBounds.insert(group, bestFused[group] + temperature * log(1 / Float(groupSizes[group])))
+            for slot in 0..<slotCount where best[slot] >= 0 {
+                lowerBounds.insert(slot, bestFused[slot] + temperature * log(1 / size(slot)))
             }
             let cut = lowerBounds.threshold
             // Shifted by each group's best for stability; units left out of a shortlist count as contributing
             // nothing, so the mean is over the whole group.
-            var sums = [Float](repeating: 0, count: groups.count)
+            var sums = [Float](repeating: 0, count: slotCount)
             for position in 0..<count {
-                let group = unitGroups[scores.shortlist?[position] ?? position]
-                guard bestFused[group] >= cut else { continue }
-                sums[group] += exp((fusedScores[position] - bestFused[group]) / temperature)
+                let slot = slotOfPosition[position]
+                guard bestFused[slot] >= cut else { continue }
+                sums[slot] += exp((fusedScores[position] - bestFused[slot]) / temperature)
             }
-            for group in groups.indices where best[group] >= 0 && bestFused[group] >= cut {
-                bestFused[group] += temperature * log(sums[group] / Float(groupSizes[group]))
+            for slot in 0..<slotCount where best[slot] >= 0 && bestFused[slot] >= cut {
+                bestFused[slot] += temperature * log(sums[slot] / size(slot))
             }
         }
-        return GroupScores(best: best, score: bestFused, fused: fusedScores)
+        return GroupScores(groupOf: groupOf, best: best, score: bestFused, fused: fusedScores)
     }
 
     /// The `limit` best groups for precomputed scores, best first; `fused` is the group's score (its best unit's,
@@ -202,7 +234,7 @@ public struct HybridIndex: Sendable {
             let position = grouped.best[scored.document]
             let unit = scores.shortlist?[position] ?? position
             return GroupCandidate(
-                group: groups[scored.document], unit: unit, record: units[unit].provenance.record,
+                group: groups[grouped.group(scored.document)], unit: unit, record: units[unit].provenance.record,
                 bm25: scores.bm25[position], bm25Normalised: attainable > 0 ? scores.bm25[position] / attainable : 0,
                 cosine: scores.cosines[position], fused: grouped.score[scored.document],
                 cosineZ: (scores.cosines[position] - dense.mean) / dense.scale)

@@ -146,45 +146,63 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
             if wilsonLowerBound(successes: correct, trials: index + 1) >= targetPrecision { high = probability }
         }
         high = max(high, defaultHigh)
-        // Mid: in-scope queries below it are at most `inScopeLoss` of all in-scope queries.
-        let inScope = zip(queries, probabilities).filter { $0.0.expected != nil }.map(\.1).sorted()
-        var mid = defaultMid
-        if !inScope.isEmpty {
-            let cut = inScope[min(inScope.count - 1, Int(Double(inScope.count) * inScopeLoss))]
-            mid = min(cut, high)
-        }
+        // Mid: the highest threshold whose in-scope loss stays within `inScopeLoss` with 95% one-sided confidence
+        // (Wilson upper bound): a threshold set at exactly the fit's 5% quantile loses more than 5% on the next
+        // sample about half the time.
+        let inScope = zip(queries, probabilities).filter { $0.0.expected != nil }.map(\.1)
+        let mid = midThreshold(inScope: inScope, inScopeLoss: inScopeLoss).map { min($0, high) } ?? defaultMid
         return RetrievalCalibration(
             fusion: fusion, confidence: model, highThreshold: high, midThreshold: mid, calibrationQueries: queries.count,
             source: source)
     }
 
+    /// The highest confidence threshold below which at most `inScopeLoss` of in-scope queries like these fall, with
+    /// 95% one-sided confidence; nil without in-scope queries.
+    public static func midThreshold(inScope probabilities: [Double], inScopeLoss: Double = 0.05) -> Double? {
+        let sorted = probabilities.sorted()
+        guard !sorted.isEmpty else { return nil }
+        var below = 0
+        while below + 1 < sorted.count, wilsonUpperBound(successes: below + 1, trials: sorted.count) <= inScopeLoss {
+            below += 1
+        }
+        return sorted[below]
+    }
+
+    /// The upper end of the one-sided 95% Wilson score interval for a proportion.
+    static func wilsonUpperBound(successes: Int, trials: Int, z: Double = 1.645) -> Double {
+        trials > 0 ? wilsonInterval(successes: successes, trials: trials, z: z).upper : 1
+    }
+
     /// The lower end of the one-sided 95% Wilson score interval for a proportion.
     static func wilsonLowerBound(successes: Int, trials: Int, z: Double = 1.645) -> Double {
-        guard trials > 0 else { return 0 }
+        trials > 0 ? wilsonInterval(successes: successes, trials: trials, z: z).lower : 0
+    }
+
+    private static func wilsonInterval(successes: Int, trials: Int, z: Double) -> (lower: Double, upper: Double) {
         let n = Double(trials)
         let p = Double(successes) / n
         let centre = p + z * z / (2 * n)
         let margin = z * ((p * (1 - p) + z * z / (4 * n)) / n).squareRoot()
-        return (centre - margin) / (1 + z * z / n)
+        return ((centre - margin) / (1 + z * z / n), (centre + margin) / (1 + z * z / n))
     }
 
     /// Soft-maximum temperatures the fit tries (in standard deviations of the z-scored fusion).
     public static let poolingTemperatures = [0.25, 0.5, 1, 2]
 
-    /// The fusion with the best recall@1 on the in-scope queries: z-score or convex with the weight in 0, 0.025, …, 1,
+    /// The fusion with the best recall@1 on the in-scope queries: z-score or convex with the weight in 0, 0.05, …, 1,
     /// or z-score pooled over each topic's phrasings with the weight in 0, 0.05, …, 1 and a temperature from
     /// `poolingTemperatures` (ties: the simpler family first, then the weight nearest 0.5).
     public static func bestFusion(_ queries: [ScoredQuery]) -> Fusion {
         let inScope = queries.compactMap { query in
-            query.expected.flatMap { expected in query.index.groups.firstIndex(of: expected).map { (query, $0) } }
+            query.expected.flatMap { expected in query.index.groupIndex[expected].map { (query, $0) } }
         }
         var candidates: [(fusion: Fusion, weight: Double)] = []
-        for step in 0...40 {
-            let weight = Double(step) / 40
+        for step in 0...20 {
+            let weight = Double(step) / 20
             candidates.append((.zScore(weight: weight), weight))
         }
-        for step in 0...40 {
-            let weight = Double(step) / 40
+        for step in 0...20 {
+            let weight = Double(step) / 20
             candidates.append((.convex(weight: weight), weight))
         }
         for temperature in poolingTemperatures {

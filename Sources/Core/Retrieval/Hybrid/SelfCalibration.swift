@@ -11,10 +11,10 @@ public enum SelfCalibration {
     public static let minimumSeveralPhrasingsShare = 0.5
     /// At most this many held-out phrasings are asked (a seeded sample of a larger knowledge base), which bounds the
     /// work an import does.
-    public static let maximumQueries = 2_000
+    public static let maximumQueries = 1_000
     /// Folds: in each, one phrasing of every topic (more for topics with more than this many) is held out.
     public static let folds = 10
-    /// Units kept per held-out query for the fusion sweep (see `HybridIndex.QueryScores.shortlisted`).
+    /// Units kept per held-out query for the fusion sweep (see `HybridIndex.shortlisted`).
     public static let shortlist = 64
 
     /// The held-out queries of a knowledge base, each scored against the index of its fold. `unitTerms` and
@@ -63,7 +63,8 @@ public enum SelfCalibration {
                 unitVectors: kept.map { unitVectors[$0] }, lexicalParameters: lexicalParameters)
             let present = Set(index.groups)
             for unit in questions {
-                let scores = try index.scores(terms: unitTerms[unit], vector: unitVectors[unit]).shortlisted(shortlist)
+                let scores = index.shortlisted(
+                    try index.scores(terms: unitTerms[unit], vector: unitVectors[unit]), keeping: shortlist)
                 let group = units[unit].group
                 queries.append(ScoredQuery(index: index, scores: scores, expected: present.contains(group) ? group : nil))
             }

@@ -11,6 +11,6 @@ extension RetrievalCalibration {
             means: [3.54525, 1.09981, 0, 0, 0.452023, 4.06751, 0.612458],
             scales: [1.05634, 0.9862, 1, 1, 0.289755, 1.28914, 0.487189],
             weights: [1.2581, -0.225797, 1.03246, 0, 0, 0.624964, 0.75808, 0.200082]),
-        highThreshold: 0.9816, midThreshold: 0.1498,
+        highThreshold: 0.9816, midThreshold: 0.1393,
         calibrationQueries: 6020, source: .default)
 }
