@@ -44,8 +44,10 @@ public struct KnowledgeBaseImporter: Sendable {
         let md5 = Self.md5(data)
         if let existing = try await store.registryRecord(md5: md5) {
             let which = existing.fileName == name ? name : "\(name) has the same content as \(existing.fileName), which"
-            // Nothing changes, but the check still answers: uploading a file again is how a user asks for it.
-            let warnings = try await check(nil).warnings
+            // Nothing changes, but the check still answers: uploading a file again is how a user asks for it. It
+            // is a courtesy here: a check that cannot run (the embedding server down and a vector not cached) leaves
+            // the no-op a no-op.
+            let warnings = (try? await check(nil))?.warnings ?? []
             return ImportOutcome(
                 status: .unchanged, fileName: existing.fileName, md5: md5, count: existing.rowCount, replacedRows: 0,
                 totalRows: try await store.knowledgeEntryCount(), encoding: "",

@@ -7,7 +7,7 @@ public enum SelfCalibration {
     /// labelled calibration).
     public static let minimumInScopeQueries = 20
     /// The share of topics that must have several phrasings: a fit on a few such topics among many single ones would
-    /// speak for those few (the original qa.csv has 21 of 478).
+    /// speak for those few (the original qa.csv has 15 of 478).
     public static let minimumSeveralPhrasingsShare = 0.5
     /// At most this many held-out phrasings are asked (a seeded sample of a larger knowledge base), which bounds the
     /// work an import does.
