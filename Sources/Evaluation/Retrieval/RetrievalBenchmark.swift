@@ -153,14 +153,15 @@ public struct RetrievalBenchmark: Sendable {
             switch method {
             case .uncalibrated: chosen = defaultCalibration
             case .selfCalibrated:
-                chosen = try SelfCalibration.fit(
-                    units: units, unitTerms: unitTerms, unitVectors: unitVectors, defaultHigh: defaultHigh,
-                    defaultMid: defaultMid) ?? defaultCalibration
+                // The held-out questions once, for the fit and its fold fits alike (as an import does).
+                let heldOut = SelfCalibration.canCalibrate(units)
+                    ? try SelfCalibration.heldOutQueries(units: units, unitTerms: unitTerms, unitVectors: unitVectors) : []
+                let fitSelf = { (queries: [ScoredQuery]) in
+                    SelfCalibration.fit(heldOut: queries, defaultHigh: defaultHigh, defaultMid: defaultMid)
+                }
+                chosen = fitSelf(heldOut) ?? defaultCalibration
                 if chosen.source == .selfFitted {
-                    let heldOut = try SelfCalibration.heldOutQueries(units: units, unitTerms: unitTerms, unitVectors: unitVectors)
-                    foldFits = try FoldFits.measure(heldOut, measured: evaluationQueries, retriever: retriever) {
-                        SelfCalibration.fit(heldOut: $0, defaultHigh: defaultHigh, defaultMid: defaultMid)
-                    }
+                    foldFits = try FoldFits.measure(heldOut, measured: evaluationQueries, retriever: retriever, fit: fitSelf)
                 }
             default:
                 chosen = try Self.calibration(
