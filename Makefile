@@ -20,13 +20,14 @@ run: system-packages
 	$(SWIFT) run vividcrowd-server serve
 
 ## Run every test; LLM replies come from committed cassettes, so no network or key is needed.
-## Swift tests first, then the Python end-to-end tests (original clients, the web page in headless Chromium, slow and
+## Swift tests first, with a private PostgreSQL cluster for the PostgreSQL store's suites (scripts/postgres.sh run:
+## Debian's postgresql installed when missing, a temporary folder and a free loopback port, stopped however the tests end), then the Python end-to-end tests (original clients, the web page in headless Chromium, slow and
 ## oversized clients), a short seeded schemathesis run against /openapi.json, 30 s of libFuzzer per input parser,
 ## the short reliability suite (kill -9 during imports, canary key, silent-connection flood, memory after sockets),
 ## then the simulator's regression gate
 ## (the committed scenarios replayed against corpora/scenarios/baseline.json).
 test: system-packages
-	$(SWIFT) test
+	scripts/postgres.sh run $(SWIFT) test
 	scripts/e2e.sh
 	scripts/api-fuzz.sh
 	scripts/fuzz.sh

@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
@@ -47,6 +49,18 @@ let package = Package(
             name: "VividCrowdDocuments",
             dependencies: ["VividCrowdCore", "CMuPDF", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Sources/Documents",
+            swiftSettings: swiftSettings
+        ),
+        // The PostgreSQL store (PostgresNIO): linked by the server and the tests, not by the embedded tools.
+        .target(
+            name: "VividCrowdPostgres",
+            dependencies: [
+                "VividCrowdCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Postgres",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -73,7 +87,7 @@ let package = Package(
         // Test helpers both test suites share: LLM doubles and fixtures, store backends, temporary folders.
         .target(
             name: "VividCrowdTesting",
-            dependencies: ["VividCrowdCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["VividCrowdCore", "VividCrowdPostgres", .product(name: "Logging", package: "swift-log")],
             path: "Sources/Testing",
             swiftSettings: swiftSettings
         ),
@@ -85,6 +99,7 @@ let package = Package(
             dependencies: [
                 "VividCrowdCore",
                 "VividCrowdDocuments",
+                "VividCrowdPostgres",
                 "VividCrowdWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -136,6 +151,7 @@ let package = Package(
             dependencies: [
                 "VividCrowdCore",
                 "VividCrowdEvaluation",
+                "VividCrowdPostgres",
                 "VividCrowdTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages VividCrowd links against, when any is missing.
+# Installs the Debian packages VividCrowd links against, when any is missing; arguments name more packages a
+# caller needs (scripts/postgres.sh asks for postgresql).
 set -euo pipefail
 packages=(
+  "$@"
   libsqlite3-dev libcurl4-openssl-dev libopenblas-dev libmupdf-dev
   # libmupdf-dev does not pull in its dependencies' -dev packages; linking needs them.
   libharfbuzz-dev libfreetype-dev libjbig2dec0-dev libopenjp2-7-dev libjpeg-dev libgumbo-dev libmujs-dev zlib1g-dev

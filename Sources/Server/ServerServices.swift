@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import VividCrowdCore
 import VividCrowdDocuments
+import VividCrowdPostgres
 
 /// The Core services one server process shares across requests.
 struct ServerServices: Sendable {
@@ -28,7 +29,7 @@ struct ServerServices: Sendable {
         // One BLAS thread per scoring call: requests already run in parallel, and idle OpenBLAS threads spin.
         BLASThreads.set(1)
         if let warning = BLASThreads.genericKernelWarning() { logger.warning("\(warning)") }
-        let store = try StoreFactory.open(settings.storage)
+        let store = try StoreFactory.open(settings.storage, openers: [PostgresStoreOpener()])
         let llm = try LLMClient.make(configuration: settings, logger: Logger(label: "vividcrowd.llm"))
         let customerService = try CustomerServiceDesk.make(
             store: store, llm: llm, configuration: settings, corpora: corpora)

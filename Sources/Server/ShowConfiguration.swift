@@ -1,5 +1,6 @@
 import ArgumentParser
 import VividCrowdCore
+import VividCrowdPostgres
 
 /// Validates the configuration and prints it with secrets hidden.
 struct ShowConfiguration: AsyncParsableCommand {
@@ -29,7 +30,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
-        let store = try StoreFactory.open(settings.storage)
+        let store = try StoreFactory.open(settings.storage, openers: [PostgresStoreOpener()])
         print("store \(store.location) at schema version \(try await store.schemaVersion())")
         try await store.close()
     }

@@ -30,7 +30,7 @@ private func library(_ transport: RepliesTransport, store: any CustomerStore = I
 @Suite struct CustomerStoreConformanceTests {
     @Test(arguments: StoreBackend.allCases)
     func aCustomerIsStoredOnceFoundByIdAndMD5AndDeleted(_ backend: StoreBackend) async throws {
-        let store = try backend.open().customers
+        let store = try await backend.open().customers
         #expect(try await store.customers().isEmpty)
         let stored = try await store.createCustomer(CustomerRecord(id: 0, profile: sampleProfile(), fileName: "wang.md", md5: "m1", createdAt: day))
         #expect(stored.id > 0 && stored.name == "王建国")

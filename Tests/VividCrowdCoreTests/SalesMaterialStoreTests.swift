@@ -6,7 +6,7 @@ import VividCrowdTesting
 @Suite struct SalesMaterialStoreConformanceTests {
     @Test(arguments: StoreBackend.allCases)
     func aMaterialIsStoredWholeOnceByItsBytesListedAndDeleted(_ backend: StoreBackend) async throws {
-        let store = try backend.open().salesMaterials
+        let store = try await backend.open().salesMaterials
         let date = Date(timeIntervalSince1970: 1_780_000_000)
         let units = [
             SalesMaterialUnit(index: 0, text: "项目名称：线上咨询；零售价：1980", sheet: "检测项目", rows: 4...4),

@@ -25,7 +25,7 @@ private func turn(
 struct StoreConformanceTests {
     @Test("a new store is empty at corpus version 0", arguments: StoreBackend.allCases)
     func empty(_ backend: StoreBackend) async throws {
-        let store = try backend.open().customerService
+        let store = try await backend.open().customerService
         #expect(try await store.corpusVersion() == 0)
         #expect(try await store.knowledgeEntries().isEmpty)
         #expect(try await store.knowledgeEntryCount() == 0)
@@ -40,7 +40,7 @@ struct StoreConformanceTests {
     @Test("imports replace only their own file's rows, register by name and content, and bump the version",
           arguments: StoreBackend.allCases)
     func knowledgeBase(_ backend: StoreBackend) async throws {
-        let store = try backend.open().customerService
+        let store = try await backend.open().customerService
         let first = [entry("hours", 2, ["When are you open?"]), entry("parking", 3, ["Where do I park?", "parking?"])]
         #expect(try await store.replaceKnowledgeBase(
             fileName: "a.csv", md5: "m1", encoding: "UTF-8", entries: first, keywords: [["open"], ["park"]], at: day) == 0)
@@ -80,7 +80,7 @@ struct StoreConformanceTests {
 
     @Test("calibrations are kept per embedding model and bump the version", arguments: StoreBackend.allCases)
     func calibrations(_ backend: StoreBackend) async throws {
-        let store = try backend.open().customerService
+        let store = try await backend.open().customerService
         let calibration = RetrievalCalibration(
             fusion: .convex(weight: 0.3), confidence: nil, highThreshold: 0.91, midThreshold: 0.4, calibrationQueries: 25)
         try await store.storeCalibration(calibration, embeddingModel: "e5", at: day)
@@ -97,7 +97,7 @@ struct StoreConformanceTests {
     @Test("an import's self-calibration lands with its rows, replaces an older one, and never a labelled one",
           arguments: StoreBackend.allCases)
     func selfCalibrations(_ backend: StoreBackend) async throws {
-        let store = try backend.open().customerService
+        let store = try await backend.open().customerService
         let fitted = RetrievalCalibration(
             fusion: .zScore(weight: 0.2), confidence: nil, highThreshold: 0.95, midThreshold: 0.3,
             calibrationQueries: 40, source: .selfFitted)
@@ -125,7 +125,7 @@ struct StoreConformanceTests {
 
     @Test("sessions keep their turns in order, hand off once, and take ratings", arguments: StoreBackend.allCases)
     func sessions(_ backend: StoreBackend) async throws {
-        let store = try backend.open().customerService
+        let store = try await backend.open().customerService
         let created = try await store.createSession(id: "s1", at: day)
         #expect(try await store.session(id: "s1") == created)
         #expect(try await store.session(id: "missing") == nil)
@@ -162,7 +162,7 @@ struct StoreConformanceTests {
 
     @Test("of concurrent identical handoff moves exactly one wins", arguments: StoreBackend.allCases)
     func concurrentHandoffMoves(_ backend: StoreBackend) async throws {
-        let store = try backend.open().customerService
+        let store = try await backend.open().customerService
         _ = try await store.createSession(id: "s", at: day)
         try await store.appendTurn(turn("s", "human", band: .noMatch, confidence: 0, handoff: true), handoffReason: "r")
         let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -175,7 +175,7 @@ struct StoreConformanceTests {
     @Test("statistics are exact counts; handoff turns count as messages but not towards confidence",
           arguments: StoreBackend.allCases)
     func stats(_ backend: StoreBackend) async throws {
-        let store = try backend.open().customerService
+        let store = try await backend.open().customerService
         for id in ["a", "b", "c", "d"] { _ = try await store.createSession(id: id, at: day) }
         try await store.appendTurn(turn("a", "q1", band: .high, confidence: 0.9, topic: "hours"), handoffReason: nil)
         try await store.appendTurn(turn("a", "q2", band: .mid, confidence: 0.6, topic: "parking"), handoffReason: nil)
@@ -200,7 +200,7 @@ struct StoreConformanceTests {
     @Test("conversations open once, keep their lines in order, and trim to the newest when asked",
           arguments: StoreBackend.allCases)
     func conversations(_ backend: StoreBackend) async throws {
-        let store = try backend.open().conversations
+        let store = try await backend.open().conversations
         let opened = try await store.openSession(id: "room:lobby", mode: .groupChat, at: day)
         #expect(opened == ConversationSession(id: "room:lobby", mode: .groupChat, createdAt: day))
         // Opening again returns the session as it was.
@@ -220,7 +220,7 @@ struct StoreConformanceTests {
 
     @Test("customer-service sessions and turns are conversations too", arguments: StoreBackend.allCases)
     func customerServiceConversations(_ backend: StoreBackend) async throws {
-        let store = try backend.open()
+        let store = try await backend.open()
         _ = try await store.customerService.createSession(id: "cs-1", at: day)
         #expect(try await store.conversations.conversation(id: "cs-1")?.mode == .customerService)
         let asked = turn("cs-1", "When are you open?", band: .high, confidence: 0.97, topic: "hours")

@@ -120,7 +120,7 @@ private final class Events: Sendable {
 @Suite struct TrainingStoreConformanceTests {
     @Test(arguments: StoreBackend.allCases)
     func sessionsAreStoredListedNewestFirstAndTheirStateAndReportRoundTrip(_ backend: StoreBackend) async throws {
-        let store = try backend.open().training
+        let store = try await backend.open().training
         let early = Date(timeIntervalSince1970: 1_780_000_000)
         let first = try await store.createTrainingSession(customerID: 1, userID: "li", state: TrainingState(), at: early)
         let second = try await store.createTrainingSession(customerID: 2, userID: "wang", state: TrainingState(difficulty: .hard), at: early + 60)

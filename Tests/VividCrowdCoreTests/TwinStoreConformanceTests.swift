@@ -24,7 +24,7 @@ func sampleChunks() -> [DocumentChunk] {
 struct TwinStoreConformanceTests {
     @Test("a twin is stored whole with its chunks and vectors, found by id and by md5", arguments: StoreBackend.allCases)
     func createAndRead(_ backend: StoreBackend) async throws {
-        let store = try backend.open().twins
+        let store = try await backend.open().twins
         #expect(try await store.twins().isEmpty)
         let stored = try await store.createTwin(sampleTwin(), chunks: sampleChunks(), vectors: [[1, 0], [0, 1]], embeddingModel: "e5")
         #expect(stored.id > 0 && stored.chunkCount == 2)
@@ -40,7 +40,7 @@ struct TwinStoreConformanceTests {
 
     @Test("the same bytes twice are refused by key, and misaligned vectors store nothing", arguments: StoreBackend.allCases)
     func duplicatesAndMisalignment(_ backend: StoreBackend) async throws {
-        let store = try backend.open().twins
+        let store = try await backend.open().twins
         _ = try await store.createTwin(sampleTwin(), chunks: sampleChunks(), vectors: [], embeddingModel: "e5")
         await #expect(throws: DuplicateKey.self) {
             try await store.createTwin(sampleTwin(), chunks: sampleChunks(), vectors: [], embeddingModel: "e5")
@@ -54,7 +54,7 @@ struct TwinStoreConformanceTests {
 
     @Test("updates change name, profile and prompt; deletion takes chunks, vectors and messages with it", arguments: StoreBackend.allCases)
     func updateAndDelete(_ backend: StoreBackend) async throws {
-        let store = try backend.open().twins
+        let store = try await backend.open().twins
         let twin = try await store.createTwin(sampleTwin(), chunks: sampleChunks(), vectors: [[1, 0], [0, 1]], embeddingModel: "e5")
         var profile = twin.profile
         profile.personality = "刚烈"
@@ -88,7 +88,7 @@ struct TwinStoreConformanceTests {
 
     @Test("vectors for another embedding model are added beside the first", arguments: StoreBackend.allCases)
     func vectorsPerModel(_ backend: StoreBackend) async throws {
-        let store = try backend.open().twins
+        let store = try await backend.open().twins
         let twin = try await store.createTwin(sampleTwin(), chunks: sampleChunks(), vectors: [[1, 0], [0, 1]], embeddingModel: "e5")
         try await store.storeChunkVectors(twinID: twin.id, vectors: [[0.5, 0.5, 0], [0, 0, 1]], embeddingModel: "v2")
         #expect(try await store.chunkVectors(twinID: twin.id, embeddingModel: "v2") == [[0.5, 0.5, 0], [0, 0, 1]])

@@ -6,6 +6,13 @@ public struct StoredQAEntry: Sendable, Hashable, Codable {
     public var sourceFile: String
     public var entry: KnowledgeEntry
     public var keywords: [String]
+
+    public init(id: Int, sourceFile: String, entry: KnowledgeEntry, keywords: [String]) {
+        self.id = id
+        self.sourceFile = sourceFile
+        self.entry = entry
+        self.keywords = keywords
+    }
 }
 
 /// One imported file in the MD5 registry.
@@ -44,6 +51,20 @@ public struct SessionRecord: Sendable, Hashable, Codable {
     public var transferToHuman: Bool
     public var handoffReason: String?
     public var handoffState: HandoffState?
+
+    public init(
+        id: String, createdAt: Date, messageCount: Int, rating: Int?, ratingComment: String?, transferToHuman: Bool,
+        handoffReason: String?, handoffState: HandoffState?
+    ) {
+        self.id = id
+        self.createdAt = createdAt
+        self.messageCount = messageCount
+        self.rating = rating
+        self.ratingComment = ratingComment
+        self.transferToHuman = transferToHuman
+        self.handoffReason = handoffReason
+        self.handoffState = handoffState
+    }
 
     enum CodingKeys: String, CodingKey {
         case id = "session_id"
@@ -125,9 +146,31 @@ public struct CustomerServiceStats: Sendable, Codable, Equatable {
     /// Hits per knowledge-base topic, most asked first.
     public var topicHits: [TopicHits]
 
+    public init(
+        totalSessions: Int, totalMessages: Int, handoffMessages: Int, avgConfidence: Double, transferRate: Double,
+        transferredSessions: Int, matchTypeDistribution: [String: Int], averageRating: Double?, ratedSessions: Int,
+        topicHits: [TopicHits]
+    ) {
+        self.totalSessions = totalSessions
+        self.totalMessages = totalMessages
+        self.handoffMessages = handoffMessages
+        self.avgConfidence = avgConfidence
+        self.transferRate = transferRate
+        self.transferredSessions = transferredSessions
+        self.matchTypeDistribution = matchTypeDistribution
+        self.averageRating = averageRating
+        self.ratedSessions = ratedSessions
+        self.topicHits = topicHits
+    }
+
     public struct TopicHits: Sendable, Codable, Equatable {
         public var topic: String
         public var hits: Int
+
+        public init(topic: String, hits: Int) {
+            self.topic = topic
+            self.hits = hits
+        }
     }
 
     enum CodingKeys: String, CodingKey {

@@ -57,6 +57,26 @@ public struct SelfCalibrationUpdate: Sendable {
     }
 }
 
+extension SelfCalibrationUpdate {
+    /// Whether this update replaces the stored calibration (its JSON, if any): always, unless that one was fitted on
+    /// labelled questions; one this version cannot read any more (fitted on another feature set) is replaced too.
+    public func replaces(storedJSON: String?) -> Bool {
+        guard let storedJSON,
+            let stored = try? JSONDecoder().decode(RetrievalCalibration.self, from: Data(storedJSON.utf8))
+        else { return true }
+        return stored.source != .labelled
+    }
+
+    /// The import's rows and keyword lists pair up one to one, or the store is asked to keep a corrupt import.
+    public static func checkAligned(entries: Int, keywordLists: Int) throws {
+        guard entries == keywordLists else {
+            throw StoreError.corruptRow(
+                column: "customer_service_qa.keywords", found: "\(keywordLists) keyword lists",
+                expected: "one per entry (\(entries))")
+        }
+    }
+}
+
 extension CustomerServiceStore {
     /// Replaces a file's rows and leaves every calibration as it is.
     public func replaceKnowledgeBase(

@@ -35,14 +35,31 @@ extension VividCrowdStore {
     }
 }
 
+/// A backend that lives in its own module (PostgreSQL), offered to `StoreFactory` by the executables that link it.
+public protocol StoreOpener: Sendable {
+    /// The URL schemes it opens ("postgres", "postgresql").
+    var schemes: [String] { get }
+    /// The URL form, for error messages ("postgres://USER:PASSWORD@HOST:PORT/DB").
+    var usage: String { get }
+    /// Opens the store a URL of one of `schemes` names; its errors never show the password.
+    func open(url: String) throws -> any VividCrowdStore
+}
+
 /// Opens the store `DATABASE_URL` names, by scheme.
 public enum StoreFactory {
-    /// The schemes this build opens.
+    /// The schemes every build opens.
     public static let supportedSchemes = ["sqlite:PATH", "memory:"]
 
-    /// `DATABASE_URL=sqlite:PATH` (or `sqlite://PATH`), `memory:` (nothing kept; for tests and throwaway runs), or,
-    /// without a URL, `DATABASE_PATH/vividcrowd.sqlite`.
-    public static func open(_ storage: VividCrowdConfiguration.Storage) throws -> any VividCrowdStore {
+    /// The schemes a build with `openers` opens.
+    public static func supportedSchemes(with openers: [any StoreOpener]) -> [String] {
+        supportedSchemes + openers.map(\.usage)
+    }
+
+    /// `DATABASE_URL=sqlite:PATH` (or `sqlite://PATH`), `memory:` (nothing kept; for tests and throwaway runs), a URL
+    /// one of `openers` takes, or, without a URL, `DATABASE_PATH/vividcrowd.sqlite`.
+    public static func open(
+        _ storage: VividCrowdConfiguration.Storage, openers: [any StoreOpener] = []
+    ) throws -> any VividCrowdStore {
         guard let url = storage.databaseURL else {
             return try SQLiteStore(
                 path: URL(fileURLWithPath: storage.databasePath).appendingPathComponent("vividcrowd.sqlite").path)
@@ -56,7 +73,10 @@ public enum StoreFactory {
         case "memory":
             return InMemoryStore()
         default:
-            throw StoreError.unsupportedURL(scheme: scheme, supported: supportedSchemes)
+            guard let opener = openers.first(where: { $0.schemes.contains(scheme) }) else {
+                throw StoreError.unsupportedURL(scheme: scheme, supported: supportedSchemes(with: openers))
+            }
+            return try opener.open(url: url)
         }
     }
 }

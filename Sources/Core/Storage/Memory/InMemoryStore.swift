@@ -31,6 +31,9 @@ public struct InMemoryStore: VividCrowdStore {
 /// A key a backend already holds.
 public struct DuplicateKey: Error, CustomStringConvertible, Sendable {
     public let key: String
+
+    public init(key: String) { self.key = key }
+
     public var description: String { "\(key) already exists" }
 }
 
@@ -77,10 +80,7 @@ public actor InMemoryCustomerServiceStore: CustomerServiceStore {
         fileName: String, md5: String, encoding: String, entries new: [KnowledgeEntry], keywords: [[String]],
         selfCalibration: SelfCalibrationUpdate?, at date: Date
     ) throws -> Int {
-        guard new.count == keywords.count else {
-            throw StoreError.corruptRow(
-                column: "keywords", found: "\(keywords.count) keyword lists", expected: "one per entry (\(new.count))")
-        }
+        try SelfCalibrationUpdate.checkAligned(entries: new.count, keywordLists: keywords.count)
         let removed = entries.filter { $0.sourceFile == fileName }.count
         entries.removeAll { $0.sourceFile == fileName }
         registrations += 1

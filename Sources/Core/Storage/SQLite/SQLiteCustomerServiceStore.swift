@@ -25,11 +25,7 @@ public struct SQLiteCustomerServiceStore: CustomerServiceStore {
         fileName: String, md5: String, encoding: String, entries: [KnowledgeEntry], keywords: [[String]],
         selfCalibration: SelfCalibrationUpdate?, at date: Date
     ) async throws -> Int {
-        guard entries.count == keywords.count else {
-            throw StoreError.corruptRow(
-                column: "customer_service_qa.keywords", found: "\(keywords.count) keyword lists",
-                expected: "one per entry (\(entries.count))")
-        }
+        try SelfCalibrationUpdate.checkAligned(entries: entries.count, keywordLists: keywords.count)
         let now = date.timeIntervalSince1970
         return try await database.write { connection in
             let removed = try Self.count(connection, "SELECT COUNT(*) FROM customer_service_qa WHERE source_file = ?", [.text(fileName)])
@@ -56,9 +52,7 @@ public struct SQLiteCustomerServiceStore: CustomerServiceStore {
                 let stored = try connection.query(
                     "SELECT calibration FROM kb_calibration WHERE embedding_model = ?", [.text(update.embeddingModel)]
                 ).first.map { try $0.string(0, "kb_calibration.calibration") }
-                // One this version cannot read any more (fitted on another feature set) is replaced too.
-                let storedSource = stored.flatMap { try? Self.decodeCalibration($0) }?.source
-                if storedSource != .labelled {
+                if update.replaces(storedJSON: stored) {
                     try connection.query(
                         "DELETE FROM kb_calibration WHERE embedding_model = ?", [.text(update.embeddingModel)])
                     if let calibration = update.calibration {

@@ -23,7 +23,7 @@ public struct SQLiteCustomerStore: CustomerStore {
     }
 
     public func createCustomer(_ customer: CustomerRecord) async throws -> CustomerRecord {
-        let profile = try SQLiteJSON.encode(customer.profile)
+        let profile = try StoreJSON.encode(customer.profile)
         return try await database.write { connection in
             if try !connection.query("SELECT 1 FROM customers WHERE md5 = ?", [.text(customer.md5)]).isEmpty {
                 throw DuplicateKey(key: "customer with md5 \(customer.md5)")
@@ -48,7 +48,7 @@ public struct SQLiteCustomerStore: CustomerStore {
     static func record(_ row: [SQLiteValue]) throws -> CustomerRecord {
         CustomerRecord(
             id: try row.int(0, "customers.id"),
-            profile: try SQLiteJSON.decode(CustomerProfile.self, try row.string(1, "customers.profile"), column: "customers.profile"),
+            profile: try StoreJSON.decode(CustomerProfile.self, try row.string(1, "customers.profile"), column: "customers.profile"),
             fileName: try row.string(2, "customers.file_name"), md5: try row.string(3, "customers.md5"),
             createdAt: Date(timeIntervalSince1970: try row.double(4, "customers.created_at")))
     }

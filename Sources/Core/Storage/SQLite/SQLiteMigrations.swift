@@ -1,8 +1,15 @@
-/// One schema step, applied once and in order; `PRAGMA user_version` remembers the last one.
+/// One schema step of a database backend, applied once and in order (SQLite's `PRAGMA user_version` or
+/// PostgreSQL's migrations table remembers the last one).
 public struct Migration: Sendable {
     public let version: Int
     public let name: String
     public let sql: String
+
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
 }
 
 /// VividCrowd's SQLite schema history. Tables arrive with the modes that need them; never edit a shipped step.

@@ -24,7 +24,7 @@ public struct SQLiteSalesMaterialStore: SalesMaterialStore {
     }
 
     public func createSalesMaterial(_ material: SalesMaterial) async throws -> SalesMaterial {
-        let units = try SQLiteJSON.encode(material.units)
+        let units = try StoreJSON.encode(material.units)
         return try await database.write { connection in
             if try !connection.query("SELECT 1 FROM sales_materials WHERE md5 = ?", [.text(material.md5)]).isEmpty {
                 throw DuplicateKey(key: "sales material with md5 \(material.md5)")
@@ -54,7 +54,7 @@ public struct SQLiteSalesMaterialStore: SalesMaterialStore {
         return SalesMaterial(
             id: try row.int(0, "sales_materials.id"), fileName: try row.string(1, "sales_materials.file_name"),
             md5: try row.string(2, "sales_materials.md5"), format: parsed,
-            units: try SQLiteJSON.decode([SalesMaterialUnit].self, try row.string(4, "sales_materials.units"), column: "sales_materials.units"),
+            units: try StoreJSON.decode([SalesMaterialUnit].self, try row.string(4, "sales_materials.units"), column: "sales_materials.units"),
             createdAt: Date(timeIntervalSince1970: try row.double(5, "sales_materials.created_at")))
     }
 }

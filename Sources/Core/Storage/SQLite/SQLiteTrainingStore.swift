@@ -9,7 +9,7 @@ public struct SQLiteTrainingStore: TrainingStore {
     static let columns = "id, customer_id, user_id, state, report, created_at, updated_at"
 
     public func createTrainingSession(customerID: Int, userID: String, state initial: TrainingState, at date: Date) async throws -> TrainingSessionRecord {
-        let state = try SQLiteJSON.encode(initial)
+        let state = try StoreJSON.encode(initial)
         return try await database.write { connection in
             // Ids are decimal text: the next one follows the largest so far, inside the write transaction.
             let next = try connection.query("SELECT COALESCE(MAX(CAST(id AS INTEGER)), 0) + 1 FROM training_sessions").first?.int(0, "next id") ?? 1
@@ -43,8 +43,8 @@ public struct SQLiteTrainingStore: TrainingStore {
     }
 
     public func saveTrainingSession(id: String, state: TrainingState, report: TrainingReport?, at date: Date) async throws -> Bool {
-        let stateJSON = try SQLiteJSON.encode(state)
-        let reportJSON = try report.map(SQLiteJSON.encode)
+        let stateJSON = try StoreJSON.encode(state)
+        let reportJSON = try report.map(StoreJSON.encode)
         return try await database.write { connection in
             guard try !connection.query("SELECT 1 FROM training_sessions WHERE id = ?", [.text(id)]).isEmpty else { return false }
             try connection.query(
@@ -56,11 +56,11 @@ public struct SQLiteTrainingStore: TrainingStore {
 
     static func record(_ row: [SQLiteValue]) throws -> TrainingSessionRecord {
         let report: TrainingReport?
-        if case .text(let text) = row[4] { report = try SQLiteJSON.decode(TrainingReport.self, text, column: "training_sessions.report") } else { report = nil }
+        if case .text(let text) = row[4] { report = try StoreJSON.decode(TrainingReport.self, text, column: "training_sessions.report") } else { report = nil }
         return TrainingSessionRecord(
             id: try row.string(0, "training_sessions.id"), customerID: try row.int(1, "training_sessions.customer_id"),
             userID: try row.string(2, "training_sessions.user_id"),
-            state: try SQLiteJSON.decode(TrainingState.self, try row.string(3, "training_sessions.state"), column: "training_sessions.state"),
+            state: try StoreJSON.decode(TrainingState.self, try row.string(3, "training_sessions.state"), column: "training_sessions.state"),
             report: report, createdAt: Date(timeIntervalSince1970: try row.double(5, "training_sessions.created_at")),
             updatedAt: Date(timeIntervalSince1970: try row.double(6, "training_sessions.updated_at")))
     }

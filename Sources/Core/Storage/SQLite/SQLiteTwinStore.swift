@@ -27,8 +27,8 @@ public struct SQLiteTwinStore: TwinStore {
         guard vectors.isEmpty || vectors.count == chunks.count else {
             throw RetrievalError.misalignedInputs(units: chunks.count, termLists: chunks.count, vectors: vectors.count)
         }
-        let profile = try SQLiteJSON.encode(twin.profile)
-        let pageStarts = try SQLiteJSON.encode(twin.pageStarts)
+        let profile = try StoreJSON.encode(twin.profile)
+        let pageStarts = try StoreJSON.encode(twin.pageStarts)
         return try await database.write { connection in
             do {
                 if try !connection.query("SELECT 1 FROM twins WHERE md5 = ?", [.text(twin.md5)]).isEmpty {
@@ -69,7 +69,7 @@ public struct SQLiteTwinStore: TwinStore {
     }
 
     public func updateTwin(id: Int, name: String, profile: TwinProfile, systemPrompt: String, at date: Date) async throws -> TwinRecord? {
-        let profileJSON = try SQLiteJSON.encode(profile)
+        let profileJSON = try StoreJSON.encode(profile)
         return try await database.write { connection in
             try connection.query(
                 "UPDATE twins SET name = ?, profile = ?, system_prompt = ?, updated_at = ? WHERE id = ?",
@@ -139,7 +139,7 @@ public struct SQLiteTwinStore: TwinStore {
     }
 
     public func appendMessages(_ messages: [TwinMessage]) async throws {
-        let rows = try messages.map { ($0, try SQLiteJSON.encode($0.citations)) }
+        let rows = try messages.map { ($0, try StoreJSON.encode($0.citations)) }
         try await database.write { connection in
             do {
                 for (message, citations) in rows {
@@ -165,7 +165,7 @@ public struct SQLiteTwinStore: TwinStore {
                 TwinMessage(
                     twinID: twinID, sessionID: sessionID, sender: try row.string(0, "twin_messages.sender"),
                     text: try row.string(1, "twin_messages.text"),
-                    citations: try SQLiteJSON.decode([Citation].self, try row.string(2, "twin_messages.citations"), column: "twin_messages.citations"),
+                    citations: try StoreJSON.decode([Citation].self, try row.string(2, "twin_messages.citations"), column: "twin_messages.citations"),
                     createdAt: Date(timeIntervalSince1970: try row.double(3, "twin_messages.created_at")))
             }
         }
@@ -192,12 +192,12 @@ public struct SQLiteTwinStore: TwinStore {
         }
         return TwinRecord(
             id: try row.int(0, "twins.id"), name: try row.string(1, "twins.name"), sourceType: sourceType,
-            profile: try SQLiteJSON.decode(TwinProfile.self, try row.string(3, "twins.profile"), column: "twins.profile"),
+            profile: try StoreJSON.decode(TwinProfile.self, try row.string(3, "twins.profile"), column: "twins.profile"),
             systemPrompt: try row.string(4, "twins.system_prompt"), fileName: try row.string(5, "twins.file_name"),
             md5: try row.string(6, "twins.md5"), format: format, pages: try row.int(8, "twins.pages"),
             characters: try row.int(9, "twins.characters"), chunkCount: try row.int(10, "twins.chunk_count"),
             language: try row.string(11, "twins.language"),
-            pageStarts: try SQLiteJSON.decode([Int].self, try row.string(12, "twins.page_starts"), column: "twins.page_starts"),
+            pageStarts: try StoreJSON.decode([Int].self, try row.string(12, "twins.page_starts"), column: "twins.page_starts"),
             createdAt: Date(timeIntervalSince1970: try row.double(13, "twins.created_at")),
             updatedAt: Date(timeIntervalSince1970: try row.double(14, "twins.updated_at")))
     }

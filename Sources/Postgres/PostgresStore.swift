@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+import VividCrowdCore
+
+/// Every mode's data in PostgreSQL (`DATABASE_URL=postgres://…`), shared by any number of server instances.
+/// It runs as a service in the server's service group: the pool closes when the group shuts down.
+public struct PostgresStore: VividCrowdStore {
+    public let backend: PostgresBackend
+    public let customerService: any CustomerServiceStore
+    public let embeddings: any EmbeddingCache
+    public let conversations: any ConversationStore
+    public let twins: any TwinStore
+    public let customers: any CustomerStore
+    public let training: any TrainingStore
+    public let salesMaterials: any SalesMaterialStore
+    public var location: String { backend.location }
+
+    /// A store on `url`'s database; it connects and migrates on first use. A statement that waits `leaseTimeout`
+    /// for a connection fails as unavailable.
+    public init(
+        url: PostgresURL, maximumConnections: Int = 20, leaseTimeout: Duration = .seconds(5),
+        logger: Logger = Logger(label: "vividcrowd.postgres")
+    ) throws {
+        let backend = try PostgresBackend(
+            url: url, maximumConnections: maximumConnections, leaseTimeout: leaseTimeout, logger: logger)
+        self.backend = backend
+        self.customerService = PostgresCustomerServiceStore(backend: backend)
+        self.embeddings = PostgresEmbeddingCache(backend: backend)
+        self.conversations = PostgresConversationStore(backend: backend)
+        self.twins = PostgresTwinStore(backend: backend)
+        self.customers = PostgresCustomerStore(backend: backend)
+        self.training = PostgresTrainingStore(backend: backend)
+        self.salesMaterials = PostgresSalesMaterialStore(backend: backend)
+    }
+
+    public func schemaVersion() async throws -> Int { try await backend.schemaVersion() }
+
+    public func close() async throws { await backend.shutdown() }
+}
+
+/// Opens `postgres://` and `postgresql://` URLs for `StoreFactory`.
+public struct PostgresStoreOpener: StoreOpener {
+    public var schemes: [String] { ["postgres", "postgresql"] }
+    public var usage: String { "postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=disable|prefer|require|verify-ca|verify-full]" }
+    public let maximumConnections: Int
+    public let logger: Logger
+
+    public init(maximumConnections: Int = 20, logger: Logger = Logger(label: "vividcrowd.postgres")) {
+        self.maximumConnections = maximumConnections
+        self.logger = logger
+    }
+
+    public func open(url: String) throws -> any VividCrowdStore {
+        try PostgresStore(url: PostgresURL(url), maximumConnections: maximumConnections, logger: logger)
+    }
+}
