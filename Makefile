@@ -29,6 +29,7 @@ run: system-packages
 test: system-packages
 	scripts/postgres.sh run $(SWIFT) test
 	scripts/e2e.sh
+	scripts/scale-out.sh
 	scripts/api-fuzz.sh
 	scripts/fuzz.sh
 	scripts/reliability.sh --short

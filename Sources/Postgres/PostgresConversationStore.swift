@@ -55,6 +55,32 @@ public struct PostgresConversationStore: ConversationStore {
         }
     }
 
+    public func incrementDailyCount(_ key: String, day: String) async throws -> Int {
+        let logger = backend.logger
+        return try await backend.write { connection in
+            try await connection.rows(
+                """
+                INSERT INTO daily_counts (key, day, count) VALUES (\(key), \(day), 1)
+                ON CONFLICT (key, day) DO UPDATE SET count = daily_counts.count + 1
+                RETURNING count
+                """, logger: logger
+            ).first.map { try $0.decode(Int.self) } ?? 0
+        }
+    }
+
+    public func dailyCounts(_ keys: [String], day: String) async throws -> [String: Int] {
+        try await backend.read { connection in
+            var counts = Dictionary(uniqueKeysWithValues: keys.map { ($0, 0) })
+            for row in try await connection.rows(
+                "SELECT key, count FROM daily_counts WHERE day = \(day) AND key = ANY(\(keys))", logger: backend.logger)
+            {
+                let (key, count) = try row.decode((String, Int).self)
+                counts[key] = count
+            }
+            return counts
+        }
+    }
+
     /// Appends lines inside a transaction the caller holds (customer service writes its turns with its own records).
     static func append(_ lines: [ConversationLine], sessionID: String, connection: PostgresConnection, logger: Logger) async throws {
         guard !lines.isEmpty else { return }

@@ -13,6 +13,9 @@ public struct PostgresStore: VividCrowdStore {
     public let customers: any CustomerStore
     public let training: any TrainingStore
     public let salesMaterials: any SalesMaterialStore
+    public var rooms: any RoomBroadcast { roomBroadcast }
+    /// Named rooms across instances, through LISTEN/NOTIFY.
+    public let roomBroadcast: PostgresRoomBroadcast
     public var location: String { backend.location }
 
     /// A store on `url`'s database; it connects and migrates on first use. A statement that waits `leaseTimeout`
@@ -31,11 +34,15 @@ public struct PostgresStore: VividCrowdStore {
         self.customers = PostgresCustomerStore(backend: backend)
         self.training = PostgresTrainingStore(backend: backend)
         self.salesMaterials = PostgresSalesMaterialStore(backend: backend)
+        self.roomBroadcast = PostgresRoomBroadcast(backend: backend)
     }
 
     public func schemaVersion() async throws -> Int { try await backend.schemaVersion() }
 
-    public func close() async throws { await backend.shutdown() }
+    public func close() async throws {
+        await roomBroadcast.stop()
+        await backend.shutdown()
+    }
 }
 
 /// Opens `postgres://` and `postgresql://` URLs for `StoreFactory`.

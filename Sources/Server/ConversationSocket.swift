@@ -55,19 +55,7 @@ enum ConversationSocket {
     }
 
     /// An event as its wire frame.
-    static func frame(_ event: ConversationEvent) -> JSONValue {
-        switch event {
-        case .typing(let sender): return ["type": "typing", "sender": .string(sender), "content": ""]
-        case .streamStart(let sender): return ["type": "stream_start", "sender": .string(sender), "content": ""]
-        case .streamChunk(let sender, let content):
-            return ["type": "stream_chunk", "sender": .string(sender), "content": .string(content)]
-        case .streamEnd(let sender): return ["type": "stream_end", "sender": .string(sender), "content": ""]
-        case .notice(let frame), .result(let frame):
-            return .object(frame.fields.merging(["type": .string(frame.type)]) { _, type in type })
-        case .failure(let code, let message):
-            return ["type": "error", "code": .string(code), "content": .string(message)]
-        }
-    }
+    static func frame(_ event: ConversationEvent) -> JSONValue { event.wireFrame }
 
     /// Writes one event.
     static func write(_ outbound: WebSocketOutboundWriter, _ event: ConversationEvent) async throws {

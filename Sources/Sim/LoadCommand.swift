@@ -114,6 +114,8 @@ struct LoadCommand: AsyncParsableCommand {
             "wall_seconds": .number(wall), "messages_per_second": .number(Double(trips.count) / max(wall, 1e-9)),
             "server_peak_rss_mb": peakRSS.map(JSONValue.number) ?? .null,
             "bands": .object(await results.bands.mapValues { .number(Double($0)) }),
+            // The untimed first pass is one more session: what a check of the server's stats must add.
+            "probe": ["sessions": 1, "messages": .number(Double(candidates.count)), "high_confidence": .number(Double(highQuestions.count))],
         ]
         let markdown = """
             # Customer-service load: \(users) concurrent users over WebSocket

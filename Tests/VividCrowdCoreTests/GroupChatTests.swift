@@ -138,7 +138,7 @@ struct GroupChatTests {
         let (room, clock) = try await makeRoom(
             GroupChatLLM(), start: "2026-12-01T22:00:00Z", policy: policy { $0.dailyLimit = 2; $0.nightStartHour = 3; $0.nightEndHour = 4 })
         for _ in 0..<2 { _ = try await room.send("@ana hi") { _ in } }
-        #expect(await room.messagesToday("ana") == 2)
+        #expect(try await room.messagesToday("ana") == 2)
         let (blocked, none) = try await room.send("@ana hello again") { _ in }
         #expect(none.isEmpty)
         #expect(blocked.notes.contains { $0.hasPrefix("daily limit reached: ana") })
@@ -147,6 +147,31 @@ struct GroupChatTests {
         clock.advance(by: .seconds(3 * 3600))  // past midnight UTC
         let (_, again) = try await room.send("@ana good morning") { _ in }
         #expect(again.map(\.sender) == ["ana"])
+    }
+
+    @Test("two instances serving one named room share its daily counts and each other's lines")
+    func sharedRoomAcrossInstances() async throws {
+        let clock = VirtualClock(start: ISO8601DateFormatter().date(from: "2026-12-01T12:00:00Z")!)
+        let client = LLMClient(transport: GroupChatLLM(), models: testModels)
+        let embedder = CachingEmbedder(client: client, cache: InMemoryEmbeddingCache())
+        let limited = policy { $0.dailyLimit = 2 }
+        let router = GroupChatRouter(
+            index: try await PersonaIndex.build(roster, embedder: embedder), policy: limited, embedder: embedder, llm: client)
+        let conversations = InMemoryConversationStore()
+        _ = await conversations.openSession(id: "room:lobby", mode: .groupChat, at: clock.date)
+        // The same room as each instance holds it: its own actor, one store.
+        let (first, second) = (0..<2).map { seed in
+            GroupChatRoom(
+                id: "room:lobby", router: router, conversations: conversations, clock: clock, date: { clock.date },
+                seed: UInt64(seed), broadcast: LocalRoomBroadcast())
+        }.pair
+        _ = try await first.send("@ana hi") { _ in }
+        _ = try await second.send("@ana hi again") { _ in }
+        #expect(try await first.messagesToday("ana") == 2)
+        // The second instance's lines are in the first's history before it answers.
+        let (blocked, none) = try await first.send("@ana one more?") { _ in }
+        #expect(none.isEmpty && blocked.notes.contains { $0.hasPrefix("daily limit reached: ana") })
+        #expect(await first.history.map(\.text).contains("@ana hi again"))
     }
 
     @Test("night mode: nobody answers, or at most one, by NIGHT_MODE_PROBABILITY")
@@ -310,4 +335,9 @@ struct GroupChatRoomStoreTests {
         #expect(privateRoom.id.hasPrefix("private:"))
         #expect(await privateRoom.history.isEmpty)
     }
+}
+
+extension Array {
+    /// The first two elements, for a two-element array.
+    fileprivate var pair: (Element, Element) { (self[0], self[1]) }
 }

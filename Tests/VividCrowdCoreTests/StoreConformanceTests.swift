@@ -218,6 +218,22 @@ struct StoreConformanceTests {
         #expect(try await store.lines(sessionID: "room:lobby", limit: 100).map(\.text) == ["line 3", "line 4", "last"])
     }
 
+    @Test("daily counts add up exactly under concurrent increments, per key and day", arguments: StoreBackend.allCases)
+    func dailyCounts(_ backend: StoreBackend) async throws {
+        let store = try await backend.open().conversations
+        let returned = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<12 { group.addTask { try await store.incrementDailyCount("room:a/ana", day: "2026-12-03") } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        // Every increment saw its own new count: 1 through 12, once each.
+        #expect(returned.sorted() == Array(1...12))
+        #expect(try await store.incrementDailyCount("room:a/ana", day: "2026-12-04") == 1)
+        #expect(try await store.incrementDailyCount("room:b/ana", day: "2026-12-03") == 1)
+        let counts = try await store.dailyCounts(["room:a/ana", "room:b/ana", "room:a/ben"], day: "2026-12-03")
+        #expect(counts == ["room:a/ana": 12, "room:b/ana": 1, "room:a/ben": 0])
+        #expect(try await store.dailyCounts([], day: "2026-12-03").isEmpty)
+    }
+
     @Test("customer-service sessions and turns are conversations too", arguments: StoreBackend.allCases)
     func customerServiceConversations(_ backend: StoreBackend) async throws {
         let store = try await backend.open()

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import Testing
 import VividCrowdCore
+import VividCrowdPostgres
 import VividCrowdTesting
 
 @testable import vividcrowd_server
@@ -41,6 +42,46 @@ extension ServerSuites {
                         #expect(stats["total_sessions"]?.intValue == 1 && stats["total_messages"]?.intValue == 2, "\(stats)")
                         #expect(stats["rated_sessions"]?.intValue == 1 && stats["average_rating"]?.doubleValue == 5)
                         #expect(stats["match_type_distribution"]?["high_confidence"]?.intValue == 2)
+                    }
+                }
+            }
+        }
+
+        @Test("a message to a named room through one instance reaches the room's connection on the other, frame for frame")
+        func sharedRoom() async throws {
+            let database = try await StoreBackend.freshPostgresStore().backend.url.database
+            let url = try #require(StoreBackend.postgresURL(database: database))
+            let extra = groupChatEnvironment.merging(["DATABASE_URL": url]) { _, new in new }
+            try await withTestServer(extra: extra) { a, _ in
+                try await withTestServer(extra: extra) { b, servicesB in
+                    let rooms = try #require(servicesB.store as? PostgresStore).roomBroadcast
+                    try await withThrowingTaskGroup(of: [JSONValue].self) { group in
+                        group.addTask {
+                            // B's connection only listens: it sends nothing and hears A's round.
+                            let heard = FrameLog()
+                            try await b.ws("/api/chat/ws?room=lobby") { inbound, outbound, _ in
+                                var frames = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                                var received: [JSONValue] = []
+                                while case .text(let text)? = try await frames.next() {
+                                    received.append(try JSONValue.parse(text))
+                                    if received.last?["type"]?.stringValue == "round_end" { break }
+                                }
+                                await heard.append(received)
+                                try await outbound.close(.normalClosure, reason: nil)
+                            }
+                            return await heard.replies.first ?? []
+                        }
+                        // Subscribed means listening: what A publishes from now on reaches B.
+                        for _ in 0..<200 where await rooms.subscriberCount(room: "room:lobby") == 0 {
+                            try await Task.sleep(for: .milliseconds(25))
+                        }
+                        let sent = try await socketRounds(a, "/api/chat/ws?room=lobby", ["@小林 最近喝什么茶好？"])
+                        let spoken = try #require(sent.first)
+                        let heard = try #require(try await group.next())
+                        group.cancelAll()
+                        #expect(heard.first == ["type": "user_message", "sender": "user", "content": "@小林 最近喝什么茶好？"])
+                        #expect(Array(heard.dropFirst()) == spoken)
+                        #expect(spoken.last?["type"]?.stringValue == "round_end" && spoken.count > 3)
                     }
                 }
             }

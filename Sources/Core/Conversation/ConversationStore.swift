@@ -50,4 +50,9 @@ public protocol ConversationStore: Sendable {
     func appendLines(_ lines: [ConversationLine], sessionID: String, keepLast: Int?) async throws
     /// The last `limit` lines of a session, oldest first.
     func lines(sessionID: String, limit: Int) async throws -> [ConversationLine]
+    /// Adds one to `key`'s count for `day` (a calendar day, "2026-12-03") and returns the new count, atomically, so
+    /// instances sharing the store count together (group chat's daily limits).
+    func incrementDailyCount(_ key: String, day: String) async throws -> Int
+    /// The counts of `keys` on `day`; a key never counted that day is 0.
+    func dailyCounts(_ keys: [String], day: String) async throws -> [String: Int]
 }

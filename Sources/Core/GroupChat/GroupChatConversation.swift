@@ -12,11 +12,17 @@ public struct GroupChatMessage: Sendable, Equatable {
 }
 
 /// A connection to a group-chat room as a conversation: typing and stream events per agent, then a `round_end`
-/// result naming the routing path.
+/// result naming the routing path. In a named room, the other connections (on any instance) see the same events,
+/// preceded by a `user_message` notice with what was said.
 public struct GroupChatConversation: Conversation {
     public let room: GroupChatRoom
+    /// This connection, so the room's broadcast skips it.
+    public let connection: UUID
 
-    public init(room: GroupChatRoom) { self.room = room }
+    public init(room: GroupChatRoom, connection: UUID = UUID()) {
+        self.room = room
+        self.connection = connection
+    }
 
     /// Plain text is the message itself; a JSON object must be `{"message": "...", "agent_ids": [...]}`.
     public static func input(fromFrame text: String) throws -> GroupChatMessage {
@@ -43,7 +49,20 @@ public struct GroupChatConversation: Conversation {
         return GroupChatMessage(text: try MessageText.validate(message), agentIDs: agents)
     }
 
-    public func handle(_ message: GroupChatMessage, emit: @escaping @Sendable (ConversationEvent) async -> Void) async throws {
+    public func handle(_ message: GroupChatMessage, emit direct: @escaping @Sendable (ConversationEvent) async -> Void) async throws {
+        let emit: @Sendable (ConversationEvent) async -> Void
+        if let broadcast = room.broadcast {
+            let (room, connection) = (room.id, connection)
+            await broadcast.publish(
+                .notice(ConversationFrame(type: "user_message", fields: ["sender": "user", "content": .string(message.text)])),
+                room: room, from: connection)
+            emit = { event in
+                await direct(event)
+                await broadcast.publish(event, room: room, from: connection)
+            }
+        } else {
+            emit = direct
+        }
         let (decision, _) = try await room.send(message.text, agentIDs: message.agentIDs, emit: emit)
         await emit(.result(ConversationFrame(type: "round_end", fields: [
             "path": .string(decision.path.rawValue), "agents": .array(decision.agents.map(JSONValue.string)),

@@ -9,8 +9,10 @@ public struct GroupChatLine: Sendable, Hashable, Codable {
 
 /// A chat room: its history, who holds the floor, each agent's messages today. Agents think concurrently and speak
 /// one at a time, each after a typing delay on the injected clock; a reply too close to one already sent this round
-/// is dropped. Every line is written through to the conversation store (bounded to `historyLimit`), so a named room
-/// continues after a restart and on any instance sharing the store.
+/// is dropped. Every line is written through to the conversation store (bounded to `historyLimit`) and agents' daily
+/// counts are kept there, so a named room continues after a restart and on any instance sharing the store; a named
+/// room reads its history back before each message (another instance may have added to it) and broadcasts its
+/// events to every connection in it (`broadcast`).
 public actor GroupChatRoom {
     /// The room's conversation id in the store.
     public nonisolated let id: String
@@ -21,7 +23,8 @@ public actor GroupChatRoom {
     private var random: SeededGenerator
     private(set) public var history: [GroupChatLine] = []
     private var focusAgent: String?
-    private var spokenToday: [String: (day: DateComponents, count: Int)] = [:]
+    /// A named room's live events for every connection in it; nil for a private room.
+    public nonisolated let broadcast: (any RoomBroadcast)?
     /// Longest history kept (and the most a prompt sees is the last 12 lines of it).
     public let historyLimit: Int
     /// The history limit rooms get unless told otherwise.
@@ -30,9 +33,11 @@ public actor GroupChatRoom {
     /// A room continuing `history` (oldest first), which the caller read from `conversations`.
     public init(
         id: String, router: GroupChatRouter, conversations: any ConversationStore, history: [GroupChatLine] = [],
-        clock: any Clock<Duration>, date: @escaping @Sendable () -> Date, seed: UInt64, historyLimit: Int = defaultHistoryLimit
+        clock: any Clock<Duration>, date: @escaping @Sendable () -> Date, seed: UInt64, historyLimit: Int = defaultHistoryLimit,
+        broadcast: (any RoomBroadcast)? = nil
     ) {
         self.id = id
+        self.broadcast = broadcast
         self.router = router
         self.conversations = conversations
         self.history = Array(history.suffix(historyLimit))
@@ -48,9 +53,13 @@ public actor GroupChatRoom {
         _ message: String, agentIDs: [String] = [], emit: @Sendable (ConversationEvent) async -> Void
     ) async throws -> (decision: RoutingDecision, replies: [GroupChatLine]) {
         let now = date()
+        if broadcast != nil {
+            history = try await conversations.lines(sessionID: id, limit: historyLimit)
+                .map { GroupChatLine(sender: $0.sender, text: $0.text) }
+        }
         let context = RoutingContext(
             focusAgent: focusAgent, recentUserMessages: history.filter { $0.sender == "user" }.map(\.text).suffix(8),
-            exhausted: exhausted(at: now), date: now, requestedAgents: agentIDs)
+            exhausted: try await exhausted(at: now), date: now, requestedAgents: agentIDs)
         let draws = RoutingDraws.next(&random)
         var decision = try await router.route(message, context: context, draws: draws)
         try await append(GroupChatLine(sender: "user", text: message))
@@ -80,7 +89,7 @@ public actor GroupChatRoom {
             let line = GroupChatLine(sender: persona.id, text: draft.text)
             spoken.append(line)
             try await append(line)
-            count(persona.id, at: date())
+            _ = try await conversations.incrementDailyCount(countKey(persona.id), day: day(date()))
         }
         if let last = spoken.last { focusAgent = last.sender } else if decision.path != .focus { focusAgent = nil }
         return (decision, spoken)
@@ -128,27 +137,27 @@ public actor GroupChatRoom {
             [ConversationLine(sender: line.sender, text: line.text, createdAt: date())], sessionID: id, keepLast: historyLimit)
     }
 
-    private func day(_ date: Date) -> DateComponents {
+    /// The local calendar day of `date` ("2026-12-03"): daily counts reset at local midnight.
+    private func day(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = router.policy.timeZone
-        return calendar.dateComponents([.year, .month, .day], from: date)
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 
-    private func count(_ agent: String, at date: Date) {
-        let today = day(date)
-        let current = spokenToday[agent].flatMap { $0.day == today ? $0.count : nil } ?? 0
-        spokenToday[agent] = (today, current + 1)
+    /// An agent's daily-count key in this room.
+    private func countKey(_ agent: String) -> String { "\(id)/\(agent)" }
+
+    /// Agents at their daily limit today, counted in the store (so every instance serving the room agrees).
+    private func exhausted(at date: Date) async throws -> Set<String> {
+        let agents = router.index.personas.map(\.id)
+        let counts = try await conversations.dailyCounts(agents.map(countKey), day: day(date))
+        return Set(agents.filter { (counts[countKey($0)] ?? 0) >= router.policy.dailyLimit })
     }
 
-    /// Agents at their daily limit (the count resets at local midnight).
-    private func exhausted(at date: Date) -> Set<String> {
-        let today = day(date)
-        return Set(spokenToday.filter { $0.value.day == today && $0.value.count >= router.policy.dailyLimit }.keys)
-    }
-
-    /// How many messages each agent has sent today.
-    public func messagesToday(_ agent: String) -> Int {
-        spokenToday[agent].flatMap { $0.day == day(date()) ? $0.count : nil } ?? 0
+    /// How many messages an agent has sent in this room today.
+    public func messagesToday(_ agent: String) async throws -> Int {
+        try await conversations.dailyCounts([countKey(agent)], day: day(date()))[countKey(agent)] ?? 0
     }
 
     /// Character-bigram Jaccard similarity of two replies (1 = the same text).

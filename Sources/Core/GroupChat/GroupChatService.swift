@@ -7,6 +7,7 @@ public actor GroupChatService {
     private let embedder: CachingEmbedder
     private let llm: LLMClient
     private let conversations: any ConversationStore
+    private let broadcast: any RoomBroadcast
     private let clock: any Clock<Duration>
     private let date: @Sendable () -> Date
     private let seed: UInt64
@@ -16,9 +17,10 @@ public actor GroupChatService {
 
     public init(
         personas: [Persona], policy: GroupChatPolicy, embedder: CachingEmbedder, llm: LLMClient,
-        conversations: any ConversationStore, clock: any Clock<Duration> = ContinuousClock(),
-        date: @escaping @Sendable () -> Date = Date.init, seed: UInt64 = 42
+        conversations: any ConversationStore, broadcast: any RoomBroadcast = LocalRoomBroadcast(),
+        clock: any Clock<Duration> = ContinuousClock(), date: @escaping @Sendable () -> Date = Date.init, seed: UInt64 = 42
     ) {
+        self.broadcast = broadcast
         self.personas = personas
         self.policy = policy
         self.embedder = embedder
@@ -44,7 +46,7 @@ public actor GroupChatService {
         return GroupChatService(
             personas: personas, policy: GroupChatPolicy(configuration.groupChat),
             embedder: CachingEmbedder(client: llm, cache: store.embeddings), llm: llm, conversations: store.conversations,
-            clock: clock, date: date)
+            broadcast: store.rooms, clock: clock, date: date)
     }
 
     /// The room called `name`, opened on first use with the history the store holds for it; nil makes a private
@@ -62,7 +64,7 @@ public actor GroupChatService {
         let room = GroupChatRoom(
             id: id, router: router, conversations: conversations,
             history: history.map { GroupChatLine(sender: $0.sender, text: $0.text) }, clock: clock, date: date,
-            seed: seed &+ roomsCreated)
+            seed: seed &+ roomsCreated, broadcast: name == nil ? nil : broadcast)
         if let name { rooms[name] = room }
         return room
     }

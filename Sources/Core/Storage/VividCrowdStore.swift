@@ -21,6 +21,8 @@ public protocol VividCrowdStore: Service {
     var training: any TrainingStore { get }
     /// Sales training's copilot materials.
     var salesMaterials: any SalesMaterialStore { get }
+    /// Named group-chat rooms' live events: within this process, or across every instance on a shared server.
+    var rooms: any RoomBroadcast { get }
     /// The last migration applied (0 for a backend without migrations).
     func schemaVersion() async throws -> Int
     /// Releases connections; the store is not used afterwards.

@@ -4,6 +4,7 @@ import Foundation
 public actor InMemoryConversationStore: ConversationStore {
     private var sessions: [String: ConversationSession] = [:]
     private var transcripts: [String: [ConversationLine]] = [:]
+    private var counts: [String: [String: Int]] = [:]
 
     public init() {}
 
@@ -25,5 +26,14 @@ public actor InMemoryConversationStore: ConversationStore {
 
     public func lines(sessionID: String, limit: Int) -> [ConversationLine] {
         Array((transcripts[sessionID] ?? []).suffix(max(0, limit)))
+    }
+
+    public func incrementDailyCount(_ key: String, day: String) -> Int {
+        counts[day, default: [:]][key, default: 0] += 1
+        return counts[day]![key]!
+    }
+
+    public func dailyCounts(_ keys: [String], day: String) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: keys.map { ($0, counts[day]?[$0] ?? 0) })
     }
 }

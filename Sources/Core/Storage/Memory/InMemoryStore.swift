@@ -9,6 +9,7 @@ public struct InMemoryStore: VividCrowdStore {
     public let customers: any CustomerStore
     public let training: any TrainingStore
     public let salesMaterials: any SalesMaterialStore
+    public let rooms: any RoomBroadcast = LocalRoomBroadcast()
     public var location: String { "memory:" }
 
     public init() {

@@ -51,6 +51,29 @@ public struct SQLiteConversationStore: ConversationStore {
         }
     }
 
+    public func incrementDailyCount(_ key: String, day: String) async throws -> Int {
+        try await database.write { connection in
+            try connection.query(
+                """
+                INSERT INTO daily_counts (key, day, count) VALUES (?, ?, 1)
+                ON CONFLICT(key, day) DO UPDATE SET count = count + 1
+                """, [.text(key), .text(day)])
+            return try connection.query("SELECT count FROM daily_counts WHERE key = ? AND day = ?", [.text(key), .text(day)])
+                .first?.int(0, "daily_counts.count") ?? 0
+        }
+    }
+
+    public func dailyCounts(_ keys: [String], day: String) async throws -> [String: Int] {
+        try await database.read { connection in
+            var counts = Dictionary(uniqueKeysWithValues: keys.map { ($0, 0) })
+            for row in try connection.query("SELECT key, count FROM daily_counts WHERE day = ?", [.text(day)]) {
+                let key = try row.string(0, "daily_counts.key")
+                if counts[key] != nil { counts[key] = try row.int(1, "daily_counts.count") }
+            }
+            return counts
+        }
+    }
+
     /// Appends lines inside a transaction the caller holds (customer service writes its turns with its own records).
     static func append(_ lines: [ConversationLine], sessionID: String, connection: SQLiteConnection) throws {
         for line in lines {

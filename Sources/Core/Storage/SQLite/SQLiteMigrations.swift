@@ -213,5 +213,15 @@ public enum SQLiteMigrations {
                     created_at REAL NOT NULL
                 );
                 """),
+        Migration(
+            version: 10, name: "daily counts",
+            sql: """
+                CREATE TABLE daily_counts (
+                    key TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    PRIMARY KEY (key, day)
+                ) WITHOUT ROWID;
+                """),
     ]
 }

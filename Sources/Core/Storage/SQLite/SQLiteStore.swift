@@ -10,6 +10,9 @@ public struct SQLiteStore: VividCrowdStore {
     public let customers: any CustomerStore
     public let training: any TrainingStore
     public let salesMaterials: any SalesMaterialStore
+    /// Rooms broadcast within this process: processes sharing one SQLite file share history and daily counts,
+    /// not live events (PostgreSQL does that).
+    public let rooms: any RoomBroadcast = LocalRoomBroadcast()
     public var location: String { "sqlite:\(database.path)" }
 
     /// Opens (creating and migrating) the database at `path`; `:memory:` for a private in-memory database.
