@@ -39,6 +39,35 @@ public struct PostgresStore: VividCrowdStore {
 
     public func schemaVersion() async throws -> Int { try await backend.schemaVersion() }
 
+    /// PostgreSQL is backed up with its own tools, which also restore it.
+    public func backup(to path: String) async throws {
+        throw StoreError.backupElsewhere(
+            hint: "the PostgreSQL store is backed up with pg_dump: pg_dump --format=custom --file=\(path) \"$DATABASE_URL\" (restore with pg_restore)")
+    }
+
+    public func prune(before date: Date) async throws -> PruneCounts {
+        let (time, day) = (date.timeIntervalSince1970, PruneCounts.day(of: date))
+        let logger = backend.logger
+        return try await backend.write { connection in
+            var counts = PruneCounts()
+            counts.transcriptLines = try await connection.run(
+                "DELETE FROM conversation_turns WHERE created_at < \(time) RETURNING 1", logger: logger)
+            // A session's turns and its conversation go with it, newer lines included.
+            try await connection.run(
+                """
+                DELETE FROM conversation_sessions WHERE id IN
+                    (SELECT id FROM customer_service_sessions WHERE created_at < \(time))
+                """, logger: logger)
+            counts.customerServiceSessions = try await connection.run(
+                "DELETE FROM customer_service_sessions WHERE created_at < \(time) RETURNING 1", logger: logger)
+            counts.twinMessages = try await connection.run(
+                "DELETE FROM twin_messages WHERE created_at < \(time) RETURNING 1", logger: logger)
+            counts.dailyCounts = try await connection.run(
+                "DELETE FROM daily_counts WHERE day < \(day) RETURNING 1", logger: logger)
+            return counts
+        }
+    }
+
     public func close() async throws {
         await roomBroadcast.stop()
         await backend.shutdown()

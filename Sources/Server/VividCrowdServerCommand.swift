@@ -13,6 +13,9 @@ struct VividCrowdServerCommand: AsyncParsableCommand {
               LLM_MODE=replay vividcrowd-server serve # answer LLM calls from recorded cassettes
               vividcrowd-server config                # validate and show the effective settings
             """,
-        subcommands: [Serve.self, ImportKnowledgeBase.self, CalibrateKnowledgeBase.self, CheckKnowledgeBase.self, ShowConfiguration.self, Migrate.self],
+        subcommands: [
+            Serve.self, ImportKnowledgeBase.self, CalibrateKnowledgeBase.self, CheckKnowledgeBase.self, ShowConfiguration.self,
+            Migrate.self, Backup.self, Prune.self,
+        ],
         defaultSubcommand: Serve.self)
 }

@@ -234,6 +234,61 @@ struct StoreConformanceTests {
         #expect(try await store.dailyCounts([], day: "2026-12-03").isEmpty)
     }
 
+    @Test("prune deletes sessions, lines and counts older than the cutoff, and keeps everything newer", arguments: StoreBackend.allCases)
+    func prune(_ backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        let later = 10 * 86_400.0
+        for (id, offset) in [("old", 0.0), ("new", later)] {
+            _ = try await store.customerService.createSession(id: id, at: day.addingTimeInterval(offset))
+            try await store.customerService.appendTurn(
+                turn(id, "When are you open?", band: .high, confidence: 0.97, topic: "hours", at: offset), handoffReason: nil)
+        }
+        try await store.customerService.rate(sessionID: "old", rating: 2, comment: nil)
+        _ = try await store.conversations.openSession(id: "room:lobby", mode: .groupChat, at: day)
+        try await store.conversations.appendLines(
+            [ConversationLine(sender: "user", text: "early", createdAt: day), ConversationLine(sender: "ana", text: "late", createdAt: day.addingTimeInterval(later))],
+            sessionID: "room:lobby", keepLast: nil)
+        _ = try await store.conversations.incrementDailyCount("room:lobby/ana", day: PruneCounts.day(of: day))
+        _ = try await store.conversations.incrementDailyCount("room:lobby/ana", day: PruneCounts.day(of: day.addingTimeInterval(later)))
+
+        let counts = try await store.prune(before: day.addingTimeInterval(later / 2))
+        // The old session's two transcript lines and the room's early line; one session; one day's count.
+        #expect(counts == PruneCounts(customerServiceSessions: 1, transcriptLines: 3, twinMessages: 0, dailyCounts: 1))
+        #expect(try await store.customerService.session(id: "old") == nil)
+        #expect(try await store.conversations.conversation(id: "old") == nil)
+        #expect(try await store.customerService.session(id: "new")?.messageCount == 1)
+        let stats = try await store.customerService.stats()
+        #expect(stats.totalSessions == 1 && stats.totalMessages == 1 && stats.ratedSessions == 0)
+        #expect(try await store.conversations.lines(sessionID: "room:lobby", limit: 10).map(\.text) == ["late"])
+        #expect(try await store.conversations.lines(sessionID: "new", limit: 10).count == 2)
+        let days = [PruneCounts.day(of: day), PruneCounts.day(of: day.addingTimeInterval(later))]
+        #expect(try await store.conversations.dailyCounts(["room:lobby/ana"], day: days[0]) == ["room:lobby/ana": 0])
+        #expect(try await store.conversations.dailyCounts(["room:lobby/ana"], day: days[1]) == ["room:lobby/ana": 1])
+        #expect(try await store.prune(before: day.addingTimeInterval(later / 2)) == PruneCounts())
+    }
+
+    @Test("a backup is a whole, readable copy written once; backends backed up elsewhere say how", arguments: StoreBackend.allCases)
+    func backup(_ backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        _ = try await store.customerService.replaceKnowledgeBase(
+            fileName: "kb.csv", md5: "m", encoding: "UTF-8", entries: [entry("hours", 2, ["When?"])], keywords: [["when"]], at: day)
+        let path = try temporaryDirectory() + "/copy.sqlite"
+        guard backend == .sqlite else {
+            await #expect { try await store.backup(to: path) } throws: { error in
+                guard case StoreError.backupElsewhere(let hint)? = error as? StoreError else { return false }
+                return backend == .postgres ? hint.contains("pg_dump") : true
+            }
+            #expect(!FileManager.default.fileExists(atPath: path))
+            return
+        }
+        try await store.backup(to: path)
+        let copy = try SQLiteStore(path: path)
+        #expect(try await copy.customerService.knowledgeEntries().map(\.entry.topicName) == ["hours"])
+        #expect(try await copy.customerService.corpusVersion() == 1)
+        await #expect(throws: StoreError.backupExists(path: path)) { try await store.backup(to: path) }
+        #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
+    }
+
     @Test("customer-service sessions and turns are conversations too", arguments: StoreBackend.allCases)
     func customerServiceConversations(_ backend: StoreBackend) async throws {
         let store = try await backend.open()

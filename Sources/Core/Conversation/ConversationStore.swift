@@ -37,6 +37,17 @@ public struct ConversationLine: Sendable, Hashable, Codable {
     }
 }
 
+/// The calendar day daily counts are kept under ("2026-12-03").
+public enum CountingDay {
+    /// The day `date` falls on in `timeZone`.
+    public static func key(of date: Date, in timeZone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    }
+}
+
 /// Sessions and their transcripts for every mode, so a conversation outlives the process and the instance that
 /// started it. Customer service writes its sessions and turns here in the same transaction as its own records;
 /// group-chat rooms keep their (bounded) history here.

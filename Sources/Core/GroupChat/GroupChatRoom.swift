@@ -138,12 +138,7 @@ public actor GroupChatRoom {
     }
 
     /// The local calendar day of `date` ("2026-12-03"): daily counts reset at local midnight.
-    private func day(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = router.policy.timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-    }
+    private func day(_ date: Date) -> String { CountingDay.key(of: date, in: router.policy.timeZone) }
 
     /// An agent's daily-count key in this room.
     private func countKey(_ agent: String) -> String { "\(id)/\(agent)" }

@@ -6,6 +6,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case unsupportedURL(scheme: String, supported: [String])
     /// The database's schema is newer than this build knows.
     case schemaTooNew(found: Int, known: Int)
+    /// This backend is backed up by another tool; `hint` says which.
+    case backupElsewhere(hint: String)
+    /// A backup would overwrite a file that exists.
+    case backupExists(path: String)
 
     public var description: String {
         switch self {
@@ -16,6 +20,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
                 + supported.joined(separator: ", ")
         case .schemaTooNew(let found, let known):
             return "the database is at schema version \(found), newer than this build's \(known); upgrade VividCrowd"
+        case .backupElsewhere(let hint):
+            return hint
+        case .backupExists(let path):
+            return "\(path) exists; back up to a new file"
         }
     }
 }

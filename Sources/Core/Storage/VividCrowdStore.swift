@@ -25,6 +25,13 @@ public protocol VividCrowdStore: Service {
     var rooms: any RoomBroadcast { get }
     /// The last migration applied (0 for a backend without migrations).
     func schemaVersion() async throws -> Int
+    /// Writes a consistent copy of everything to a new file at `path`, atomically (a backend whose backups are
+    /// another tool's job says which).
+    func backup(to path: String) async throws
+    /// Deletes conversations older than `date`: customer-service sessions created before it (with their turns and
+    /// ratings), transcript lines, twin messages and daily counts from before it; knowledge bases, twins, customers,
+    /// training sessions and their reports stay.
+    func prune(before date: Date) async throws -> PruneCounts
     /// Releases connections; the store is not used afterwards.
     func close() async throws
 }
@@ -35,6 +42,24 @@ extension VividCrowdStore {
         try? await gracefulShutdown()
         try await close()
     }
+}
+
+/// What a prune deleted.
+public struct PruneCounts: Sendable, Equatable, Codable {
+    public var customerServiceSessions: Int
+    public var transcriptLines: Int
+    public var twinMessages: Int
+    public var dailyCounts: Int
+
+    public init(customerServiceSessions: Int = 0, transcriptLines: Int = 0, twinMessages: Int = 0, dailyCounts: Int = 0) {
+        self.customerServiceSessions = customerServiceSessions
+        self.transcriptLines = transcriptLines
+        self.twinMessages = twinMessages
+        self.dailyCounts = dailyCounts
+    }
+
+    /// The day (UTC) a prune before `date` keeps daily counts from.
+    public static func day(of date: Date) -> String { CountingDay.key(of: date, in: TimeZone(identifier: "UTC")!) }
 }
 
 /// A backend that lives in its own module (PostgreSQL), offered to `StoreFactory` by the executables that link it.

@@ -28,6 +28,33 @@ public actor InMemoryConversationStore: ConversationStore {
         Array((transcripts[sessionID] ?? []).suffix(max(0, limit)))
     }
 
+    /// Deletes lines written before `date`; returns how many.
+    func pruneLines(before date: Date) -> Int {
+        var removed = 0
+        for (id, lines) in transcripts {
+            let kept = lines.filter { $0.createdAt >= date }
+            removed += lines.count - kept.count
+            transcripts[id] = kept
+        }
+        return removed
+    }
+
+    /// Deletes these sessions with their transcripts.
+    func remove(_ ids: [String]) {
+        for id in ids {
+            sessions.removeValue(forKey: id)
+            transcripts.removeValue(forKey: id)
+        }
+    }
+
+    /// Deletes the counts of days before `day`; returns how many.
+    func pruneDailyCounts(before day: String) -> Int {
+        let old = counts.keys.filter { $0 < day }
+        let removed = old.reduce(0) { $0 + (counts[$1]?.count ?? 0) }
+        for key in old { counts.removeValue(forKey: key) }
+        return removed
+    }
+
     public func incrementDailyCount(_ key: String, day: String) -> Int {
         counts[day, default: [:]][key, default: 0] += 1
         return counts[day]![key]!

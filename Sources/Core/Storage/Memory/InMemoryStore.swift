@@ -12,12 +12,19 @@ public struct InMemoryStore: VividCrowdStore {
     public let rooms: any RoomBroadcast = LocalRoomBroadcast()
     public var location: String { "memory:" }
 
+    private let memoryConversations: InMemoryConversationStore
+    private let memoryCustomerService: InMemoryCustomerServiceStore
+    private let memoryTwins: InMemoryTwinStore
+
     public init() {
         let conversations = InMemoryConversationStore()
         self.conversations = conversations
-        customerService = InMemoryCustomerServiceStore(conversations: conversations)
+        memoryConversations = conversations
+        memoryCustomerService = InMemoryCustomerServiceStore(conversations: conversations)
+        customerService = memoryCustomerService
         embeddings = InMemoryEmbeddingCache()
-        twins = InMemoryTwinStore()
+        memoryTwins = InMemoryTwinStore()
+        twins = memoryTwins
         customers = InMemoryCustomerStore()
         training = InMemoryTrainingStore()
         salesMaterials = InMemorySalesMaterialStore()
@@ -25,6 +32,22 @@ public struct InMemoryStore: VividCrowdStore {
 
     /// Memory has no schema to migrate.
     public func schemaVersion() async throws -> Int { 0 }
+
+    /// Memory is gone with the process; there is nothing to back up.
+    public func backup(to path: String) async throws {
+        throw StoreError.backupElsewhere(hint: "DATABASE_URL=memory: keeps nothing to back up")
+    }
+
+    public func prune(before date: Date) async throws -> PruneCounts {
+        var counts = PruneCounts()
+        counts.transcriptLines = await memoryConversations.pruneLines(before: date)
+        let sessions = await memoryCustomerService.pruneSessions(before: date)
+        counts.customerServiceSessions = sessions.count
+        await memoryConversations.remove(sessions)
+        counts.twinMessages = await memoryTwins.pruneMessages(before: date)
+        counts.dailyCounts = await memoryConversations.pruneDailyCounts(before: PruneCounts.day(of: date))
+        return counts
+    }
 
     public func close() async throws {}
 }
@@ -144,6 +167,17 @@ public actor InMemoryCustomerServiceStore: CustomerServiceStore {
     }
 
     public func turns(sessionID: String) -> [TurnLog] { turnLogs[sessionID] ?? [] }
+
+    /// Deletes the sessions created before `date` with their turns; returns their ids.
+    func pruneSessions(before date: Date) -> [String] {
+        let old = sessions.values.filter { $0.createdAt < date }.map(\.id)
+        for id in old {
+            sessions.removeValue(forKey: id)
+            turnLogs.removeValue(forKey: id)
+        }
+        allTurns.removeAll { old.contains($0.sessionID) }
+        return old
+    }
 
     public func rate(sessionID: String, rating: Int, comment: String?) {
         sessions[sessionID]?.rating = rating

@@ -71,4 +71,15 @@ public actor InMemoryTwinStore: TwinStore {
     public func messages(twinID: Int, sessionID: String, limit: Int) -> [TwinMessage] {
         Array((messagesByTwin[twinID] ?? []).filter { $0.sessionID == sessionID }.suffix(max(0, limit)))
     }
+
+    /// Deletes messages written before `date`; returns how many.
+    func pruneMessages(before date: Date) -> Int {
+        var removed = 0
+        for (id, messages) in messagesByTwin {
+            let kept = messages.filter { $0.createdAt >= date }
+            removed += messages.count - kept.count
+            messagesByTwin[id] = kept
+        }
+        return removed
+    }
 }

@@ -31,6 +31,20 @@ public actor SQLiteDatabase {
         get throws { try connection.query("PRAGMA user_version").first?.first?.int ?? 0 }
     }
 
+    /// Writes a consistent copy to `path` through a temporary file beside it, renamed into place once complete.
+    public func backup(to path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else { throw StoreError.backupExists(path: path) }
+        let partial = path + ".partial"
+        try? FileManager.default.removeItem(atPath: partial)
+        do {
+            try connection.backup(to: partial)
+            try FileManager.default.moveItem(atPath: partial, toPath: path)
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
+    }
+
     /// Runs `body` with the connection, outside a transaction.
     public func read<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
         try body(connection)

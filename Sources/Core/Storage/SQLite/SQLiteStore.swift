@@ -34,6 +34,27 @@ public struct SQLiteStore: VividCrowdStore {
 
     public func schemaVersion() async throws -> Int { try await database.schemaVersion }
 
+    public func backup(to path: String) async throws { try await database.backup(to: path) }
+
+    public func prune(before date: Date) async throws -> PruneCounts {
+        let (time, day) = (date.timeIntervalSince1970, PruneCounts.day(of: date))
+        return try await database.write { connection in
+            var counts = PruneCounts()
+            try connection.query("DELETE FROM conversation_turns WHERE created_at < ?", [.real(time)])
+            counts.transcriptLines = connection.changes
+            // A session's turns and its conversation go with it, newer lines included.
+            let old = "SELECT id FROM customer_service_sessions WHERE created_at < ?"
+            try connection.query("DELETE FROM conversation_sessions WHERE id IN (\(old))", [.real(time)])
+            try connection.query("DELETE FROM customer_service_sessions WHERE created_at < ?", [.real(time)])
+            counts.customerServiceSessions = connection.changes
+            try connection.query("DELETE FROM twin_messages WHERE created_at < ?", [.real(time)])
+            counts.twinMessages = connection.changes
+            try connection.query("DELETE FROM daily_counts WHERE day < ?", [.text(day)])
+            counts.dailyCounts = connection.changes
+            return counts
+        }
+    }
+
     /// SQLite closes its connection when the last reference goes; nothing to wait for.
     public func close() async throws {}
 }
