@@ -142,12 +142,15 @@ public struct PostgresCustomerServiceStore: CustomerServiceStore {
     public func createSession(id: String, at date: Date) async throws -> SessionRecord {
         let time = date.timeIntervalSince1970
         let logger = backend.logger
-        try await backend.write { connection in
-            try await connection.run("INSERT INTO customer_service_sessions (id, created_at) VALUES (\(id), \(time))", logger: logger)
+        // One statement, so one round trip and atomic by itself.
+        try await backend.read { connection in
             try await connection.run(
                 """
+                WITH session AS (
+                    INSERT INTO customer_service_sessions (id, created_at) VALUES (\(id), \(time)) RETURNING id
+                )
                 INSERT INTO conversation_sessions (id, mode, created_at)
-                VALUES (\(id), \(ConversationMode.customerService.rawValue), \(time))
+                SELECT id, \(ConversationMode.customerService.rawValue), \(time) FROM session
                 """, logger: logger)
         }
         return SessionRecord(
@@ -182,29 +185,36 @@ public struct PostgresCustomerServiceStore: CustomerServiceStore {
 
     public func appendTurn(_ turn: TurnLog, handoffReason: String?) async throws {
         let logger = backend.logger
-        try await backend.write { connection in
+        let lines = turn.transcript
+        // The turn, the session's count (and handoff) and the transcript lines in one statement: one round trip on
+        // the hot path, atomic by itself. A session handed off once stays handed off; a later request does not
+        // reopen a closed handoff.
+        try await backend.read { connection in
             try await connection.run(
                 """
-                INSERT INTO customer_service_logs (session_id, created_at, query, response, qa_topic, qa_question,
-                    confidence, match_type, llm_used, transfer_to_human, latency_ms)
-                VALUES (\(turn.sessionID), \(turn.createdAt.timeIntervalSince1970), \(turn.query), \(turn.response),
-                    \(turn.topic), \(turn.matchedQuestion), \(turn.confidence), \(turn.matchType.rawValue),
-                    \(turn.llmUsed), \(turn.transferToHuman), \(turn.latencyMs))
-                """, logger: logger)
-            try await connection.run(
-                "UPDATE customer_service_sessions SET message_count = message_count + 1 WHERE id = \(turn.sessionID)",
-                logger: logger)
-            try await PostgresConversationStore.append(turn.transcript, sessionID: turn.sessionID, connection: connection, logger: logger)
-            if turn.transferToHuman {
-                // A session handed off once stays handed off; a later request does not reopen a closed handoff.
-                try await connection.run(
-                    """
-                    UPDATE customer_service_sessions SET transfer_to_human = true,
-                        handoff_reason = COALESCE(handoff_reason, \(handoffReason)),
-                        handoff_state = COALESCE(handoff_state, 'pending')
+                WITH logged AS (
+                    INSERT INTO customer_service_logs (session_id, created_at, query, response, qa_topic, qa_question,
+                        confidence, match_type, llm_used, transfer_to_human, latency_ms)
+                    VALUES (\(turn.sessionID), \(turn.createdAt.timeIntervalSince1970), \(turn.query), \(turn.response),
+                        \(turn.topic), \(turn.matchedQuestion), \(turn.confidence), \(turn.matchType.rawValue),
+                        \(turn.llmUsed), \(turn.transferToHuman), \(turn.latencyMs))
+                    RETURNING 1
+                ), counted AS (
+                    UPDATE customer_service_sessions SET message_count = message_count + 1,
+                        transfer_to_human = transfer_to_human OR \(turn.transferToHuman),
+                        handoff_reason = CASE WHEN \(turn.transferToHuman) THEN COALESCE(handoff_reason, \(handoffReason))
+                            ELSE handoff_reason END,
+                        handoff_state = CASE WHEN \(turn.transferToHuman) THEN COALESCE(handoff_state, 'pending')
+                            ELSE handoff_state END
                     WHERE id = \(turn.sessionID)
-                    """, logger: logger)
-            }
+                    RETURNING 1
+                )
+                INSERT INTO conversation_turns (session_id, created_at, sender, text)
+                SELECT \(turn.sessionID), created_at, sender, text
+                FROM unnest(\(lines.map(\.createdAt.timeIntervalSince1970)), \(lines.map(\.sender)), \(lines.map(\.text)))
+                    WITH ORDINALITY AS line (created_at, sender, text, position)
+                ORDER BY position
+                """, logger: logger)
         }
     }
 
