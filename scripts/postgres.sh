@@ -4,6 +4,7 @@
 #                                    VIVIDCROWD_REQUIRE_POSTGRES=1) set, stop the cluster however CMD ends
 #   scripts/postgres.sh start        start one and print the lines to eval (export VIVIDCROWD_TEST_POSTGRES_URL=…)
 #   scripts/postgres.sh stop DIR     stop the cluster in DIR and remove it
+#   scripts/postgres.sh outage DIR S stop the server in DIR (fast), wait S seconds, start it again on its port
 # Installs Debian's postgresql when it is missing (as root). The cluster trusts loopback connections: it is for
 # tests, and it lives only as long as the command.
 set -euo pipefail
@@ -32,9 +33,9 @@ start() {
   as_owner "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
     cat "$dir/initdb.log" >&2; return 1; }
   port=$(free_port)
+  echo "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${PG_OPTIONS:-}" >"$dir/options"
   # Durability settings off: a test cluster is thrown away; the figures in reports/ come from a normal one.
-  as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${PG_OPTIONS:-}" \
+  as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$(cat "$dir/options")" \
     start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
   echo "export VIVIDCROWD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
   echo "export VIVIDCROWD_POSTGRES_DIR=$dir"
@@ -46,8 +47,16 @@ stop() {
   rm -rf "$dir"
 }
 
+outage() {
+  local dir=$1 seconds=$2
+  as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+  sleep "$seconds"
+  as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o "$(cat "$dir/options")" start >/dev/null
+}
+
 case "${1:-}" in
   start) start ;;
+  outage) outage "${2:?usage: scripts/postgres.sh outage DIR SECONDS}" "${3:?seconds}" ;;
   stop) stop "${2:?usage: scripts/postgres.sh stop DIR}" ;;
   run)
     shift
@@ -56,5 +65,5 @@ case "${1:-}" in
     echo "PostgreSQL test cluster on ${VIVIDCROWD_TEST_POSTGRES_URL}"
     VIVIDCROWD_REQUIRE_POSTGRES=1 "$@"
     ;;
-  *) sed -n '2,9p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,10p' "$0" >&2; exit 2 ;;
 esac

@@ -6,13 +6,18 @@
 #   scripts/scale-out.sh                 debug servers, 100 users x 5 messages (make test runs this)
 #   scripts/scale-out.sh --report        release servers, 1,000 users x 20 messages through nginx on two instances,
 #                                        then the same users on one instance on SQLite -> reports/scale-out.{md,json}
+#   scripts/scale-out.sh --faults        release servers; users through nginx while one instance is killed (-9), then
+#                                        while PostgreSQL is stopped for 10 s -> reports/scale-out-faults.{md,json}
 # USERS=, MESSAGES= override the load; replies replay corpora/cassettes (no network, no key).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-report=0
+report=0 faults=0
 [ "${1:-}" = "--report" ] && report=1
-if [ $report -eq 1 ]; then
+[ "${1:-}" = "--faults" ] && faults=1
+if [ $faults -eq 1 ]; then
+  build=release users=${USERS:-60} messages=0
+elif [ $report -eq 1 ]; then
   build=release users=${USERS:-1000} messages=${MESSAGES:-20}
   # Durable, with commits acknowledged before their WAL flush: what SQLite's WAL with synchronous=NORMAL does.
   export PG_OPTIONS="-c fsync=on -c full_page_writes=on -c synchronous_commit=off"
@@ -122,6 +127,29 @@ EOF
 "$NGINX" -t -q -c "$nginx_dir/nginx.conf" -p "$nginx_dir"
 "$NGINX" -c "$nginx_dir/nginx.conf" -p "$nginx_dir"
 echo "nginx on :$front_cs (customer service: :$cs_a, :$cs_b) and :$front_chat (group chat: :$chat_a, :$chat_b), PostgreSQL $database_url"
+
+if [ $faults -eq 1 ]; then
+  curl -fsS -F "file=@corpora/seed/qa.csv" "http://127.0.0.1:$front_cs/api/customer-service/qa/import" >/dev/null
+  "$VENV/bin/python" Tests/scale-out/faults.py probe "http://127.0.0.1:$front_cs" corpora/seed/qa.csv "$work/questions.json"
+  # A. kill -9 one instance 8 s into 25 s of users; they reconnect through nginx and carry on.
+  "$VENV/bin/python" Tests/scale-out/faults.py users "http://127.0.0.1:$front_cs" "$work/questions.json" "$work/kill.json" \
+    --users "$users" --seconds 25 >"$work/kill-summary.json" &
+  driver=$!
+  sleep 8
+  kill -9 "${cs_pids[1]}"
+  wait "$driver"
+  "$VENV/bin/python" Tests/scale-out/faults.py verify "http://127.0.0.1:$cs_a" "$work/kill.json" >"$work/kill-verify.json"
+  # B. PostgreSQL stopped for 10 s, 8 s into 35 s of users on the surviving instance.
+  "$VENV/bin/python" Tests/scale-out/faults.py users "http://127.0.0.1:$front_cs" "$work/questions.json" "$work/outage.json" \
+    --users "$users" --seconds 35 >"$work/outage-summary.json" &
+  driver=$!
+  sleep 8
+  scripts/postgres.sh outage "$pg_dir" 10
+  wait "$driver"
+  "$VENV/bin/python" Tests/scale-out/faults.py verify "http://127.0.0.1:$cs_a" "$work/outage.json" >"$work/outage-verify.json"
+  python3 Tests/scale-out/faults_report.py "$work" "$users"
+  exit 0
+fi
 
 # 1. The original README's clients through nginx (the import lands on one instance, the chat on either).
 VIVIDCROWD_URL="http://127.0.0.1:$front_cs" VIVIDCROWD_CHAT_URL="http://127.0.0.1:$front_chat" \
