@@ -31,6 +31,20 @@ struct ServerServices: Sendable {
         if let warning = BLASThreads.genericKernelWarning() { logger.warning("\(warning)") }
         let store = try StoreFactory.open(settings.storage, openers: [PostgresStoreOpener()])
         let llm = try LLMClient.make(configuration: settings, logger: Logger(label: "vividcrowd.llm"))
+        do {
+            return try await start(settings, store: store, llm: llm, corpora: corpora, personas: personas, clock: clock, date: date, logger: logger)
+        } catch {
+            // The HTTP client must be shut down before it goes, also when start-up fails (a database that is down).
+            try? await llm.shutdown()
+            try? await store.close()
+            throw error
+        }
+    }
+
+    private static func start(
+        _ settings: VividCrowdConfiguration, store: any VividCrowdStore, llm: LLMClient, corpora: URL, personas: URL?,
+        clock: any Clock<Duration>, date: @escaping @Sendable () -> Date, logger: Logger
+    ) async throws -> ServerServices {
         let customerService = try CustomerServiceDesk.make(
             store: store, llm: llm, configuration: settings, corpora: corpora)
         let groupChat = try GroupChatService.make(
