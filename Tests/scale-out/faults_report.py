@@ -16,7 +16,9 @@ lines = ["# Faults: an instance killed, PostgreSQL stopped", "",
          "nginx asking qa.csv questions answered at high confidence, one after another with no think time. A user whose "
          "connection drops reconnects with `?session_id=` and carries on; afterwards every session's stored turns are "
          "checked against what its user saw: each message that got its reply stored exactly once, in order. Windows "
-         "are by the time a message was sent.", ""]
+         "are by the time a message was sent, on the users' clock, which starts when the Python driver is up, about "
+         "half a second after the script's: a fault at 8 s lands near 7.5 s here, so the last messages sent before "
+         "it already meet it.", ""]
 runs = {}
 for name, title, start, end in [("kill", "A. `kill -9` of one instance 8 s into 25 s", 8, 10),
                                 ("outage", "B. PostgreSQL stopped (`pg_ctl stop -m fast`) for 10 s, 8 s into 35 s", 8, 18)]:
