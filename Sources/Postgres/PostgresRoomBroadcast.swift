@@ -5,8 +5,9 @@ import VividCrowdCore
 
 /// Named rooms across instances through PostgreSQL's `LISTEN`/`NOTIFY` (no other broker): an event published here
 /// reaches this instance's connections at once and every other instance's through one notification channel, which
-/// each instance listens on with a connection of its own (reconnecting when it drops). Each publisher awaits its
-/// notification before sending the next, so a room's events arrive in the order they were sent. A payload over
+/// each instance listens on with a connection of its own (reconnecting when it drops). Events leave through one
+/// outbox per instance, a batch per transaction, so a room's events arrive in the order they were sent, also after
+/// their sender has gone. A payload over
 /// PostgreSQL's 8,000-byte limit travels in `room_events`, and the notification carries its row id.
 public actor PostgresRoomBroadcast: RoomBroadcast {
     /// The notification channel.
@@ -20,6 +21,12 @@ public actor PostgresRoomBroadcast: RoomBroadcast {
     private let instance = UUID()
     private var listener: Task<Void, Never>?
     private var listening = false
+    /// Encoded events waiting to be notified, oldest first, and the task sending them.
+    private var outbox: [String] = []
+    private var sender: Task<Void, Never>?
+    /// Numbers this instance's events: PostgreSQL delivers identical payloads of one transaction only once, and two
+    /// chunks of a reply can be the same text.
+    private var sequence = 0
 
     init(backend: PostgresBackend) { self.backend = backend }
 
@@ -27,26 +34,53 @@ public actor PostgresRoomBroadcast: RoomBroadcast {
 
     public func publish(_ event: ConversationEvent, room: String, from origin: UUID) async {
         await local.publish(event, room: room, from: origin)
-        let message = RelayedEvent(instance: instance, room: room, origin: origin, frame: event.wireFrame)
-        let payload = message.encoded
-        let logger = backend.logger
-        do {
-            try await backend.write { connection in
-                if payload.utf8.count <= Self.inlineLimit {
-                    try await connection.run("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
-                } else {
-                    // Rows older than a minute were read long ago by every listener (or never will be).
-                    try await connection.run(
-                        "DELETE FROM room_events WHERE created_at < now() - interval '1 minute'", logger: logger)
-                    let id = try await connection.rows(
-                        "INSERT INTO room_events (payload) VALUES (\(payload)) RETURNING id", logger: logger
-                    ).first.map { try $0.decode(Int.self) } ?? 0
-                    try await connection.run("SELECT pg_notify(\(Self.channel), \("@\(id)"))", logger: logger)
-                }
+        sequence += 1
+        outbox.append(
+            RelayedEvent(instance: instance, sequence: sequence, room: room, origin: origin, frame: event.wireFrame).encoded)
+        if sender == nil { sender = Task { await self.drain() } }
+    }
+
+    /// Sends what the outbox holds, oldest first, until it is empty. It runs on its own, so a speaker whose connection
+    /// closes right after its last frame (cancelling its handler) still has that frame relayed.
+    private func drain() async {
+        while !outbox.isEmpty {
+            let batch = outbox
+            outbox.removeAll()
+            do {
+                try await send(batch)
+            } catch {
+                // This instance's connections had the events; other instances miss them, which the log says.
+                backend.logger.warning(
+                    "room events not relayed to other instances", metadata: ["events": "\(batch.count)", "error": "\(error)"])
             }
-        } catch {
-            // The room's own connections still got the event; other instances miss it, which the log says.
-            logger.warning("room event not relayed to other instances", metadata: ["room": "\(room)", "error": "\(error)"])
+        }
+        sender = nil
+    }
+
+    /// One transaction: payloads too large for a notification go to `room_events` first, then every notification
+    /// is sent in one statement, in order (one transaction's notifications arrive in the order they were sent).
+    private func send(_ payloads: [String]) async throws {
+        let logger = backend.logger
+        try await backend.write { connection in
+            var notes: [String] = []
+            for payload in payloads {
+                if payload.utf8.count <= Self.inlineLimit {
+                    notes.append(payload)
+                    continue
+                }
+                // Rows older than a minute were read long ago by every listener (or never will be).
+                try await connection.run(
+                    "DELETE FROM room_events WHERE created_at < now() - interval '1 minute'", logger: logger)
+                let id = try await connection.rows(
+                    "INSERT INTO room_events (payload) VALUES (\(payload)) RETURNING id", logger: logger
+                ).first.map { try $0.decode(Int.self) } ?? 0
+                notes.append("@\(id)")
+            }
+            try await connection.run(
+                """
+                SELECT pg_notify(\(Self.channel), note) FROM
+                    (SELECT note FROM unnest(\(notes)) WITH ORDINALITY AS sent (note, position) ORDER BY position) AS ordered
+                """, logger: logger)
         }
     }
 
@@ -61,6 +95,9 @@ public actor PostgresRoomBroadcast: RoomBroadcast {
 
     /// Connections subscribed to `room` on this instance.
     public func subscriberCount(room: String) async -> Int { await local.subscriberCount(room: room) }
+
+    /// Whether this instance's `LISTEN` is in place (events other instances publish now arrive).
+    public var isListening: Bool { listening }
 
     /// Stops listening.
     func stop() {
@@ -77,6 +114,9 @@ public actor PostgresRoomBroadcast: RoomBroadcast {
         for _ in 0..<100 where !listening {
             try? await Task.sleep(for: .milliseconds(50))
         }
+        if !listening {
+            backend.logger.warning("room events from other instances may be missed: not listening yet after 5 s")
+        }
     }
 
     /// Listens until cancelled, reconnecting a second after a failure.
@@ -87,10 +127,12 @@ public actor PostgresRoomBroadcast: RoomBroadcast {
                 let connection = try await PostgresConnection.connect(
                     configuration: try backend.url.connectionConfiguration(), id: 1, logger: logger)
                 defer { Task { try? await connection.close() } }
-                let notifications = try await connection.listen(Self.channel)
-                listening = true
-                for try await notification in notifications {
-                    await deliver(notification.payload, connection: connection)
+                try await connection.listen(on: Self.channel) { notifications in
+                    self.listening = true
+                    logger.debug("listening for room events", metadata: ["channel": "\(Self.channel)"])
+                    for try await notification in notifications {
+                        await self.deliver(notification.payload, connection: connection)
+                    }
                 }
             } catch {
                 if !Task.isCancelled {
@@ -119,18 +161,21 @@ public actor PostgresRoomBroadcast: RoomBroadcast {
 /// One room event on the notification channel.
 struct RelayedEvent {
     var instance: UUID
+    var sequence: Int
     var room: String
     var origin: UUID
     var frame: JSONValue
 
     var encoded: String {
         JSONValue.object([
-            "i": .string(instance.uuidString), "r": .string(room), "o": .string(origin.uuidString), "e": frame,
+            "i": .string(instance.uuidString), "n": .number(Double(sequence)), "r": .string(room),
+            "o": .string(origin.uuidString), "e": frame,
         ]).canonicalString
     }
 
-    init(instance: UUID, room: String, origin: UUID, frame: JSONValue) {
+    init(instance: UUID, sequence: Int, room: String, origin: UUID, frame: JSONValue) {
         self.instance = instance
+        self.sequence = sequence
         self.room = room
         self.origin = origin
         self.frame = frame
@@ -140,8 +185,8 @@ struct RelayedEvent {
         guard let object = (try? JSONValue.parse(encoded))?.objectValue,
             let instance = object["i"]?.stringValue.flatMap(UUID.init(uuidString:)),
             let room = object["r"]?.stringValue, let origin = object["o"]?.stringValue.flatMap(UUID.init(uuidString:)),
-            let frame = object["e"]
+            let frame = object["e"], let sequence = object["n"]?.intValue
         else { return nil }
-        self.init(instance: instance, room: room, origin: origin, frame: frame)
+        self.init(instance: instance, sequence: sequence, room: room, origin: origin, frame: frame)
     }
 }

@@ -74,19 +74,20 @@ public struct PostgresStore: VividCrowdStore {
     }
 }
 
-/// Opens `postgres://` and `postgresql://` URLs for `StoreFactory`.
+/// Opens `postgres://` and `postgresql://` URLs for `StoreFactory`, with `DATABASE_POOL_SIZE` connections at most
+/// and `DATABASE_TIMEOUT` seconds of waiting for one.
 public struct PostgresStoreOpener: StoreOpener {
     public var schemes: [String] { ["postgres", "postgresql"] }
     public var usage: String { "postgres://USER:PASSWORD@HOST:PORT/DB[?sslmode=disable|prefer|require|verify-ca|verify-full]" }
-    public let maximumConnections: Int
     public let logger: Logger
 
-    public init(maximumConnections: Int = 20, logger: Logger = Logger(label: "vividcrowd.postgres")) {
-        self.maximumConnections = maximumConnections
+    public init(logger: Logger = Logger(label: "vividcrowd.postgres")) {
         self.logger = logger
     }
 
-    public func open(url: String) throws -> any VividCrowdStore {
-        try PostgresStore(url: PostgresURL(url), maximumConnections: maximumConnections, logger: logger)
+    public func open(url: String, storage: VividCrowdConfiguration.Storage) throws -> any VividCrowdStore {
+        try PostgresStore(
+            url: PostgresURL(url), maximumConnections: storage.poolSize,
+            leaseTimeout: .milliseconds(Int(storage.connectionTimeout * 1000)), logger: logger)
     }
 }

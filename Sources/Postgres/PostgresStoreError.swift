@@ -12,7 +12,9 @@ public enum PostgresStoreError: Error, CustomStringConvertible, Equatable, Senda
     public var description: String {
         switch self {
         case .invalidURL(let reason): return "DATABASE_URL is not a usable PostgreSQL URL: \(reason)"
-        case .unavailable(let location): return "the PostgreSQL store at \(location) is unavailable; is the server running?"
+        case .unavailable(let location):
+            return "the PostgreSQL store at \(location) is unavailable: not reachable, or refusing the connection, its TLS "
+                + "or its credentials (the log has the cause)"
         }
     }
 }

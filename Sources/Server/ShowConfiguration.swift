@@ -30,8 +30,14 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
+        LoggingSetup.bootstrap(settings)
         let store = try StoreFactory.open(settings.storage, openers: [PostgresStoreOpener()])
-        print("store \(store.location) at schema version \(try await store.schemaVersion())")
+        var line = "store \(store.location) at schema version \(try await store.schemaVersion())"
+        if let postgres = store as? PostgresStore {
+            let details = try await PostgresAdmin.connectionDetails(postgres.backend.url)
+            line += " (PostgreSQL \(details.serverVersion), TLS \(details.tls ? "on" : "off"))"
+        }
+        print(line)
         try await store.close()
     }
 }

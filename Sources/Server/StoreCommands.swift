@@ -21,6 +21,7 @@ struct Backup: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
+        LoggingSetup.bootstrap(settings)
         let store = try StoreFactory.open(settings.storage, openers: [PostgresStoreOpener()])
         do {
             try await store.backup(to: path)
@@ -53,6 +54,7 @@ struct Prune: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
+        LoggingSetup.bootstrap(settings)
         let store = try StoreFactory.open(settings.storage, openers: [PostgresStoreOpener()])
         let cutoff = Date().addingTimeInterval(-olderThan.seconds)
         let counts = try await store.prune(before: cutoff)

@@ -51,6 +51,8 @@ struct ConfigurationTests {
             ("REQUEST_TIMEOUT", "-1", "a number in 0.1...3600.0"),
             ("TRAINING_STAGE_ROUND_CAP", "0", "an integer in 1...100"),
             ("TRAINING_STAGE_ADVANCE_AT", "1.2", "a number in 0.05...1.0"),
+            ("DATABASE_POOL_SIZE", "0", "an integer in 1...1000"),
+            ("DATABASE_TIMEOUT", "99999999999999999999", "a number in 0.1...300.0"),
         ])
     func invalidValues(variable: String, value: String, expectation: String) {
         #expect {
@@ -97,6 +99,24 @@ struct ConfigurationTests {
         } throws: { error in
             String(describing: error).contains("my.env:2")
         }
+    }
+
+    @Test(".env.example names every setting the configuration reads, and as shipped changes none")
+    func envExample() throws {
+        let path = repositoryRoot.appendingPathComponent(".env.example").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let named = Set(text.split(separator: "\n").compactMap { line -> String? in
+            let body = line.hasPrefix("# ") ? line.dropFirst(2) : line[...]
+            guard let equals = body.firstIndex(of: "="), body[..<equals].allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" })
+            else { return nil }
+            return String(body[..<equals])
+        })
+        let read = Set(try VividCrowdConfiguration(environment: [:]).summary.map(\.0))
+        #expect(read.subtracting(named).isEmpty, "missing from .env.example: \(read.subtracting(named).sorted())")
+        #expect(named.subtracting(read).isEmpty, "not settings: \(named.subtracting(read).sorted())")
+        let loaded = try VividCrowdConfiguration.load(processEnvironment: [:], dotEnvPath: path)
+        let defaults = try VividCrowdConfiguration(environment: [:])
+        #expect(loaded.summary.map { "\($0)=\($1)" } == defaults.summary.map { "\($0)=\($1)" })
     }
 
     @Test("the summary never shows the API key")

@@ -111,3 +111,31 @@ private func freeLoopbackPort() throws -> Int {
     guard bound else { throw StoreError.corruptRow(column: "socket", found: "no port", expected: "a free port") }
     return Int(UInt16(bigEndian: address.sin_port))
 }
+
+@Suite("PostgreSQL TLS", .enabled(if: StoreBackend.postgresURL != nil))
+struct PostgresTLSTests {
+    /// The test server with another sslmode.
+    private func server(_ mode: String) throws -> PostgresURL {
+        var url = try PostgresURL(try #require(StoreBackend.postgresURL))
+        url.sslMode = try #require(PostgresURL.SSLMode(rawValue: mode))
+        return url
+    }
+
+    @Test("sslmode=require and prefer encrypt, disable does not; verify-full refuses a self-signed certificate")
+    func modes() async throws {
+        // scripts/postgres.sh gives its cluster a self-signed certificate when openssl is there.
+        let required = try await PostgresAdmin.connectionDetails(try server("require"))
+        try #require(required.tls, "the test cluster has no TLS (openssl missing?)")
+        #expect(required.serverVersion.hasPrefix("15") || required.serverVersion.hasPrefix("1"))
+        #expect(try await PostgresAdmin.connectionDetails(try server("prefer")).tls)
+        #expect(try await PostgresAdmin.connectionDetails(try server("disable")).tls == false)
+        await #expect(throws: PostgresStoreError.self) { _ = try await PostgresAdmin.connectionDetails(try server("verify-full")) }
+        // The store's pool takes the same modes: require works, verify-full is unavailable, soon.
+        let store = try PostgresStore(url: try server("require"), maximumConnections: 1)
+        #expect(try await store.schemaVersion() == PostgresMigrations.all.count)
+        let strict = try PostgresStore(url: try server("verify-full"), maximumConnections: 1, leaseTimeout: .milliseconds(500))
+        await #expect(throws: PostgresStoreError.self) { _ = try await strict.customerService.corpusVersion() }
+        try await store.close()
+        try await strict.close()
+    }
+}

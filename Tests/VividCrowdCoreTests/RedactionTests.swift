@@ -45,6 +45,37 @@ struct RedactionTests {
         #expect(capture.lines.contains { $0.contains("rejected the API key") })
     }
 
+    @Test("LOG_FORMAT=json writes one parseable object per line, metadata beside the fields, the database password redacted")
+    func jsonLines() throws {
+        final class Lines: @unchecked Sendable {
+            private let lock = NSLock()
+            private var stored: [String] = []
+            func add(_ line: String) { lock.withLock { stored.append(line) } }
+            var all: [String] { lock.withLock { stored } }
+        }
+        let lines = Lines()
+        let settings = try VividCrowdConfiguration(environment: [
+            "LOG_FORMAT": "json", "DATABASE_URL": "postgres://vivid:pw-canary-1@db:5432/crowd",
+        ])
+        #expect(settings.logFormat == .json && settings.storage.databasePassword == "pw-canary-1")
+        let redactor = Redactor(secrets: [settings.storage.databasePassword])
+        var logger = Logger(label: "vividcrowd.test") { label in
+            RedactingLogHandler(upstream: JSONLinesLogHandler(label: label, write: { lines.add($0) }), redactor: redactor)
+        }
+        logger[metadataKey: "instance"] = "a"
+        logger.info("connecting to postgres://vivid:pw-canary-1@db", metadata: ["rows": "3", "level": "not the level"])
+        logger.debug("below the level")
+        try #require(lines.all.count == 1)
+        let line = lines.all[0]
+        #expect(line.hasSuffix("\n") && !line.dropLast().contains("\n"))
+        #expect(!line.contains("pw-canary-1"))
+        let object = try #require(try JSONValue.parse(line).objectValue)
+        #expect(object["level"] == "info" && object["label"] == "vividcrowd.test" && object["rows"] == "3")
+        #expect(object["instance"] == "a" && object["source"] != nil)
+        #expect(object["message"]?.stringValue?.hasPrefix("connecting to postgres://vivid:") == true)
+        #expect(ISO8601DateFormatter().date(from: String((object["time"]?.stringValue ?? "").prefix(19)) + "Z") != nil)
+    }
+
     @Test("key-shaped strings and bearer tokens are removed even when not configured")
     func patterns() {
         let redactor = Redactor(secrets: [])

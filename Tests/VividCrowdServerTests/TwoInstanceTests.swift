@@ -9,7 +9,7 @@ import VividCrowdTesting
 
 extension ServerSuites {
     /// Two server instances on one PostgreSQL database, as behind a load balancer: any instance serves any request.
-    @Suite("Two instances on PostgreSQL", .serialized, .enabled(if: StoreBackend.postgresURL != nil))
+    @Suite("Two instances on PostgreSQL", .serialized, .enabled(if: StoreBackend.postgresURL != nil), .timeLimit(.minutes(3)))
     struct TwoInstanceTests {
         @Test("an import through one is answered by the other; a session created on one continues, is rated and counted on the other")
         func sharedKnowledgeBaseAndSessions() async throws {
@@ -71,14 +71,25 @@ extension ServerSuites {
                             }
                             return await heard.replies.first ?? []
                         }
-                        // Subscribed means listening: what A publishes from now on reaches B.
-                        for _ in 0..<200 where await rooms.subscriberCount(room: "room:lobby") == 0 {
+                        // B's connection subscribed and B listening: what A publishes from now on reaches B.
+                        var ready = false
+                        for _ in 0..<1200 {
+                            let listening = await rooms.isListening
+                            ready = await rooms.subscriberCount(room: "room:lobby") == 1 && listening
+                            if ready { break }
                             try await Task.sleep(for: .milliseconds(25))
                         }
+                        try #require(ready, "B's connection never subscribed, or B never listened")
                         let sent = try await socketRounds(a, "/api/chat/ws?room=lobby", ["@小林 最近喝什么茶好？"])
                         let spoken = try #require(sent.first)
+                        // B hears it soon, or the test fails here instead of waiting for ever.
+                        group.addTask {
+                            try await Task.sleep(for: .seconds(60))
+                            return [["type": "timed out"]]
+                        }
                         let heard = try #require(try await group.next())
                         group.cancelAll()
+                        try #require(heard != [["type": "timed out"]], "B heard nothing of A's round within 60 s")
                         #expect(heard.first == ["type": "user_message", "sender": "user", "content": "@小林 最近喝什么茶好？"])
                         #expect(Array(heard.dropFirst()) == spoken)
                         #expect(spoken.last?["type"]?.stringValue == "round_end" && spoken.count > 3)

@@ -34,6 +34,14 @@ public enum LogLevelSetting: String, Sendable, CaseIterable {
     public var level: Logger.Level { Logger.Level(rawValue: rawValue)! }
 }
 
+/// How log lines are written, named as `LOG_FORMAT` accepts it.
+public enum LogFormat: String, Sendable, CaseIterable {
+    /// swift-log's text lines, for people.
+    case text
+    /// One JSON object per line, for log collectors.
+    case json
+}
+
 /// Everything VividCrowd reads from its environment, typed and range-checked in one place.
 public struct VividCrowdConfiguration: Sendable {
     /// Settings for the one OpenAI-compatible client.
@@ -72,10 +80,21 @@ public struct VividCrowdConfiguration: Sendable {
         public var databasePath: String
         /// A `sqlite:`, `memory:` or `postgres:` URL that overrides `databasePath` when set.
         public var databaseURL: String?
+        /// Most connections one instance opens to a database server.
+        public var poolSize: Int
+        /// Seconds a statement waits for a connection before the store reports itself unavailable.
+        public var connectionTimeout: Double
 
-        public init(databasePath: String, databaseURL: String?) {
+        /// The password in `databaseURL`, if it holds one (so logs can be kept free of it).
+        public var databasePassword: String? {
+            databaseURL.flatMap { URLComponents(string: $0)?.password }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+
+        public init(databasePath: String, databaseURL: String?, poolSize: Int = 20, connectionTimeout: Double = 5) {
             self.databasePath = databasePath
             self.databaseURL = databaseURL
+            self.poolSize = poolSize
+            self.connectionTimeout = connectionTimeout
         }
     }
 
@@ -133,6 +152,7 @@ public struct VividCrowdConfiguration: Sendable {
     public var training: Training
     public var protection: ProtectionSettings
     public var logLevel: LogLevelSetting
+    public var logFormat: LogFormat
 
     /// DashScope's OpenAI-compatible endpoint, the default for chat and embeddings.
     public static let dashScopeBaseURL = "https://dashscope.aliyuncs.com/compatible-mode/v1"
@@ -169,7 +189,9 @@ public struct VividCrowdConfiguration: Sendable {
         protection = try ProtectionSettings(env)
         storage = Storage(
             databasePath: env.string("DATABASE_PATH", default: "./data"),
-            databaseURL: env.optionalString("DATABASE_URL")
+            databaseURL: env.optionalString("DATABASE_URL"),
+            poolSize: try env.int("DATABASE_POOL_SIZE", default: 20, in: 1...1000),
+            connectionTimeout: try env.double("DATABASE_TIMEOUT", default: 5, in: 0.1...300)
         )
         if let url = storage.databaseURL, !(url.hasPrefix("sqlite:") || url.hasPrefix("memory:")
             || url.hasPrefix("postgres:") || url.hasPrefix("postgresql:"))
@@ -216,6 +238,7 @@ public struct VividCrowdConfiguration: Sendable {
             stageRoundCap: try env.int("TRAINING_STAGE_ROUND_CAP", default: 6, in: 1...100),
             stageTurns: env.string("TRAINING_STAGE_TURNS", default: "corpora/sales/stages"))
         logLevel = try env.choice("LOG_LEVEL", default: LogLevelSetting.info)
+        logFormat = try env.choice("LOG_FORMAT", default: LogFormat.text)
     }
 
     /// The process environment layered over a `.env` file (the process wins), then validated.
@@ -253,7 +276,8 @@ public struct VividCrowdConfiguration: Sendable {
             ("ADMIN_TOKEN", server.adminToken == nil ? "(not set)" : "(set, hidden)"),
             ("DATABASE_PATH", storage.databasePath),
             ("DATABASE_URL", storage.databaseURL.map(Redactor.maskingURLCredentials) ?? "(not set)"),
-            ("LOG_LEVEL", logLevel.rawValue),
+            ("DATABASE_POOL_SIZE", String(storage.poolSize)), ("DATABASE_TIMEOUT", String(storage.connectionTimeout)),
+            ("LOG_LEVEL", logLevel.rawValue), ("LOG_FORMAT", logFormat.rawValue),
             ("MIN_TYPING_DELAY", String(groupChat.minTypingDelay)),
             ("MAX_TYPING_DELAY", String(groupChat.maxTypingDelay)),
             ("MAX_AGENTS_PER_ROUND", String(groupChat.maxAgentsPerRound)),

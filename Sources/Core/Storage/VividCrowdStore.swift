@@ -68,8 +68,9 @@ public protocol StoreOpener: Sendable {
     var schemes: [String] { get }
     /// The URL form, for error messages ("postgres://USER:PASSWORD@HOST:PORT/DB").
     var usage: String { get }
-    /// Opens the store a URL of one of `schemes` names; its errors never show the password.
-    func open(url: String) throws -> any VividCrowdStore
+    /// Opens the store a URL of one of `schemes` names, with the pool size and timeout of `storage`; its errors never
+    /// show the password.
+    func open(url: String, storage: VividCrowdConfiguration.Storage) throws -> any VividCrowdStore
 }
 
 /// Opens the store `DATABASE_URL` names, by scheme.
@@ -103,7 +104,7 @@ public enum StoreFactory {
             guard let opener = openers.first(where: { $0.schemes.contains(scheme) }) else {
                 throw StoreError.unsupportedURL(scheme: scheme, supported: supportedSchemes(with: openers))
             }
-            return try opener.open(url: url)
+            return try opener.open(url: url, storage: storage)
         }
     }
 }

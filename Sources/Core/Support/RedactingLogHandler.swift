@@ -42,14 +42,22 @@ public struct RedactingLogHandler: LogHandler {
     }
 }
 
-/// Process-wide logging for the executables: stderr, the configured level, secrets redacted.
+/// Process-wide logging for the executables: stderr, the configured level and format, secrets redacted (the API
+/// key, the admin token and the database password).
 public enum LoggingSetup {
     /// Installs the redacting stderr handler; call once at start-up.
     public static func bootstrap(_ configuration: VividCrowdConfiguration) {
-        let redactor = Redactor(secrets: [configuration.llm.apiKey, configuration.server.adminToken])
+        let redactor = Redactor(secrets: [
+            configuration.llm.apiKey, configuration.server.adminToken, configuration.storage.databasePassword,
+        ])
         let level = configuration.logLevel.level
+        let format = configuration.logFormat
         LoggingSystem.bootstrap { label in
-            var handler = RedactingLogHandler(upstream: StreamLogHandler.standardError(label: label), redactor: redactor)
+            let upstream: any LogHandler = switch format {
+            case .text: StreamLogHandler.standardError(label: label)
+            case .json: JSONLinesLogHandler(label: label, write: JSONLinesLogHandler.standardError)
+            }
+            var handler = RedactingLogHandler(upstream: upstream, redactor: redactor)
             handler.logLevel = level
             return handler
         }
