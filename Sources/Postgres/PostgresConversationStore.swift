@@ -81,8 +81,8 @@ public struct PostgresConversationStore: ConversationStore {
         }
     }
 
-    /// Appends lines inside a transaction the caller holds (customer service writes its turns with its own records).
-    static func append(_ lines: [ConversationLine], sessionID: String, connection: PostgresConnection, logger: Logger) async throws {
+    /// Appends lines, in order, inside the caller's transaction.
+    private static func append(_ lines: [ConversationLine], sessionID: String, connection: PostgresConnection, logger: Logger) async throws {
         guard !lines.isEmpty else { return }
         try await connection.run(
             """
