@@ -39,6 +39,7 @@ else
   swift build --product vividcrowd-sim
 fi
 BIN=.build/$build
+export SERVER_BIN=$BIN/vividcrowd-server
 
 source scripts/lib/test-servers.sh  # $work, free_port, cleanup of started servers on exit
 eval "$(scripts/postgres.sh start)"
@@ -55,17 +56,21 @@ psql -q "$VIVIDCROWD_TEST_POSTGRES_URL" -c "CREATE DATABASE vividcrowd"
 database_url=${VIVIDCROWD_TEST_POSTGRES_URL%/postgres*}/vividcrowd?sslmode=disable
 
 # start_instance NAME CASSETTE PORT [VAR=value ...]: a server of $BIN on the shared database.
-start_instance() {
-  local name=$1 cassette=$2 port=$3
-  shift 3
+start_instance() { start_server "$1" "$2" "$3" DATABASE_URL="$database_url" RATE_LIMITS=off "${@:4}"; }
+
+# checked_load NAME FRONT BEFORE AFTER [PID]: 10 sessions created and rated through FRONT, then the load through it;
+# the stats, read through BEFORE and then AFTER, must have grown by exactly what was sent. The load's report lands
+# in $work/NAME.
+checked_load() {
+  local name=$1 front=$2 before=$3 after=$4 pid=${5:-}
+  "$VENV/bin/python" Tests/scale-out/check.py stats "$before" >"$work/$name-before.json"
+  "$VENV/bin/python" Tests/scale-out/check.py rate "$front" 10 >"$work/$name-rated.json"
   mkdir -p "$work/$name"
-  env LLM_MODE=replay REPLAY_REPEAT=last CASSETTE_NAME="$cassette" DATABASE_URL="$database_url" \
-    MODEL_NAME=smollm2 ROUTER_MODEL_NAME=smollm2 EVALUATION_MODEL=smollm2 EMBEDDING_MODEL=multilingual-e5-small \
-    RATE_LIMITS=off LOG_LEVEL=warning "$@" "$BIN/vividcrowd-server" serve --port "$port" --env-file "$work/no.env" \
-    >"$work/$name.log" 2>&1 &
-  pids+=($!)
-  disown "$!"
-  wait_for_health "$name" "$port" "${pids[-1]}" "$work/$name.log"
+  "$BIN/vividcrowd-sim" load --server "$front" ${pid:+--server-pid "$pid"} --users "$users" --messages "$messages" \
+    --think-min 0 --think-max 0 --reports "$work/$name" | tail -3
+  "$VENV/bin/python" Tests/scale-out/check.py stats "$after" >"$work/$name-after.json"
+  "$VENV/bin/python" Tests/scale-out/check.py exact "$work/$name-before.json" "$work/$name-after.json" \
+    "$work/$name/sim-load-closed-loop.json" "$work/$name-rated.json"
 }
 
 # The customer-service cassettes were recorded under the configured formula (see scripts/e2e.sh).
@@ -163,49 +168,23 @@ echo "knowledge base on both instances: $count_b"
 # 2. A named room across the two group-chat instances.
 "$VENV/bin/python" Tests/scale-out/check.py room "http://127.0.0.1:$chat_a" "http://127.0.0.1:$chat_b"
 
-# 3. Load through nginx, with rated sessions, and the stats checked exact on the other instance.
-"$VENV/bin/python" Tests/scale-out/check.py stats "http://127.0.0.1:$cs_a" >"$work/before.json"
-"$VENV/bin/python" Tests/scale-out/check.py rate "http://127.0.0.1:$front_cs" 10 >"$work/rated.json"
-mkdir -p "$work/two"
-"$BIN/vividcrowd-sim" load --server "http://127.0.0.1:$front_cs" --users "$users" --messages "$messages" \
-  --think-min 0 --think-max 0 --reports "$work/two" | tail -3
-"$VENV/bin/python" Tests/scale-out/check.py stats "http://127.0.0.1:$cs_b" >"$work/after.json"
-"$VENV/bin/python" Tests/scale-out/check.py exact "$work/before.json" "$work/after.json" \
-  "$work/two/sim-load-closed-loop.json" "$work/rated.json"
+# 3. Load through nginx, with rated sessions, and the stats checked exact, read through one instance and then the other.
+checked_load two "http://127.0.0.1:$front_cs" "http://127.0.0.1:$cs_a" "http://127.0.0.1:$cs_b"
 rss() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 two_rss="$(rss "${cs_pids[0]}") + $(rss "${cs_pids[1]}")"
 
 [ $report -eq 1 ] || exit 0
 
 # 4. The same users against one of the two instances directly (PostgreSQL, no nginx), to tell their costs apart.
-"$VENV/bin/python" Tests/scale-out/check.py stats "http://127.0.0.1:$cs_a" >"$work/direct-before.json"
-"$VENV/bin/python" Tests/scale-out/check.py rate "http://127.0.0.1:$cs_a" 10 >"$work/direct-rated.json"
-mkdir -p "$work/direct"
-"$BIN/vividcrowd-sim" load --server "http://127.0.0.1:$cs_a" --server-pid "${cs_pids[0]}" --users "$users" \
-  --messages "$messages" --think-min 0 --think-max 0 --reports "$work/direct" | tail -3
-"$VENV/bin/python" Tests/scale-out/check.py stats "http://127.0.0.1:$cs_a" >"$work/direct-after.json"
-"$VENV/bin/python" Tests/scale-out/check.py exact "$work/direct-before.json" "$work/direct-after.json" \
-  "$work/direct/sim-load-closed-loop.json" "$work/direct-rated.json"
+direct="http://127.0.0.1:$cs_a"
+checked_load direct "$direct" "$direct" "$direct" "${cs_pids[0]}"
 
 # 5. The same users against one instance on SQLite (its own database, qa.csv imported).
-one=$(free_port)
-mkdir -p "$work/one-db"
-env LLM_MODE=replay REPLAY_REPEAT=last CASSETTE_NAME=customer-service DATABASE_PATH="$work/one-db" \
-  MODEL_NAME=smollm2 EMBEDDING_MODEL=multilingual-e5-small RATE_LIMITS=off LOG_LEVEL=warning "${cs[@]}" \
-  "$BIN/vividcrowd-server" serve --port "$one" --env-file "$work/no.env" >"$work/one.log" 2>&1 &
-pids+=($!)
-disown "$!"
-one_pid=${pids[-1]}
-wait_for_health one "$one" "$one_pid" "$work/one.log"
-curl -fsS -F "file=@corpora/seed/qa.csv" "http://127.0.0.1:$one/api/customer-service/qa/import" >/dev/null
-"$VENV/bin/python" Tests/scale-out/check.py stats "http://127.0.0.1:$one" >"$work/one-before.json"
-"$VENV/bin/python" Tests/scale-out/check.py rate "http://127.0.0.1:$one" 10 >"$work/one-rated.json"
-mkdir -p "$work/one"
-"$BIN/vividcrowd-sim" load --server "http://127.0.0.1:$one" --server-pid "$one_pid" --users "$users" \
-  --messages "$messages" --think-min 0 --think-max 0 --reports "$work/one" | tail -3
-"$VENV/bin/python" Tests/scale-out/check.py stats "http://127.0.0.1:$one" >"$work/one-after.json"
-"$VENV/bin/python" Tests/scale-out/check.py exact "$work/one-before.json" "$work/one-after.json" \
-  "$work/one/sim-load-closed-loop.json" "$work/one-rated.json"
+one_port=$(free_port)
+start_server one-server customer-service "$one_port" RATE_LIMITS=off "${cs[@]}"
+one="http://127.0.0.1:$one_port"
+curl -fsS -F "file=@corpora/seed/qa.csv" "$one/api/customer-service/qa/import" >/dev/null
+checked_load one "$one" "$one" "$one" "${pids[-1]}"
 
 python3 - "$work/two/sim-load-closed-loop.json" "$work/direct/sim-load-closed-loop.json" \
   "$work/one/sim-load-closed-loop.json" "$two_rss" "$users" "$messages" <<'EOF'

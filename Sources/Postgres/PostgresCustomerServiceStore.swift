@@ -171,14 +171,7 @@ public struct PostgresCustomerServiceStore: CustomerServiceStore {
                 return SessionRecord(
                     id: id, createdAt: Date(timeIntervalSince1970: created), messageCount: count, rating: rating,
                     ratingComment: comment, transferToHuman: transferred, handoffReason: reason,
-                    handoffState: try state.map { raw in
-                        guard let state = HandoffState(rawValue: raw) else {
-                            throw StoreError.corruptRow(
-                                column: "customer_service_sessions.handoff_state", found: "\"\(raw)\"",
-                                expected: "pending, open or closed")
-                        }
-                        return state
-                    })
+                    handoffState: try state.map { try HandoffState.stored($0, column: "customer_service_sessions.handoff_state") })
             }
         }
     }
@@ -229,10 +222,7 @@ public struct PostgresCustomerServiceStore: CustomerServiceStore {
             ).map { row in
                 let (created, query, response, topic, question, confidence, band, llmUsed, transferred, latency) =
                     try row.decode((Double, String, String, String?, String?, Double, String, Bool, Bool, Double).self)
-                guard let matchType = MatchBand(rawValue: band) else {
-                    throw StoreError.corruptRow(
-                        column: "customer_service_logs.match_type", found: "\"\(band)\"", expected: "a match band")
-                }
+                let matchType = try MatchBand.stored(band, column: "customer_service_logs.match_type")
                 return TurnLog(
                     sessionID: sessionID, createdAt: Date(timeIntervalSince1970: created), query: query,
                     response: response, topic: topic, matchedQuestion: question, confidence: confidence,
@@ -301,7 +291,6 @@ public struct PostgresCustomerServiceStore: CustomerServiceStore {
             return CustomerServiceStats(
                 totalSessions: total, totalMessages: messages, handoffMessages: handoffs,
                 avgConfidence: meanConfidence ?? 0,
-                transferRate: total == 0 ? 0 : Double(transferred) / Double(total) * 100,
                 transferredSessions: transferred, matchTypeDistribution: distribution, averageRating: meanRating,
                 ratedSessions: rated, topicHits: hits)
         }

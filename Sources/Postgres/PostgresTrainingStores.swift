@@ -25,9 +25,6 @@ public struct PostgresCustomerStore: CustomerStore {
         let logger = backend.logger
         return try await uniqueMD5(customer.md5, what: "customer") {
             try await backend.write { connection in
-                if try await !connection.rows("SELECT 1 FROM customers WHERE md5 = \(customer.md5)", logger: logger).isEmpty {
-                    throw DuplicateKey(key: "customer with md5 \(customer.md5)")
-                }
                 var stored = customer
                 stored.id = try await connection.rows(
                     """
@@ -138,9 +135,6 @@ public struct PostgresSalesMaterialStore: SalesMaterialStore {
         let logger = backend.logger
         return try await uniqueMD5(material.md5, what: "sales material") {
             try await backend.write { connection in
-                if try await !connection.rows("SELECT 1 FROM sales_materials WHERE md5 = \(material.md5)", logger: logger).isEmpty {
-                    throw DuplicateKey(key: "sales material with md5 \(material.md5)")
-                }
                 var stored = material
                 stored.id = try await connection.rows(
                     """

@@ -37,9 +37,6 @@ public struct PostgresTwinStore: TwinStore {
         let logger = backend.logger
         return try await uniqueMD5(twin.md5, what: "twin") {
             try await backend.write { connection in
-                if try await !connection.rows("SELECT 1 FROM twins WHERE md5 = \(twin.md5)", logger: logger).isEmpty {
-                    throw DuplicateKey(key: "twin with md5 \(twin.md5)")
-                }
                 guard let id = try await connection.rows(
                     """
                     INSERT INTO twins (name, source_type, profile, system_prompt, file_name, md5, format, pages, characters,
@@ -210,8 +207,8 @@ public struct PostgresTwinStore: TwinStore {
     }
 }
 
-/// A concurrent insert of the same bytes through another instance loses on the unique index; it reads as the
-/// `DuplicateKey` a sequential one gets.
+/// The same bytes stored twice, by this instance or another at the same moment, lose on the unique index: that is
+/// the `DuplicateKey` the other backends throw.
 func uniqueMD5<T>(_ md5: String, what: String, _ body: () async throws -> T) async throws -> T {
     do {
         return try await body()

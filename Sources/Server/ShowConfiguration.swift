@@ -29,9 +29,7 @@ struct Migrate: AsyncParsableCommand {
     var envFile = ".env"
 
     func run() async throws {
-        let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
-        LoggingSetup.bootstrap(settings)
-        let store = try StoreFactory.open(settings.storage, openers: [PostgresStoreOpener()])
+        let store = try StoreCommandSupport.openStore(envFile: envFile)
         var line = "store \(store.location) at schema version \(try await store.schemaVersion())"
         if let postgres = store as? PostgresStore {
             let details = try await PostgresAdmin.connectionDetails(postgres.backend.url)

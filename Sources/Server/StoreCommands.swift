@@ -20,9 +20,7 @@ struct Backup: AsyncParsableCommand {
     var envFile = ".env"
 
     func run() async throws {
-        let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
-        LoggingSetup.bootstrap(settings)
-        let store = try StoreFactory.open(settings.storage, openers: [PostgresStoreOpener()])
+        let store = try StoreCommandSupport.openStore(envFile: envFile)
         do {
             try await store.backup(to: path)
         } catch let error as StoreError {
@@ -53,9 +51,7 @@ struct Prune: AsyncParsableCommand {
     var envFile = ".env"
 
     func run() async throws {
-        let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
-        LoggingSetup.bootstrap(settings)
-        let store = try StoreFactory.open(settings.storage, openers: [PostgresStoreOpener()])
+        let store = try StoreCommandSupport.openStore(envFile: envFile)
         let cutoff = Date().addingTimeInterval(-olderThan.seconds)
         let counts = try await store.prune(before: cutoff)
         print(
@@ -78,5 +74,14 @@ struct RetentionPeriod: ExpressibleByArgument, Sendable {
         case "h" where amount <= 876_000: seconds = Double(amount) * 3_600
         default: return nil
         }
+    }
+}
+
+/// What the store commands share: the configuration, logging as configured, and the store it names.
+enum StoreCommandSupport {
+    static func openStore(envFile: String) throws -> any VividCrowdStore {
+        let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
+        LoggingSetup.bootstrap(settings)
+        return try StoreFactory.open(settings.storage, openers: [PostgresStoreOpener()])
     }
 }

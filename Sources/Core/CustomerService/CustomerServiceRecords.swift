@@ -41,6 +41,26 @@ public enum HandoffState: String, Sendable, Codable, CaseIterable {
     }
 }
 
+extension HandoffState {
+    /// The state a stored column holds; `StoreError.corruptRow` naming `column` when it holds something else.
+    public static func stored(_ raw: String, column: String) throws -> HandoffState {
+        guard let state = HandoffState(rawValue: raw) else {
+            throw StoreError.corruptRow(column: column, found: "\"\(raw)\"", expected: "pending, open or closed")
+        }
+        return state
+    }
+}
+
+extension MatchBand {
+    /// The band a stored column holds; `StoreError.corruptRow` naming `column` when it holds something else.
+    public static func stored(_ raw: String, column: String) throws -> MatchBand {
+        guard let band = MatchBand(rawValue: raw) else {
+            throw StoreError.corruptRow(column: column, found: "\"\(raw)\"", expected: "a match band")
+        }
+        return band
+    }
+}
+
 /// A customer-service session.
 public struct SessionRecord: Sendable, Hashable, Codable {
     public var id: String
@@ -146,8 +166,9 @@ public struct CustomerServiceStats: Sendable, Codable, Equatable {
     /// Hits per knowledge-base topic, most asked first.
     public var topicHits: [TopicHits]
 
+    /// Statistics from the counts; the transfer rate is derived from them.
     public init(
-        totalSessions: Int, totalMessages: Int, handoffMessages: Int, avgConfidence: Double, transferRate: Double,
+        totalSessions: Int, totalMessages: Int, handoffMessages: Int, avgConfidence: Double,
         transferredSessions: Int, matchTypeDistribution: [String: Int], averageRating: Double?, ratedSessions: Int,
         topicHits: [TopicHits]
     ) {
@@ -155,7 +176,7 @@ public struct CustomerServiceStats: Sendable, Codable, Equatable {
         self.totalMessages = totalMessages
         self.handoffMessages = handoffMessages
         self.avgConfidence = avgConfidence
-        self.transferRate = transferRate
+        self.transferRate = totalSessions == 0 ? 0 : Double(transferredSessions) / Double(totalSessions) * 100
         self.transferredSessions = transferredSessions
         self.matchTypeDistribution = matchTypeDistribution
         self.averageRating = averageRating

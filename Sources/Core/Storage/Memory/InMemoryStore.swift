@@ -204,7 +204,7 @@ public actor InMemoryCustomerServiceStore: CustomerServiceStore {
         return CustomerServiceStats(
             totalSessions: total, totalMessages: allTurns.count, handoffMessages: allTurns.count - matched.count,
             avgConfidence: matched.isEmpty ? 0 : matched.map(\.confidence).reduce(0, +) / Double(matched.count),
-            transferRate: total == 0 ? 0 : Double(transferred) / Double(total) * 100, transferredSessions: transferred,
+            transferredSessions: transferred,
             matchTypeDistribution: distribution,
             averageRating: ratings.isEmpty ? nil : Double(ratings.reduce(0, +)) / Double(ratings.count),
             ratedSessions: ratings.count, topicHits: topicHits)

@@ -165,13 +165,8 @@ public struct SQLiteCustomerServiceStore: CustomerServiceStore {
                     ratingComment: try row.optionalString(4, "customer_service_sessions.rating_comment"),
                     transferToHuman: try row.int(5, "customer_service_sessions.transfer_to_human") != 0,
                     handoffReason: try row.optionalString(6, "customer_service_sessions.handoff_reason"),
-                    handoffState: try row.optionalString(7, "customer_service_sessions.handoff_state").map { raw in
-                        guard let state = HandoffState(rawValue: raw) else {
-                            throw StoreError.corruptRow(
-                                column: "customer_service_sessions.handoff_state", found: "\"\(raw)\"",
-                                expected: "pending, open or closed")
-                        }
-                        return state
+                    handoffState: try row.optionalString(7, "customer_service_sessions.handoff_state").map {
+                        try HandoffState.stored($0, column: "customer_service_sessions.handoff_state")
                     })
             }
         }
@@ -215,11 +210,8 @@ public struct SQLiteCustomerServiceStore: CustomerServiceStore {
                 FROM customer_service_logs WHERE session_id = ? ORDER BY id
                 """, [.text(sessionID)]
             ).map { row in
-                let band = try row.string(6, "customer_service_logs.match_type")
-                guard let matchType = MatchBand(rawValue: band) else {
-                    throw StoreError.corruptRow(
-                        column: "customer_service_logs.match_type", found: "\"\(band)\"", expected: "a match band")
-                }
+                let matchType = try MatchBand.stored(
+                    row.string(6, "customer_service_logs.match_type"), column: "customer_service_logs.match_type")
                 return TurnLog(
                     sessionID: sessionID,
                     createdAt: Date(timeIntervalSince1970: try row.double(0, "customer_service_logs.created_at")),
@@ -285,7 +277,6 @@ public struct SQLiteCustomerServiceStore: CustomerServiceStore {
                 totalSessions: total, totalMessages: try turns.int(0, "message count"),
                 handoffMessages: try turns.int(2, "handoff messages"),
                 avgConfidence: try turns.optionalDouble(1, "mean confidence") ?? 0,
-                transferRate: total == 0 ? 0 : Double(transferred) / Double(total) * 100,
                 transferredSessions: transferred, matchTypeDistribution: distribution,
                 averageRating: try sessions.optionalDouble(3, "mean rating"),
                 ratedSessions: try sessions.int(2, "rated sessions"), topicHits: hits)
