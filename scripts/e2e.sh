@@ -42,12 +42,21 @@ start_server twins twins "$twins_port" MIN_TYPING_DELAY=0.1 MAX_TYPING_DELAY=0.3
 training_port=$(free_port)
 start_server training training-page "$training_port" LLM_LOCAL_SCHEMA=on TWIN_PROMPT_TOKENS=1500 TRAINING_STAGE_ROUND_CAP=1
 
+# The offline demo, started as `make run` starts it: no key, no LLM_MODE, an empty .env (the manifest does the rest).
+demo_port=$(free_port)
+mkdir -p "$work/demo"
+env -u DASHSCOPE_API_KEY -u LLM_MODE -u DEMO DATABASE_PATH="$work/demo" LOG_LEVEL=warning \
+  "${SERVER_BIN:-.build/debug/vividcrowd-server}" serve --port "$demo_port" --env-file "$work/no.env" >"$work/demo.log" 2>&1 &
+pids+=($!)
+disown "$!"
+wait_for_health demo "$demo_port" "${pids[-1]}" "$work/demo.log" 300
+
 guarded_port=$(free_port)
 start_server guarded customer-service "$guarded_port" $configured_formula HEADER_READ_TIMEOUT=2 IDLE_TIMEOUT=4 MAX_HEADER_BYTES=8192 \
   MAX_CONNECTIONS=40
 
 VIVIDCROWD_URL="http://127.0.0.1:$cs_port" VIVIDCROWD_CHAT_URL="http://127.0.0.1:$chat_port" \
   VIVIDCROWD_TWINS_URL="http://127.0.0.1:$twins_port" VIVIDCROWD_TRAINING_URL="http://127.0.0.1:$training_port" \
-  VIVIDCROWD_GUARDED_URL="http://127.0.0.1:$guarded_port" \
+  VIVIDCROWD_GUARDED_URL="http://127.0.0.1:$guarded_port" VIVIDCROWD_DEMO_URL="http://127.0.0.1:$demo_port" \
   "$VENV/bin/python" -m pytest -q Tests/e2e "$@" \
   || { for log in "$work"/*.log; do echo "--- $log" >&2; tail -30 "$log" >&2; done; exit 1; }

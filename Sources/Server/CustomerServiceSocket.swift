@@ -8,11 +8,11 @@ import VividCrowdCore
 /// `{"message": "..."}` gets stream frames when the LLM writes the reply, then one `response` frame.
 /// A bad frame gets an `error` frame and the connection stays open.
 enum CustomerServiceSocket {
-    static func add(to router: Router<AppWebSocketContext>, desk: CustomerServiceDesk, protection: ServerProtection) {
+    static func add(to router: Router<AppWebSocketContext>, desk: CustomerServiceDesk, socket: SocketEnvironment) {
         router.ws("/api/customer-service/ws", shouldUpgrade: { request, context in
             // A new session per connection: counted like POST /session, refused before the upgrade.
             guard request.uri.queryParameters["session_id"] == nil,
-                let wait = await protection.wait(.sessions, client: context.clientKey)
+                let wait = await socket.protection.wait(.sessions, client: context.clientKey)
             else { return .upgrade([:]) }
             throw HTTPError(.tooManyRequests, headers: [.retryAfter: String(ServerProtection.seconds(wait))],
                             message: "too many new sessions; try again in \(ServerProtection.seconds(wait)) s")
@@ -35,7 +35,7 @@ enum CustomerServiceSocket {
                 outbound, .notice(ConversationFrame(type: "session_created", fields: ["session_id": .string(sessionID)])))
             try await ConversationSocket.serve(
                 CustomerServiceConversation(desk: desk, sessionID: sessionID), inbound: inbound, outbound: outbound,
-                logger: context.logger, limit: protection, failureCode: "reply_failed",
+                logger: context.logger, environment: socket, route: "/api/customer-service/ws", failureCode: "reply_failed",
                 textHint: "send text frames holding {\"message\": \"...\"}")
         }
     }

@@ -8,11 +8,11 @@ import VividCrowdCore
 /// customer answers in character with `stream_start` / `stream_chunk` / `stream_end`, as group chat does, then
 /// `round_end`. One connection is one session, kept in the conversation store.
 enum CustomerSocket {
-    static func add(to router: Router<AppWebSocketContext>, library: CustomerLibrary, conversations: any ConversationStore, protection: ServerProtection) {
+    static func add(to router: Router<AppWebSocketContext>, library: CustomerLibrary, conversations: any ConversationStore, socket: SocketEnvironment) {
         router.ws("/api/digital-customer/ws") { inbound, outbound, context in
             try await ConversationSocket.serve(
                 CustomerConversation(library: library, conversations: conversations), inbound: inbound, outbound: outbound,
-                logger: context.logger, limit: protection, failureCode: "reply_failed",
+                logger: context.logger, environment: socket, route: "/api/digital-customer/ws", failureCode: "reply_failed",
                 textHint: "send text frames holding {\"message\": \"...\", \"customer_id\": 1}")
         }
     }

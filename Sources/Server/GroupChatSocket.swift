@@ -9,7 +9,7 @@ import VividCrowdCore
 /// `round_end` frame says which path routed the message. `?room=NAME` joins a named room: its shared history, and
 /// every other connection's round in it (a `user_message` frame, then the same frames), on any instance.
 enum GroupChatSocket {
-    static func add(to router: Router<AppWebSocketContext>, chat: GroupChatService, protection: ServerProtection) {
+    static func add(to router: Router<AppWebSocketContext>, chat: GroupChatService, socket: SocketEnvironment) {
         router.ws("/api/chat/ws") { inbound, outbound, context in
             let roomName = context.request.uri.queryParameters["room"].map(String.init)
             let room: GroupChatRoom
@@ -24,7 +24,7 @@ enum GroupChatSocket {
             let serve = {
                 try await ConversationSocket.serve(
                     GroupChatConversation(room: room, connection: connection), inbound: inbound, outbound: outbound,
-                    logger: context.logger, limit: protection, failureCode: "round_failed", textHint: "send text frames")
+                    logger: context.logger, environment: socket, route: "/api/chat/ws", failureCode: "round_failed", textHint: "send text frames")
             }
             guard let broadcast = room.broadcast else { return try await serve() }
             // A named room: what its other connections (here or on another instance) send and hear arrives too.

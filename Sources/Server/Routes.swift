@@ -8,8 +8,10 @@ import VividCrowdCore
 /// Assembles the HTTP and WebSocket routes and the application around them.
 enum Routes {
     /// Plain HTTP: health, the REST API, the OpenAPI document and the web pages.
-    static func build(_ services: ServerServices) -> Router<AppRequestContext> {
+    static func build(_ services: ServerServices, connections: ConnectionCount = ConnectionCount()) -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
+        // First, so requests the protection refuses are counted too.
+        router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
         router.add(middleware: ProtectionMiddleware(protection: services.protection))
         router.add(middleware: MethodNotAllowedMiddleware())
         router.get("/health") { _, _ -> Response in
@@ -25,6 +27,12 @@ enum Routes {
         CustomerRoutes.add(to: router, services: services)
         TrainingRoutes.add(to: router, services: services)
         SalesKnowledgeRoutes.add(to: router, services: services)
+        router.get("/metrics") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: services.metrics.exposition(openConnections: connections.open))))
+        }
+        router.get("/api/demo") { _, _ -> Response in .json(DemoDescription.json(services.settings.demo)) }
         router.get("/api/chat/agents") { _, _ -> Response in
             try .json(encoding: services.groupChat.personas.map(AgentSummary.init))
         }
@@ -45,15 +53,20 @@ enum Routes {
     static func webSockets(_ services: ServerServices) -> Router<AppWebSocketContext> {
         let router = Router(context: AppWebSocketContext.self)
         router.add(middleware: ProtectionMiddleware(protection: services.protection))
-        CustomerServiceSocket.add(to: router, desk: services.customerService, protection: services.protection)
-        GroupChatSocket.add(to: router, chat: services.groupChat, protection: services.protection)
+        let demo = services.settings.demo
+        func socket(_ mode: DemoManifest.Mode) -> SocketEnvironment {
+            SocketEnvironment(
+                protection: services.protection, metrics: services.metrics, notRecorded: demo?.notRecordedMessage(for: mode))
+        }
+        CustomerServiceSocket.add(to: router, desk: services.customerService, socket: socket(.customerService))
+        GroupChatSocket.add(to: router, chat: services.groupChat, socket: socket(.groupChat))
         let typing = services.settings.groupChat
         TwinSocket.add(
-            to: router, library: services.twins, protection: services.protection,
+            to: router, library: services.twins, socket: socket(.twins),
             typingDelay: typing.minTypingDelay...typing.maxTypingDelay, clock: services.clock)
         CustomerSocket.add(
-            to: router, library: services.customers, conversations: services.store.conversations, protection: services.protection)
-        TrainingSocket.add(to: router, desk: services.training, protection: services.protection)
+            to: router, library: services.customers, conversations: services.store.conversations, socket: socket(.training))
+        TrainingSocket.add(to: router, desk: services.training, socket: socket(.training))
         return router
     }
 
@@ -71,7 +84,7 @@ enum Routes {
             httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes, maxHeaderFieldCount: 200))
         return Application(
-            router: build(services),
+            router: build(services, connections: connections),
             server: .guardedHTTP1WebSocketUpgrade(
                 webSocketRouter: webSockets(services),
                 configuration: .init(

@@ -24,26 +24,23 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Make sales-training customers of the profile documents (.md, .txt, .pdf) in this folder at start-up, e.g. corpora/sales/customers.")
     var seedCustomers: String?
 
+    @Option(help: "Upload this sales material (.pdf, .xlsx) for the training copilot at start-up (repeatable; the same bytes again are a no-op).")
+    var seedMaterials: [String] = []
+
     func run() async throws {
         let logger = Logger(label: "vividcrowd.server")
-        let services = try await serviceOptions.start(label: "vividcrowd.server") { settings in
+        let services = try await serviceOptions.start(label: "vividcrowd.server", allowsDemo: true) { settings in
             if let port { settings.server.port = port }
         }
         let settings = services.settings
-        if let refusal = Self.openWritesRefusal(settings) { throw CommandFailure(refusal) }
-        if let importCSV {
-            let url = URL(fileURLWithPath: importCSV)
-            let outcome = try await services.customerService.importKnowledgeBase(
-                try Data(contentsOf: url), fileName: url.lastPathComponent)
-            logger.notice("\(outcome.message)")
-        }
-        if let seedTwins {
-            let created = try await services.twins.seed(try TwinSeed.uploads(manifest: URL(fileURLWithPath: seedTwins)))
-            logger.notice("twins from \(seedTwins): \(created) made, the others were already there")
-        }
-        if let seedCustomers {
-            let created = try await services.customers.seed(folder: URL(fileURLWithPath: seedCustomers))
-            logger.notice("customers from \(seedCustomers): \(created) made, the others were already there")
+        do {
+            if let refusal = Self.openWritesRefusal(settings) { throw CommandFailure(refusal) }
+            try await seed(services, logger: logger)
+        } catch {
+            // The HTTP client and the store must be closed before they go, also when start-up fails.
+            try? await services.llm.shutdown()
+            try? await services.store.close()
+            throw error
         }
         let connections = ConnectionCount()
         let app = Routes.application(
@@ -57,8 +54,45 @@ struct Serve: AsyncParsableCommand {
         // The store first: a service group stops its services in reverse order, so the store closes last.
         let group = ServiceGroup(
             configuration: .init(services: running, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await services.llm.shutdown()
+            throw error
+        }
         try await services.llm.shutdown()
+    }
+
+    /// Imports and seeds what the options (or the offline demo's manifest) name, before the server listens.
+    private func seed(_ services: ServerServices, logger: Logger) async throws {
+        let settings = services.settings
+        let demo = settings.demo?.seed
+        if let importCSV = importCSV ?? demo?.knowledgeBase {
+            let url = URL(fileURLWithPath: importCSV)
+            let outcome = try await services.customerService.importKnowledgeBase(
+                try Data(contentsOf: url), fileName: url.lastPathComponent)
+            logger.notice("\(outcome.message)")
+        }
+        if let seedTwins = seedTwins ?? demo?.twins {
+            let created = try await services.twins.seed(try TwinSeed.uploads(manifest: URL(fileURLWithPath: seedTwins)))
+            logger.notice("twins from \(seedTwins): \(created) made, the others were already there")
+        }
+        if let seedCustomers = seedCustomers ?? demo?.customers {
+            let outcome = try await services.customers.seed(folder: URL(fileURLWithPath: seedCustomers))
+            logger.notice("customers from \(seedCustomers): \(outcome.created) made, the others were already there")
+            if !outcome.failed.isEmpty {
+                logger.warning("no customer profile could be extracted, skipped: \(outcome.failed.joined(separator: ", "))")
+            }
+        }
+        for material in seedMaterials.isEmpty ? demo?.salesMaterials ?? [] : seedMaterials {
+            let url = URL(fileURLWithPath: material)
+            _ = try await services.copilot.upload(try Data(contentsOf: url), fileName: url.lastPathComponent)
+        }
+        if let manifest = settings.demo {
+            logger.notice(
+                "offline demo: answers are replayed from the recording \(manifest.cassette); set DASHSCOPE_API_KEY (or LLM_MODE) to go live",
+                metadata: ["url": "http://\(settings.server.host):\(settings.server.port)/"])
+        }
     }
 
     /// Why the server must not start: it would listen beyond this machine with every write route open. nil when it

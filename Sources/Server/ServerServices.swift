@@ -17,6 +17,8 @@ struct ServerServices: Sendable {
     let training: TrainingDesk
     let copilot: SalesCopilot
     let protection: ServerProtection
+    /// The Prometheus registry `/metrics` shows.
+    let metrics: ServerMetrics
     /// Drives typing delays (tests pass a virtual clock).
     let clock: any Clock<Duration>
 
@@ -30,9 +32,12 @@ struct ServerServices: Sendable {
         BLASThreads.set(1)
         if let warning = BLASThreads.genericKernelWarning() { logger.warning("\(warning)") }
         let store = try StoreFactory.open(settings.storage, openers: [PostgresStoreOpener()])
-        let llm = try LLMClient.make(configuration: settings, logger: Logger(label: "vividcrowd.llm"))
+        let metrics = ServerMetrics()
+        let llm = try LLMClient.make(configuration: settings, logger: Logger(label: "vividcrowd.llm"), metrics: metrics.domain)
         do {
-            return try await start(settings, store: store, llm: llm, corpora: corpora, personas: personas, clock: clock, date: date, logger: logger)
+            return try await start(
+                settings, store: store, llm: llm, metrics: metrics, corpora: corpora, personas: personas, clock: clock, date: date,
+                logger: logger)
         } catch {
             // The HTTP client must be shut down before it goes, also when start-up fails (a database that is down).
             try? await llm.shutdown()
@@ -42,22 +47,25 @@ struct ServerServices: Sendable {
     }
 
     private static func start(
-        _ settings: VividCrowdConfiguration, store: any VividCrowdStore, llm: LLMClient, corpora: URL, personas: URL?,
-        clock: any Clock<Duration>, date: @escaping @Sendable () -> Date, logger: Logger
+        _ settings: VividCrowdConfiguration, store: any VividCrowdStore, llm: LLMClient, metrics: ServerMetrics, corpora: URL,
+        personas: URL?, clock: any Clock<Duration>, date: @escaping @Sendable () -> Date, logger: Logger
     ) async throws -> ServerServices {
+        // Each mode's calls are counted under its name.
         let customerService = try CustomerServiceDesk.make(
-            store: store, llm: llm, configuration: settings, corpora: corpora)
+            store: store, llm: llm.labelled(mode: "customer_service"), configuration: settings, corpora: corpora)
         let groupChat = try GroupChatService.make(
             personasFile: personas ?? corpora.appendingPathComponent("seed/agents_profiles.json"), store: store,
-            llm: llm, configuration: settings, clock: clock, date: date)
+            llm: llm.labelled(mode: "group_chat"), configuration: settings, clock: clock, date: date)
         let twins = try TwinLibrary.make(
-            store: store, llm: llm, pdf: MuPDFTextReader(), configuration: settings, corpora: corpora, now: date)
+            store: store, llm: llm.labelled(mode: "twins"), pdf: MuPDFTextReader(), configuration: settings, corpora: corpora,
+            now: date)
         let documents = DocumentReader(pdf: MuPDFTextReader(), limits: settings.twins.limits)
+        let trainingLLM = llm.labelled(mode: "training")
         let customers = CustomerLibrary(
-            store: store.customers, client: llm, reader: documents,
+            store: store.customers, client: trainingLLM, reader: documents,
             promptTokens: settings.twins.promptTokens, now: date)
         let copilot = SalesCopilot(
-            store: store.salesMaterials, client: llm, embedder: CachingEmbedder(client: llm, cache: store.embeddings),
+            store: store.salesMaterials, client: trainingLLM, embedder: CachingEmbedder(client: trainingLLM, cache: store.embeddings),
             documents: documents, spreadsheets: XLSXReader(),
             tokenizer: twins.tokenizer, now: date)
         let training = try TrainingDesk.make(
@@ -75,7 +83,7 @@ struct ServerServices: Sendable {
             settings: settings, store: store, llm: llm, customerService: customerService, groupChat: groupChat, twins: twins,
             customers: customers, training: training, copilot: copilot,
             protection: ServerProtection(settings: settings.protection, adminToken: settings.server.adminToken, clock: clock),
-            clock: clock)
+            metrics: metrics, clock: clock)
     }
 }
 
@@ -90,11 +98,12 @@ struct ServiceOptions: ParsableArguments {
     @Option(help: "Group-chat personas (the original agents_profiles.json form, or a list with expertise).")
     var personas = "corpora/seed/agents_profiles.json"
 
-    /// Loads the configuration (adjusted by `adjust`), sets up logging and opens the services.
+    /// Loads the configuration (adjusted by `adjust`; the offline demo's when `allowsDemo` and no key is set), sets
+    /// up logging and opens the services.
     func start(
-        label: String, adjust: (inout VividCrowdConfiguration) -> Void = { _ in }
+        label: String, allowsDemo: Bool = false, adjust: (inout VividCrowdConfiguration) -> Void = { _ in }
     ) async throws -> ServerServices {
-        var settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
+        var settings = try VividCrowdConfiguration.load(dotEnvPath: envFile, allowsDemo: allowsDemo)
         adjust(&settings)
         LoggingSetup.bootstrap(settings)
         return try await ServerServices.start(

@@ -12,7 +12,7 @@ struct ShowConfiguration: AsyncParsableCommand {
     var envFile = ".env"
 
     func run() async throws {
-        let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile)
+        let settings = try VividCrowdConfiguration.load(dotEnvPath: envFile, allowsDemo: true)
         let width = settings.summary.map(\.0.count).max() ?? 0
         for (name, value) in settings.summary {
             print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value)

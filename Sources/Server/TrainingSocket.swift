@@ -9,7 +9,7 @@ import VividCrowdCore
 /// when the stage advances, and `turn_end` (or `training_complete` with the report and its radar). The state is stored
 /// after every message, so a reconnect, or another instance, carries on.
 enum TrainingSocket {
-    static func add(to router: Router<AppWebSocketContext>, desk: TrainingDesk, protection: ServerProtection) {
+    static func add(to router: Router<AppWebSocketContext>, desk: TrainingDesk, socket: SocketEnvironment) {
         router.ws("/api/digital-customer/training/ws/{session_id}") { inbound, outbound, context in
             let record: TrainingSessionRecord
             do {
@@ -29,7 +29,7 @@ enum TrainingSocket {
             ])))
             try await ConversationSocket.serve(
                 TrainingConversation(desk: desk, sessionID: record.id), inbound: inbound, outbound: outbound,
-                logger: context.logger, limit: protection, failureCode: "reply_failed",
+                logger: context.logger, environment: socket, route: "/api/digital-customer/training/ws/{session_id}", failureCode: "reply_failed",
                 textHint: "send text frames holding {\"message\": \"...\"}")
         }
     }

@@ -10,13 +10,13 @@ import VividCrowdCore
 /// closes the message. The history each twin remembers is this connection's.
 enum TwinSocket {
     static func add(
-        to router: Router<AppWebSocketContext>, library: TwinLibrary, protection: ServerProtection, typingDelay: ClosedRange<Double>,
+        to router: Router<AppWebSocketContext>, library: TwinLibrary, socket: SocketEnvironment, typingDelay: ClosedRange<Double>,
         clock: any Clock<Duration>
     ) {
         router.ws("/api/celebrity/ws") { inbound, outbound, context in
             try await ConversationSocket.serve(
                 TwinConversation(library: library, clock: clock, typingDelay: typingDelay), inbound: inbound, outbound: outbound,
-                logger: context.logger, limit: protection, failureCode: "reply_failed",
+                logger: context.logger, environment: socket, route: "/api/celebrity/ws", failureCode: "reply_failed",
                 textHint: "send text frames holding {\"message\": \"...\", \"celebrity_ids\": [1], \"mode\": \"private\"}")
         }
     }

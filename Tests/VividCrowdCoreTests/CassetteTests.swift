@@ -5,10 +5,11 @@ import VividCrowdTesting
 
 private func cassetteClient(
     directory: String, name: String = "unit", mode: LLMMode, live: (any LLMTransport)?, speed: Double = 0,
-    clock: any Clock<Duration> = ContinuousClock()
+    clock: any Clock<Duration> = ContinuousClock(), matching: ReplayMatching = .exact, repeatsLast: Bool = false
 ) throws -> LLMClient {
     let cassette = try Cassette(
-        directory: directory, name: name, startEmpty: mode == .record, redactor: Redactor(secrets: [testAPIKey]))
+        directory: directory, name: name, startEmpty: mode == .record, redactor: Redactor(secrets: [testAPIKey]),
+        repeatsLastRecording: repeatsLast, matching: matching)
     let meter = LLMUsageMeter()
     return LLMClient(
         transport: CassetteTransport(
@@ -56,6 +57,34 @@ struct CassetteTests {
             _ = try await player.complete(question)
         } throws: { error in
             String(describing: error).contains("recorded 2 time(s)")
+        }
+    }
+
+    @Test("last-turn matching replays a recorded question whatever came before it, and still misses other questions")
+    func lastTurnMatching() async throws {
+        let directory = try temporaryDirectory()
+        let persona = ChatMessage.system("You are Lin, a student.")
+        let recorded = ChatRequest(
+            model: "test-model", messages: [persona, .user("hello"), .assistant("hi!"), .user("which tea is good?")])
+        let answer = try await cassetteClient(directory: directory, mode: .record, live: ScriptedTransport())
+            .complete(recorded).content
+        let laterInAnotherChat = ChatRequest(
+            model: "test-model",
+            messages: [persona, .user("good morning"), .assistant("morning"), .user("which tea is good?")])
+
+        let exact = try cassetteClient(directory: directory, mode: .replay, live: nil)
+        await #expect(throws: LLMError.self) { _ = try await exact.complete(laterInAnotherChat) }
+
+        let demo = try cassetteClient(directory: directory, mode: .replay, live: nil, matching: .lastTurn, repeatsLast: true)
+        #expect(try await demo.complete(laterInAnotherChat).content == answer)
+        #expect(try await demo.complete(laterInAnotherChat).content == answer)
+        // Another persona, another question, or another model is not the recording.
+        for request in [
+            ChatRequest(model: "test-model", messages: [.system("You are Yao."), .user("which tea is good?")]),
+            ChatRequest(model: "test-model", messages: [persona, .user("which coffee is good?")]),
+            ChatRequest(model: "other-model", messages: [persona, .user("which tea is good?")]),
+        ] {
+            await #expect(throws: LLMError.self) { _ = try await demo.complete(request) }
         }
     }
 

@@ -104,9 +104,24 @@ private func library(_ transport: RepliesTransport, store: any CustomerStore = I
         let transport = RepliesTransport([profileJSON()])
         let customers = library(transport)
         let folder = repositoryRoot.appendingPathComponent("corpora/sales/customers")
-        #expect(try await customers.seed(folder: folder) == 6)
-        #expect(try await customers.seed(folder: folder) == 0)
+        #expect(try await customers.seed(folder: folder) == .init(created: 6, failed: []))
+        #expect(try await customers.seed(folder: folder) == .init(created: 0, failed: []))
         #expect(try await customers.customers().map(\.fileName).sorted().first?.hasSuffix(".md") == true)
+    }
+
+    @Test func aProfileTheModelCannotMakeIsSkippedAndNamedWhileTheOthersSeed() async throws {
+        let folder = URL(fileURLWithPath: try temporaryDirectory())
+        let shipped = repositoryRoot.appendingPathComponent("corpora/sales/customers")
+        for name in try FileManager.default.contentsOfDirectory(atPath: shipped.path).sorted().prefix(2) {
+            try FileManager.default.copyItem(at: shipped.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        // The first document's every attempt is unusable; the second gets a profile.
+        let transport = RepliesTransport(["not json", "not json", "not json", profileJSON()])
+        let store = InMemoryCustomerStore()
+        let outcome = try await library(transport, store: store).seed(folder: folder)
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(outcome == .init(created: 1, failed: [names[0]]))
+        #expect(try await store.customers().map(\.fileName) == [names[1]])
     }
 }
 

@@ -8,21 +8,47 @@ public actor Cassette {
     private var recordings: [String: [Int: CassetteInteraction]] = [:]
     private var occurrencesUsed: [String: Int] = [:]
     private let repeatsLastRecording: Bool
+    private let matching: ReplayMatching
 
     /// Opens `directory/name.json`; with `startEmpty` (record mode) earlier recordings are discarded. With
-    /// `repeatsLastRecording`, a request claimed more often than recorded gets its last recording again.
+    /// `repeatsLastRecording`, a request claimed more often than recorded gets its last recording again; `matching`
+    /// says how much of a request must equal its recording.
     public init(
-        directory: String, name: String, startEmpty: Bool, redactor: Redactor, repeatsLastRecording: Bool = false
+        directory: String, name: String, startEmpty: Bool, redactor: Redactor, repeatsLastRecording: Bool = false,
+        matching: ReplayMatching = .exact
     ) throws {
         self.name = name
         self.repeatsLastRecording = repeatsLastRecording
+        self.matching = matching
         self.url = URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName(for: name))
         self.redactor = redactor
         if !startEmpty, FileManager.default.fileExists(atPath: url.path) {
-            for interaction in try CassetteFile.read(from: url).interactions {
-                recordings[interaction.matchKey, default: [:]][interaction.occurrence] = interaction
+            let interactions = try CassetteFile.read(from: url).interactions
+            switch matching {
+            case .exact:
+                for interaction in interactions {
+                    recordings[interaction.matchKey, default: [:]][interaction.occurrence] = interaction
+                }
+            case .lastTurn:
+                // Requests that differ only in earlier turns share a key: they replay one after another, in the
+                // order the file holds them.
+                for interaction in interactions {
+                    let key = Self.key(interaction.endpoint, interaction.request, matching: matching)
+                    recordings[key, default: [:]][recordings[key]?.count ?? 0] = interaction
+                }
             }
         }
+    }
+
+    /// The key a request is found under: the whole request, or (`lastTurn`) its `messages` reduced to the first
+    /// system message and the last message.
+    static func key(_ endpoint: LLMEndpoint, _ request: JSONValue, matching: ReplayMatching) -> String {
+        guard matching == .lastTurn, var object = request.objectValue, let messages = object["messages"]?.arrayValue,
+            let last = messages.last
+        else { return endpoint.rawValue + " " + request.canonicalString }
+        let system = messages.dropLast().first { $0["role"]?.stringValue == "system" }
+        object["messages"] = .array((system.map { [$0] } ?? []) + [last])
+        return endpoint.rawValue + " " + JSONValue.object(object).canonicalString
     }
 
     /// A file-system-safe file name for a cassette name.
@@ -36,7 +62,7 @@ public actor Cassette {
 
     /// Reserves the next occurrence number of a request and returns its recording, if there is one.
     func claim(endpoint: LLMEndpoint, request: JSONValue) -> (occurrence: Int, recording: CassetteInteraction?) {
-        let key = endpoint.rawValue + " " + request.canonicalString
+        let key = Self.key(endpoint, request, matching: matching)
         let occurrence = occurrencesUsed[key, default: 0]
         occurrencesUsed[key] = occurrence + 1
         guard let recorded = recordings[key] else { return (occurrence, nil) }
@@ -47,14 +73,14 @@ public actor Cassette {
 
     /// Stores a new recording and rewrites the file.
     func record(_ interaction: CassetteInteraction) throws {
-        recordings[interaction.matchKey, default: [:]][interaction.occurrence] = interaction
+        recordings[Self.key(interaction.endpoint, interaction.request, matching: matching), default: [:]][interaction.occurrence] = interaction
         let all = recordings.values.flatMap(\.values)
         try CassetteFile(interactions: all).write(to: url, redactor: redactor)
     }
 
     /// Explains a miss: the recording nearest to `request`, field by field.
     func miss(endpoint: LLMEndpoint, request: JSONValue, occurrence: Int) -> CassetteMiss {
-        let key = endpoint.rawValue + " " + request.canonicalString
+        let key = Self.key(endpoint, request, matching: matching)
         let candidates = recordings.values.flatMap(\.values).filter { $0.endpoint == endpoint }
         let nearest = candidates.map { ($0, $0.request.differences(from: request)) }
             .min { left, right in

@@ -26,6 +26,15 @@ public enum ReplayRepeat: String, Sendable, CaseIterable {
     case last
 }
 
+/// How replay finds the recording of a request, named as `REPLAY_MATCH` accepts it.
+public enum ReplayMatching: String, Sendable, CaseIterable {
+    /// The whole request, field by field: tests and regression runs see any change in a prompt.
+    case exact
+    /// The request with its conversation reduced to the system prompt and the last message: a demo replays a
+    /// recorded question whatever was said before it.
+    case lastTurn = "last-turn"
+}
+
 /// Log verbosity, named as `LOG_LEVEL` accepts it.
 public enum LogLevelSetting: String, Sendable, CaseIterable {
     case trace, debug, info, notice, warning, error, critical
@@ -63,6 +72,8 @@ public struct VividCrowdConfiguration: Sendable {
         public var replaySpeed: Double
         /// In replay, answer a request made more often than it was recorded with its last recording instead of failing.
         public var replayRepeatsLast: Bool
+        /// How much of a request must equal a recording for replay to use it.
+        public var replayMatching: ReplayMatching = .exact
         /// Send llama.cpp's non-standard `schema` key with JSON requests (local servers only; DashScope rejects it).
         public var localSchema: Bool
     }
@@ -153,6 +164,12 @@ public struct VividCrowdConfiguration: Sendable {
     public var protection: ProtectionSettings
     public var logLevel: LogLevelSetting
     public var logFormat: LogFormat
+    /// `DEMO`: when `serve` runs the offline demo.
+    public var demoSwitch: DemoSwitch
+    /// `DEMO_MANIFEST`: the demo's cassette, settings, seeds and questions.
+    public var demoManifestPath: String
+    /// The offline demo in force (`serve` without a key), nil when the server runs as configured.
+    public var demo: DemoManifest?
 
     /// DashScope's OpenAI-compatible endpoint, the default for chat and embeddings.
     public static let dashScopeBaseURL = "https://dashscope.aliyuncs.com/compatible-mode/v1"
@@ -181,6 +198,7 @@ public struct VividCrowdConfiguration: Sendable {
             replayRepeatsLast: try env.choice("REPLAY_REPEAT", default: ReplayRepeat.error) == .last,
             localSchema: try env.choice("LLM_LOCAL_SCHEMA", default: Switch.off) == .on
         )
+        llm.replayMatching = try env.choice("REPLAY_MATCH", default: ReplayMatching.exact)
         server = Server(
             host: env.string("HOST", default: "127.0.0.1"),
             port: try env.int("PORT", default: 8000, in: 0...65535),
@@ -239,16 +257,45 @@ public struct VividCrowdConfiguration: Sendable {
             stageTurns: env.string("TRAINING_STAGE_TURNS", default: "corpora/sales/stages"))
         logLevel = try env.choice("LOG_LEVEL", default: LogLevelSetting.info)
         logFormat = try env.choice("LOG_FORMAT", default: LogFormat.text)
+        demoSwitch = try env.choice("DEMO", default: DemoSwitch.auto)
+        demoManifestPath = env.string("DEMO_MANIFEST", default: DemoManifest.defaultPath)
     }
 
-    /// The process environment layered over a `.env` file (the process wins), then validated.
+    /// The process environment layered over a `.env` file (the process wins), then validated. With `allowsDemo`
+    /// (the server), the offline demo's settings go over both when `DEMO` asks for it (see `wantsDemo`).
     public static func load(
         processEnvironment: [String: String] = ProcessInfo.processInfo.environment,
-        dotEnvPath: String = ".env"
+        dotEnvPath: String = ".env", allowsDemo: Bool = false
     ) throws -> VividCrowdConfiguration {
         var merged = try DotEnv.load(path: dotEnvPath)
         merged.merge(processEnvironment) { _, process in process }
-        return try VividCrowdConfiguration(environment: merged)
+        let env = EnvironmentReader(values: merged)
+        guard allowsDemo,
+            Self.wantsDemo(
+                try env.choice("DEMO", default: DemoSwitch.auto), apiKeySet: env.optionalString("DASHSCOPE_API_KEY") != nil,
+                llmModeSet: env.optionalString("LLM_MODE") != nil)
+        else { return try VividCrowdConfiguration(environment: merged) }
+        let manifest = try DemoManifest.load(path: env.string("DEMO_MANIFEST", default: DemoManifest.defaultPath))
+        merged.merge(manifest.defaults) { chosen, _ in chosen }
+        merged.merge(manifest.overrides) { _, demo in demo }
+        // Its own database, so a demo's seeds and chats never mix with a live deployment's data.
+        if EnvironmentReader(values: merged).optionalString("DATABASE_PATH") == nil,
+            EnvironmentReader(values: merged).optionalString("DATABASE_URL") == nil
+        {
+            merged["DATABASE_PATH"] = "./data/demo"
+        }
+        var settings = try VividCrowdConfiguration(environment: merged)
+        settings.demo = manifest
+        return settings
+    }
+
+    /// Whether `DEMO` asks for the offline demo: `on`, or `auto` with neither a key nor `LLM_MODE`.
+    public static func wantsDemo(_ demo: DemoSwitch, apiKeySet: Bool, llmModeSet: Bool) -> Bool {
+        switch demo {
+        case .on: return true
+        case .off: return false
+        case .auto: return !apiKeySet && !llmModeSet
+        }
     }
 
     /// A matching knob as `config` shows it: unset ones stand aside for the shipped default calibration.
@@ -271,6 +318,7 @@ public struct VividCrowdConfiguration: Sendable {
             ("LLM_MODE", llm.mode.rawValue), ("CASSETTE_DIR", llm.cassetteDirectory),
             ("CASSETTE_NAME", llm.cassetteName), ("REPLAY_SPEED", String(llm.replaySpeed)),
             ("REPLAY_REPEAT", llm.replayRepeatsLast ? ReplayRepeat.last.rawValue : ReplayRepeat.error.rawValue),
+            ("REPLAY_MATCH", llm.replayMatching.rawValue),
             ("LLM_LOCAL_SCHEMA", llm.localSchema ? "on" : "off"),
             ("HOST", server.host), ("PORT", String(server.port)),
             ("ADMIN_TOKEN", server.adminToken == nil ? "(not set)" : "(set, hidden)"),
@@ -278,6 +326,8 @@ public struct VividCrowdConfiguration: Sendable {
             ("DATABASE_URL", storage.databaseURL.map(Redactor.maskingURLCredentials) ?? "(not set)"),
             ("DATABASE_POOL_SIZE", String(storage.poolSize)), ("DATABASE_TIMEOUT", String(storage.connectionTimeout)),
             ("LOG_LEVEL", logLevel.rawValue), ("LOG_FORMAT", logFormat.rawValue),
+            ("DEMO", demoSwitch.rawValue + (demo == nil ? "" : " (running the offline demo)")),
+            ("DEMO_MANIFEST", demoManifestPath),
             ("MIN_TYPING_DELAY", String(groupChat.minTypingDelay)),
             ("MAX_TYPING_DELAY", String(groupChat.maxTypingDelay)),
             ("MAX_AGENTS_PER_ROUND", String(groupChat.maxAgentsPerRound)),

@@ -84,7 +84,7 @@ public struct CustomerServiceDesk: Sendable {
 
     /// Imports a knowledge-base file; the next match, in this process or any other on the same store, sees it.
     public func importKnowledgeBase(_ data: Data, fileName: String) async throws -> ImportOutcome {
-        try await importer.importFile(data, fileName: fileName)
+        try await llm.metrics.timingImport("knowledge_base") { try await importer.importFile(data, fileName: fileName) }
     }
 
     /// Starts a session.
@@ -192,6 +192,8 @@ public struct CustomerServiceDesk: Sendable {
                 matchType: reply.matchType, llmUsed: reply.llmUsed, transferToHuman: reply.transferToHuman,
                 latencyMs: reply.latencyMs),
             handoffReason: handoffReason)
+        llm.metrics.customerServiceReply(
+            band: reply.matchType.rawValue, handoffReason: reply.transferToHuman ? reply.handoffReason?.rawValue : nil)
         return reply
     }
 

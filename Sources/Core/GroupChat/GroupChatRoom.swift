@@ -62,6 +62,7 @@ public actor GroupChatRoom {
             exhausted: try await exhausted(at: now), date: now, requestedAgents: agentIDs)
         let draws = RoutingDraws.next(&random)
         var decision = try await router.route(message, context: context, draws: draws)
+        router.llm.metrics.groupChatRound(path: decision.path.rawValue)
         try await append(GroupChatLine(sender: "user", text: message))
         let personas = decision.agents.compactMap { id in router.index.personas.first { $0.id == id } }
 

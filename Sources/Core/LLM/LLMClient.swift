@@ -29,6 +29,10 @@ public final class LLMClient: Sendable {
     /// Removes the configured key (and anything shaped like a key) from replies, streamed ones across chunk
     /// boundaries too, before any mode sees them.
     public let redactor: Redactor
+    /// Where calls, tokens and latencies are reported, labelled with `mode`.
+    public let metrics: DomainMetrics
+    /// The mode this client's calls are counted under (`customer_service`, `twins`, …; `other` unless labelled).
+    public let mode: String
     private let logger: Logger
     private let onShutdown: @Sendable () async throws -> Void
 
@@ -36,8 +40,11 @@ public final class LLMClient: Sendable {
     public init(
         transport: any LLMTransport, models: Models, embeddingBatchSize: Int = 25, meter: LLMUsageMeter = LLMUsageMeter(),
         sendsLocalSchema: Bool = false, redactor: Redactor = Redactor(secrets: []),
-        logger: Logger = Logger(label: "vividcrowd.llm"), onShutdown: @escaping @Sendable () async throws -> Void = {}
+        logger: Logger = Logger(label: "vividcrowd.llm"), metrics: DomainMetrics = .none, mode: String = "other",
+        onShutdown: @escaping @Sendable () async throws -> Void = {}
     ) {
+        self.metrics = metrics
+        self.mode = mode
         self.redactor = redactor
         self.transport = transport
         self.models = models
@@ -52,10 +59,11 @@ public final class LLMClient: Sendable {
     /// `cassetteName` (default `CASSETTE_NAME`) unless the mode is `live`.
     public static func make(
         configuration: VividCrowdConfiguration, cassetteName: String? = nil,
-        clock: any Clock<Duration> = ContinuousClock(), logger: Logger = Logger(label: "vividcrowd.llm")
+        clock: any Clock<Duration> = ContinuousClock(), logger: Logger = Logger(label: "vividcrowd.llm"),
+        metrics: DomainMetrics = .none
     ) throws -> LLMClient {
         let settings = configuration.llm
-        let meter = LLMUsageMeter()
+        let meter = LLMUsageMeter(metrics: metrics)
         let models = Models(
             chat: settings.model, router: settings.routerModel, evaluation: settings.evaluationModel,
             embedding: settings.embeddingModel)
@@ -68,14 +76,40 @@ public final class LLMClient: Sendable {
             let cassette = try Cassette(
                 directory: settings.cassetteDirectory, name: cassetteName ?? settings.cassetteName,
                 startEmpty: settings.mode == .record, redactor: Redactor(secrets: [settings.apiKey]),
-                repeatsLastRecording: settings.replayRepeatsLast && settings.mode == .replay)
+                repeatsLastRecording: settings.replayRepeatsLast && settings.mode == .replay,
+                matching: settings.mode == .replay ? settings.replayMatching : .exact)
             transport = CassetteTransport(
                 cassette: cassette, mode: settings.mode, live: http, replaySpeed: settings.replaySpeed, clock: clock,
                 meter: meter)
         }
         return LLMClient(
             transport: transport, models: models, embeddingBatchSize: settings.embeddingBatchSize, meter: meter,
-            sendsLocalSchema: settings.localSchema, redactor: Redactor(secrets: [settings.apiKey]), logger: logger, onShutdown: { try await http?.shutdown() })
+            sendsLocalSchema: settings.localSchema, redactor: Redactor(secrets: [settings.apiKey]), logger: logger,
+            metrics: metrics, onShutdown: { try await http?.shutdown() })
+    }
+
+    /// The same client (transport, meter, key) counting its calls under `mode`; shutting it down does nothing,
+    /// the original owns the connections.
+    public func labelled(mode: String) -> LLMClient {
+        LLMClient(
+            transport: transport, models: models, embeddingBatchSize: embeddingBatchSize, meter: meter,
+            sendsLocalSchema: sendsLocalSchema, redactor: redactor, logger: logger, metrics: metrics, mode: mode)
+    }
+
+    /// Reports one call's outcome and latency (and tokens when the server gave them).
+    private func report(
+        _ endpoint: LLMEndpoint, model: String, since start: ContinuousClock.Instant, usage: TokenUsage?, error: (any Error)?
+    ) {
+        let outcome: String
+        switch error {
+        case nil: outcome = "ok"
+        case let failure as LLMError: outcome = failure.code
+        default: outcome = "failed"
+        }
+        metrics.llmCall(endpoint: endpoint, model: model, mode: mode, seconds: (ContinuousClock.now - start).seconds, outcome: outcome)
+        if let usage {
+            metrics.llmTokens(model: model, mode: mode, prompt: usage.promptTokens, completion: usage.completionTokens)
+        }
     }
 
     /// Releases network resources.
@@ -85,13 +119,16 @@ public final class LLMClient: Sendable {
 
     /// A whole chat reply.
     public func complete(_ request: ChatRequest) async throws -> ChatCompletion {
+        let start = ContinuousClock.now
         do {
             let json = try await transport.send(.chatCompletions, body: request.body(stream: false))
             var completion = try ChatCompletion.parse(json)
             completion.content = redactor.redact(completion.content)
             await meter.recordChat(streamed: false, usage: completion.usage)
+            report(.chatCompletions, model: request.model, since: start, usage: completion.usage, error: nil)
             return completion
         } catch {
+            report(.chatCompletions, model: request.model, since: start, usage: nil, error: error)
             await meter.recordFailure()
             logger.error("chat completion failed", metadata: ["model": "\(request.model)", "error": "\(error)"])
             throw error
@@ -102,6 +139,7 @@ public final class LLMClient: Sendable {
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
         let (events, continuation) = AsyncThrowingStream<ChatStreamEvent, any Error>.makeStream()
         let task = Task {
+            let start = ContinuousClock.now
             var redaction = StreamRedactor(redactor)
             do {
                 let payloads = try await transport.stream(.chatCompletions, body: request.body(stream: true))
@@ -122,8 +160,10 @@ public final class LLMClient: Sendable {
                 if !rest.isEmpty { continuation.yield(.delta(rest)) }
                 continuation.yield(final)
                 await meter.recordChat(streamed: true, usage: decoder.usage)
+                report(.chatCompletions, model: request.model, since: start, usage: decoder.usage, error: nil)
                 continuation.finish()
             } catch {
+                report(.chatCompletions, model: request.model, since: start, usage: nil, error: error)
                 // The text that arrived before the failure is the consumer's too (redacted as any other).
                 let rest = redaction.finish()
                 if !rest.isEmpty { continuation.yield(.delta(rest)) }
@@ -146,11 +186,18 @@ public final class LLMClient: Sendable {
             return try await withThrowingTaskGroup(of: (Int, [[Float]]).self) { group in
                 for (index, batch) in batches.enumerated() {
                     group.addTask {
+                        let start = ContinuousClock.now
                         let request = EmbeddingRequest(model: model, inputs: batch, inputType: inputType)
-                        let json = try await self.transport.send(.embeddings, body: request.body)
-                        let result = try EmbeddingResult.parse(json, expectedCount: batch.count)
-                        await self.meter.recordEmbedding(texts: batch.count, usage: result.usage)
-                        return (index, result.vectors)
+                        do {
+                            let json = try await self.transport.send(.embeddings, body: request.body)
+                            let result = try EmbeddingResult.parse(json, expectedCount: batch.count)
+                            await self.meter.recordEmbedding(texts: batch.count, usage: result.usage)
+                            self.report(.embeddings, model: model, since: start, usage: result.usage, error: nil)
+                            return (index, result.vectors)
+                        } catch {
+                            self.report(.embeddings, model: model, since: start, usage: nil, error: error)
+                            throw error
+                        }
                     }
                 }
                 var ordered = [[[Float]]](repeating: [], count: batches.count)

@@ -16,8 +16,10 @@ public actor LLMUsageMeter {
     }
 
     private var counters = Snapshot()
+    private let metrics: DomainMetrics
 
-    public init() {}
+    /// A meter that also reports cassette lookups to `metrics`.
+    public init(metrics: DomainMetrics = .none) { self.metrics = metrics }
 
     /// The counters so far.
     public var snapshot: Snapshot { counters }
@@ -35,6 +37,7 @@ public actor LLMUsageMeter {
 
     func recordCassette(hit: Bool) {
         if hit { counters.cassetteHits += 1 } else { counters.cassetteMisses += 1 }
+        metrics.cassetteLookup(hit: hit)
     }
 
     func recordFailure() { counters.failures += 1 }

@@ -53,6 +53,12 @@ public actor CustomerLibrary {
     public func create(
         _ data: Data, fileName: String, difficulty: CustomerProfile.Difficulty? = nil
     ) async throws -> (customer: CustomerRecord, created: Bool) {
+        try await client.metrics.timingImport("customer") { try await make(data, fileName: fileName, difficulty: difficulty) }
+    }
+
+    private func make(
+        _ data: Data, fileName: String, difficulty: CustomerProfile.Difficulty?
+    ) async throws -> (customer: CustomerRecord, created: Bool) {
         let md5 = KnowledgeBaseImporter.md5(data)
         if let existing = try await store.customer(md5: md5) { return (existing, false) }
         let text = try reader.read(data, fileName: fileName).fullText
@@ -114,16 +120,32 @@ public actor CustomerLibrary {
         guard try await store.deleteCustomer(id: id) else { throw CustomerError.notFound(id) }
     }
 
-    /// Makes a customer of every Markdown, text or PDF file in `folder` that has none yet; returns how many were new.
-    @discardableResult
-    public func seed(folder: URL) async throws -> Int {
+    /// What seeding a folder did: how many customers were new, and the files whose profile could not be extracted.
+    public struct SeedOutcome: Sendable, Equatable {
+        public var created: Int
+        /// File names whose profile call gave no usable answer (the others were seeded all the same).
+        public var failed: [String]
+
+        public init(created: Int, failed: [String]) {
+            self.created = created
+            self.failed = failed
+        }
+    }
+
+    /// Makes a customer of every Markdown, text or PDF file in `folder` that has none yet. A document the model
+    /// makes no usable profile of is skipped and named; any other failure (an unreadable file, the store) stops it.
+    public func seed(folder: URL) async throws -> SeedOutcome {
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             .filter { ["md", "txt", "pdf"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
-        var created = 0
+        var outcome = SeedOutcome(created: 0, failed: [])
         for file in files {
             let data = try Data(contentsOf: folder.appendingPathComponent(file))
-            if try await create(data, fileName: file).created { created += 1 }
+            do {
+                if try await create(data, fileName: file).created { outcome.created += 1 }
+            } catch CustomerError.profileFailed {
+                outcome.failed.append(file)
+            }
         }
-        return created
+        return outcome
     }
 }

@@ -107,6 +107,10 @@ public actor TwinLibrary {
 
     /// Makes a twin of `upload`, or returns the existing one made from the same bytes (`created` false).
     public func create(_ upload: TwinUpload) async throws -> (twin: TwinRecord, created: Bool) {
+        try await client.metrics.timingImport("twin") { try await make(upload) }
+    }
+
+    private func make(_ upload: TwinUpload) async throws -> (twin: TwinRecord, created: Bool) {
         let md5 = KnowledgeBaseImporter.md5(upload.data)
         if let existing = try await store.twin(md5: md5) { return (existing, false) }
         if let name = upload.name, !(1...200).contains(name.trimmingCharacters(in: .whitespacesAndNewlines).count) {

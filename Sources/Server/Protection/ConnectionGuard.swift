@@ -25,6 +25,8 @@ final class ConnectionCount: Sendable {
     func closed() { counts.withLock { $0.open -= 1; $0.closedEver += 1 } }
     /// Connections closed since the server started.
     var closedEver: Int { counts.withLock { $0.closedEver } }
+    /// Connections open now.
+    var open: Int { counts.withLock { $0.open } }
 }
 
 /// A short JSON answer written straight to the socket, for a connection that never reaches the HTTP handlers.

@@ -7,6 +7,41 @@ const bandLabels = {
 };
 
 const cs = { socket: null, sessionId: null, streaming: null, queue: [] };
+// The offline demo (GET /api/demo): a banner, and the recorded messages offered under each view's composer.
+const demo = { on: false, questions: {} };
+
+/// How an error frame reads: the demo's "not recorded" answer is guidance, not a failure.
+function errorView(frame) {
+  return frame.code === "not_recorded" && demo.on
+    ? { text: frame.content, className: "demo-note" }
+    : { text: `⚠ ${frame.content}`, className: "error" };
+}
+
+async function loadDemo() {
+  let description;
+  try { description = await fetch("/api/demo").then((r) => r.json()); } catch (error) { return; }
+  if (!description.demo) return;
+  demo.on = true;
+  demo.questions = description.questions || {};
+  $("demo-banner").textContent = description.banner;
+  $("demo-banner").hidden = false;
+  const views = { cs: "customer_service", gc: "group_chat", tw: "twins", tr: "training" };
+  Object.entries(views).forEach(([prefix, mode]) => {
+    const tries = demo.questions[mode] || [];
+    const box = $(`${prefix}-tries`);
+    if (!box || !tries.length) return;
+    box.textContent = "Recorded: ";
+    tries.forEach((question) => {
+      const chip = document.createElement("button");
+      chip.type = "button";
+      chip.className = "try";
+      chip.textContent = question;
+      chip.addEventListener("click", () => { $(`${prefix}-input`).value = question; $(`${prefix}-input`).focus(); });
+      box.appendChild(chip);
+    });
+    box.hidden = false;
+  });
+}
 
 function addMessage(role, text, extraClass) {
   const item = document.createElement("li");
@@ -64,10 +99,12 @@ function onFrame(frame) {
       refreshStats();
       break;
     }
-    case "error":
+    case "error": {
       cs.streaming = null;
-      addMessage("assistant", `⚠ ${frame.content}`, "error");
+      const view = errorView(frame);
+      addMessage("assistant", view.text, view.className);
       break;
+    }
   }
 }
 
@@ -210,7 +247,7 @@ function onChatFrame(frame) {
     case "round_end":
       $("gc-route").textContent = `last message routed by: ${frame.path}` + (frame.notes.length ? ` (${frame.notes.join("; ")})` : "");
       break;
-    case "error": addLine("", `⚠ ${frame.content}`, "assistant error"); break;
+    case "error": { const view = errorView(frame); addLine("", view.text, `assistant ${view.className}`); break; }
   }
 }
 
@@ -327,7 +364,7 @@ function onTwinFrame(frame) {
       item.appendChild(row);
       break;
     }
-    case "error": twinLine("", `⚠ ${frame.content}`, "assistant error"); break;
+    case "error": { const view = errorView(frame); twinLine("", view.text, `assistant ${view.className}`); break; }
   }
 }
 
@@ -600,7 +637,7 @@ function onTrainingFrame(frame) {
       });
       showReport(frame);
       break;
-    case "error": trainingLine(`⚠ ${frame.content}`, "assistant error"); break;
+    case "error": { const view = errorView(frame); trainingLine(view.text, `assistant ${view.className}`); break; }
   }
 }
 
@@ -747,4 +784,5 @@ function showView() {
   if (view === "training" && !tr.loaded) { tr.loaded = true; loadTrainingCustomers(); loadMaterials(); }
 }
 window.addEventListener("hashchange", showView);
+loadDemo();
 showView();

@@ -44,12 +44,13 @@ func noonClock() -> VirtualClock {
 /// Starts the real application on a free loopback port with its own database and a virtual clock, runs `body`,
 /// and stops it.
 func withTestServer(
-    extra: [String: String] = [:], clock: VirtualClock = noonClock(),
+    extra: [String: String] = [:], clock: VirtualClock = noonClock(), demo: DemoManifest? = nil,
     _ body: @Sendable (any TestClientProtocol, ServerServices) async throws -> Void
 ) async throws {
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let settings = try VividCrowdConfiguration(environment: testEnvironment(database: directory, extra: extra))
+    var settings = try VividCrowdConfiguration(environment: testEnvironment(database: directory, extra: extra))
+    settings.demo = demo
     var logger = Logger(label: "test-server")
     logger.logLevel = .warning
     let services = try await ServerServices.start(

@@ -96,6 +96,10 @@ public actor SalesCopilot {
     /// Reads, embeds and stores a material, or returns the one made from the same bytes (`created` false). Nothing
     /// is stored unless all of it worked.
     public func upload(_ data: Data, fileName: String) async throws -> (material: SalesMaterial, created: Bool) {
+        try await client.metrics.timingImport("sales_material") { try await ingest(data, fileName: fileName) }
+    }
+
+    private func ingest(_ data: Data, fileName: String) async throws -> (material: SalesMaterial, created: Bool) {
         guard data.count <= documents.limits.maximumBytes else {
             throw CopilotError.tooLarge(bytes: data.count, limit: documents.limits.maximumBytes)
         }
