@@ -50,15 +50,17 @@ struct ServerServices: Sendable {
         _ settings: VividCrowdConfiguration, store: any VividCrowdStore, llm: LLMClient, metrics: ServerMetrics, corpora: URL,
         personas: URL?, clock: any Clock<Duration>, date: @escaping @Sendable () -> Date, logger: Logger
     ) async throws -> ServerServices {
-        // Each mode's calls are counted under its name.
+        // Each mode's calls are counted under its name. One jieba dictionary for all of them (~12 MB).
+        let segmenter = try JiebaSegmenter(directory: corpora.appendingPathComponent("jieba"))
         let customerService = try CustomerServiceDesk.make(
-            store: store, llm: llm.labelled(mode: "customer_service"), configuration: settings, corpora: corpora)
+            store: store, llm: llm.labelled(mode: "customer_service"), configuration: settings, corpora: corpora,
+            segmenter: segmenter)
         let groupChat = try GroupChatService.make(
             personasFile: personas ?? corpora.appendingPathComponent("seed/agents_profiles.json"), store: store,
             llm: llm.labelled(mode: "group_chat"), configuration: settings, clock: clock, date: date)
         let twins = try TwinLibrary.make(
             store: store, llm: llm.labelled(mode: "twins"), pdf: MuPDFTextReader(), configuration: settings, corpora: corpora,
-            now: date)
+            segmenter: segmenter, now: date)
         let documents = DocumentReader(pdf: MuPDFTextReader(), limits: settings.twins.limits)
         let trainingLLM = llm.labelled(mode: "training")
         let customers = CustomerLibrary(

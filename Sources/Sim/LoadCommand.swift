@@ -55,6 +55,17 @@ struct LoadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // One descriptor per user's socket, and a few for the rest: raised towards the hard limit where it can be.
+        let needed = users + 64
+        if let limit = OpenFileLimit.raise(toAtLeast: needed) {
+            guard limit.soft >= needed else {
+                throw CommandFailure("""
+                    \(users) users need \(needed) open files, and this process may open only \(limit.soft) (hard limit \
+                    \(limit.hard)): raise it with `ulimit -n \(needed)` (as root, or in /etc/security/limits.conf), or run fewer users
+                    """)
+            }
+            print("open-file limit: \(limit.soft) (hard \(limit.hard)), enough for \(users) users")
+        }
         let entries = try KnowledgeBaseCSV.parse(Data(contentsOf: URL(fileURLWithPath: knowledgeBase))).entries
         let url = WireUsers.socketURL(server, path: "/api/customer-service/ws")
         // Untimed first pass: keep the questions the server answers at high confidence, so the load measures the

@@ -33,6 +33,27 @@ struct StorageTests {
         #expect(try await cache.vectors(for: ["kept"], model: "m", inputType: nil) == [[1, 2]])
     }
 
+    @Test("compiled statements are reused with fresh bindings, a failed step leaves them usable, and many distinct ones evict")
+    func statementCache() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)")
+        for name in ["a", "b", "c"] { try connection.query("INSERT INTO t (name) VALUES (?)", [.text(name)]) }
+        // The same statement, again, with another binding: the earlier one must not linger.
+        #expect(try connection.query("SELECT name FROM t WHERE id = ?", [.integer(1)]) == [[.text("a")]])
+        #expect(try connection.query("SELECT name FROM t WHERE id = ?", [.integer(3)]) == [[.text("c")]])
+        #expect(try connection.query("SELECT name FROM t WHERE id = ?", [.integer(9)]).isEmpty)
+        // A constraint failure in a cached statement, then the statement works again.
+        #expect(throws: SQLiteError.self) { try connection.query("INSERT INTO t (name) VALUES (?)", [.text("a")]) }
+        try connection.query("INSERT INTO t (name) VALUES (?)", [.text("d")])
+        // More distinct statements than the cache holds: every one still answers.
+        for limit in 1...300 {
+            #expect(try connection.query("SELECT count(*) FROM t WHERE id <= \(limit)").first?.first?.int == min(limit, 4))
+        }
+        #expect(try connection.query("SELECT name FROM t WHERE id = ?", [.integer(4)]) == [[.text("d")]])
+        // A syntax error is reported and nothing is cached for it.
+        #expect(throws: SQLiteError.self) { try connection.query("SELEC 1") }
+    }
+
     @Test("vectors round-trip as little-endian Float32 BLOBs, keyed by model and input type")
     func embeddingCache() async throws {
         let database = try SQLiteDatabase(path: ":memory:")

@@ -31,10 +31,7 @@ public struct ConversationFrame: Sendable, Equatable {
 
     /// A frame whose fields are those of an encodable value (its JSON object), plus `extra`.
     public init<Value: Encodable>(type: String, encoding value: Value, extra: [String: JSONValue] = [:]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        let fields = try JSONValue.parse(encoder.encode(value)).objectValue ?? [:]
+        let fields = try JSONValueEncoder.encode(value).objectValue ?? [:]
         self.init(type: type, fields: fields.merging(extra) { _, new in new })
     }
 }

@@ -62,11 +62,13 @@ public struct CustomerServiceDesk: Sendable {
         self.makeSessionID = makeSessionID
     }
 
-    /// The desk over a store, with the configured matching knobs.
+    /// The desk over a store, with the configured matching knobs; `segmenter` (loaded from `corpora` when nil) may be
+    /// shared with the other modes, its dictionary is the largest thing an idle server holds.
     public static func make(
-        store backend: any VividCrowdStore, llm: LLMClient, configuration: VividCrowdConfiguration, corpora: URL
+        store backend: any VividCrowdStore, llm: LLMClient, configuration: VividCrowdConfiguration, corpora: URL,
+        segmenter: JiebaSegmenter? = nil
     ) throws -> CustomerServiceDesk {
-        let segmenter = try JiebaSegmenter(directory: corpora.appendingPathComponent("jieba"))
+        let segmenter = try segmenter ?? JiebaSegmenter(directory: corpora.appendingPathComponent("jieba"))
         let store = backend.customerService
         let embedder = CachingEmbedder(client: llm, cache: backend.embeddings)
         let tokenizer = SearchTokenizer(segmenter: segmenter)

@@ -22,6 +22,15 @@ public struct HandoffDetector: Sendable {
         var phrase: String
         var reason: HandoffReason
         var wholeWord: Bool
+        /// The phrase as UTF-8, as it is searched for.
+        let bytes: [UInt8]
+
+        init(phrase: String, reason: HandoffReason, wholeWord: Bool) {
+            self.phrase = phrase
+            self.reason = reason
+            self.wholeWord = wholeWord
+            bytes = Array(phrase.utf8)
+        }
     }
 
     let rules: [Rule]
@@ -57,14 +66,35 @@ public struct HandoffDetector: Sendable {
     /// The first rule the message trips, or nil.
     public func decide(_ message: String) -> HandoffDecision? {
         let text = MessageText.fold(message)
+        // Phrases are found as UTF-8 bytes (a valid needle in valid UTF-8 can only match at scalar boundaries):
+        // Foundation's range(of:) cost more than the rest of an answer.
+        let bytes = Array(text.utf8)
         for rule in rules {
-            var searchStart = text.startIndex
-            while let range = text.range(of: rule.phrase, range: searchStart..<text.endIndex) {
-                searchStart = range.upperBound
+            var from = 0
+            while let offset = Self.firstOffset(of: rule.bytes, in: bytes, from: from) {
+                from = offset + rule.bytes.count
+                let lower = text.utf8.index(text.utf8.startIndex, offsetBy: offset)
+                let range = lower..<text.utf8.index(lower, offsetBy: rule.bytes.count)
                 if rule.wholeWord && !isWholeWord(range, in: text) { continue }
                 if isExcluded(range, in: text) || isNegated(range, in: text) { continue }
                 return HandoffDecision(reason: rule.reason, trigger: rule.phrase)
             }
+        }
+        return nil
+    }
+
+    /// Where `needle` first occurs in `haystack` at or after `from`.
+    static func firstOffset(of needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
+        guard let first = needle.first, haystack.count - from >= needle.count else { return nil }
+        var start = from
+        let last = haystack.count - needle.count
+        while start <= last {
+            if haystack[start] == first {
+                var matched = 1
+                while matched < needle.count, haystack[start + matched] == needle[matched] { matched += 1 }
+                if matched == needle.count { return start }
+            }
+            start += 1
         }
         return nil
     }

@@ -42,7 +42,13 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     /// Parses UTF-8 JSON bytes.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        // UTF-16 or UTF-32 text, or a byte-order mark: JSONDecoder knows those encodings.
+        if let first = data.first, first == 0 || first == 0xEF || first == 0xFE || first == 0xFF
+            || (data.count > 1 && data[data.startIndex + 1] == 0)
+        {
+            return try JSONDecoder().decode(JSONValue.self, from: data)
+        }
+        return try JSONParser.parse(data)
     }
 
     /// Parses a JSON string.

@@ -92,13 +92,13 @@ public actor TwinLibrary {
     /// The library the server runs: the store's twins, the configured limits and the evidence gate file.
     public static func make(
         store: any VividCrowdStore, llm: LLMClient, pdf: any PDFTextReader, configuration: VividCrowdConfiguration, corpora: URL,
-        now: @escaping @Sendable () -> Date = Date.init
+        segmenter: JiebaSegmenter? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) throws -> TwinLibrary {
         let gates = try EvidenceGates.load(path: configuration.twins.evidenceGatePath) ?? .lexical
         return TwinLibrary(
             store: store.twins, client: llm, reader: DocumentReader(pdf: pdf, limits: configuration.twins.limits),
             tokenizer: SearchTokenizer(
-                segmenter: try JiebaSegmenter(directory: corpora.appendingPathComponent("jieba")),
+                segmenter: try segmenter ?? JiebaSegmenter(directory: corpora.appendingPathComponent("jieba")),
                 scriptFolding: try ChineseScriptFolding(directory: corpora.appendingPathComponent("opencc"))),
             gates: gates, promptTokens: configuration.twins.promptTokens, now: now)
     }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Logging
 import ServiceLifecycle
+import VividCrowdCore
 
 /// Gives memory freed by closed connections back to the system. glibc keeps freed memory in its per-thread arenas
 /// and returns it only from the top of the main heap, so after a burst of connections the process stays at its
@@ -68,21 +69,4 @@ struct MemoryTrimPolicy: Sendable {
         trimsOwed -= 1
         return true
     }
-}
-
-/// The platform's trim call: glibc's `malloc_trim`, looked up at run time (it is a GNU extension the Glibc module
-/// does not import, and other C libraries lack it: there, trimming does nothing).
-enum MemoryTrim {
-    private typealias Trim = @convention(c) (Int) -> Int32
-
-    private static let function: Trim? = {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
-        return unsafeBitCast(symbol, to: Trim.self)
-        #else
-        return nil
-        #endif
-    }()
-
-    @Sendable static func systemTrim() { _ = function?(0) }
 }

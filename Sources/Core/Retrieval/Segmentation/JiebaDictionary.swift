@@ -29,11 +29,15 @@ public struct JiebaDictionary: Sendable {
                     throw SegmentationDataError(file: url.path, line: lineNumber, reason: "expected 'word frequency'")
                 }
                 // Later lines override earlier ones, as jieba's gen_pfdict does; prefixes default to 0.
-                let node = trie.insert(fields[0].unicodeScalars.map(\.value))
+                guard let node = trie.insert(fields[0].unicodeScalars.map(\.value)) else {
+                    throw SegmentationDataError(
+                        file: url.path, line: lineNumber, reason: "the dictionary needs more than \(ScalarTrie.capacity) trie nodes")
+                }
                 trie.setValue(frequency, at: node)
                 total += frequency
             }
         }
+        trie.compact()
         self.trie = trie
         self.total = total
         self.logTotal = log(Double(total))
