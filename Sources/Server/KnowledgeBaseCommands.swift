@@ -19,8 +19,10 @@ struct ImportKnowledgeBase: AsyncParsableCommand {
         let services = try await serviceOptions.start(label: "vividcrowd.import")
         let url = URL(fileURLWithPath: file)
         do {
-            let outcome = try await services.customerService.importKnowledgeBase(
-                try Data(contentsOf: url), fileName: url.lastPathComponent)
+            let data = try Data(contentsOf: url)
+            let outcome = try await ProgressReporter.reporting("embedding \(url.lastPathComponent)") {
+                try await services.customerService.importKnowledgeBase(data, fileName: url.lastPathComponent)
+            }
             try await services.llm.shutdown()
             print(outcome.message)
         } catch {
@@ -53,7 +55,9 @@ struct CalibrateKnowledgeBase: AsyncParsableCommand {
         let labelled = try LabelledQuery.load(jsonLines: Data(contentsOf: URL(fileURLWithPath: questions)), source: questions)
         let services = try await serviceOptions.start(label: "vividcrowd.calibrate")
         do {
-            let fitted = try await services.customerService.matcher.calibrate(labelled)
+            let fitted = try await ProgressReporter.reporting("embedding the knowledge base and questions") {
+                try await services.customerService.matcher.calibrate(labelled)
+            }
             try await services.llm.shutdown()
             print(String(
                 format: "calibrated on %d questions: %@, high band from %.3f, mid band from %.3f",

@@ -69,8 +69,10 @@ struct Serve: AsyncParsableCommand {
         let demo = settings.demo?.seed
         if let importCSV = importCSV ?? demo?.knowledgeBase {
             let url = URL(fileURLWithPath: importCSV)
-            let outcome = try await services.customerService.importKnowledgeBase(
-                try Data(contentsOf: url), fileName: url.lastPathComponent)
+            let data = try Data(contentsOf: url)
+            let outcome = try await ProgressReporter.reporting("embedding \(url.lastPathComponent)") {
+                try await services.customerService.importKnowledgeBase(data, fileName: url.lastPathComponent)
+            }
             logger.notice("\(outcome.message)")
         }
         if let seedTwins = seedTwins ?? demo?.twins {

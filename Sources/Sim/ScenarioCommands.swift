@@ -63,16 +63,18 @@ struct ScenarioOptions: ParsableArguments {
             var scenario = try Scenario.load(file)
             if !suiteVectors { scenario.embeddingCassette = nil }
             FileHandle.standardError.write(Data("scenario \(scenario.name)…\n".utf8))
-            let report: SimulationReport
-            switch scenario.mode {
-            case .customerService:
-                report = try await CustomerServiceSimulation(scenario: scenario, corpora: corpora, settings: settings).run()
-            case .groupChat:
-                report = try await GroupChatSimulation(scenario: scenario, corpora: corpora, settings: settings).run()
-            case .twins:
-                report = try await TwinsSimulation(scenario: scenario, corpora: corpora, settings: settings, pdf: MuPDFTextReader()).run()
-            case .training:
-                report = try await TrainingSimulation(scenario: scenario, corpora: corpora, settings: settings, pdf: MuPDFTextReader()).run()
+            // Users done, as a bar on a terminal or a line every few seconds in a log.
+            let report = try await ProgressReporter.reporting("scenario \(scenario.name), users") {
+                switch scenario.mode {
+                case .customerService:
+                    try await CustomerServiceSimulation(scenario: scenario, corpora: corpora, settings: settings).run()
+                case .groupChat:
+                    try await GroupChatSimulation(scenario: scenario, corpora: corpora, settings: settings).run()
+                case .twins:
+                    try await TwinsSimulation(scenario: scenario, corpora: corpora, settings: settings, pdf: MuPDFTextReader()).run()
+                case .training:
+                    try await TrainingSimulation(scenario: scenario, corpora: corpora, settings: settings, pdf: MuPDFTextReader()).run()
+                }
             }
             try write(report)
             reports.append(report)

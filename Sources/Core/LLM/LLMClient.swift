@@ -182,6 +182,8 @@ public final class LLMClient: Sendable {
         let batches = stride(from: 0, to: texts.count, by: embeddingBatchSize).map {
             Array(texts[$0..<min($0 + embeddingBatchSize, texts.count)])
         }
+        let progress = ProgressReporter.current
+        progress?.expect(texts.count)
         do {
             return try await withThrowingTaskGroup(of: (Int, [[Float]]).self) { group in
                 for (index, batch) in batches.enumerated() {
@@ -193,6 +195,7 @@ public final class LLMClient: Sendable {
                             let result = try EmbeddingResult.parse(json, expectedCount: batch.count)
                             await self.meter.recordEmbedding(texts: batch.count, usage: result.usage)
                             self.report(.embeddings, model: model, since: start, usage: result.usage, error: nil)
+                            progress?.advance(batch.count)
                             return (index, result.vectors)
                         } catch {
                             self.report(.embeddings, model: model, since: start, usage: nil, error: error)

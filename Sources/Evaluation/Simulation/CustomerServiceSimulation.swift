@@ -74,7 +74,10 @@ public struct CustomerServiceSimulation: Sendable {
         let desk = try CustomerServiceDesk.make(store: store, llm: client, configuration: settings, corpora: corpora)
         _ = try await desk.importKnowledgeBase(try Data(contentsOf: kb), fileName: kb.lastPathComponent)
         var tally = CustomerServiceTally()
-        for (number, user) in Self.population(scenario, questions: questions).enumerated() {
+        let population = Self.population(scenario, questions: questions)
+        ProgressReporter.current?.expect(population.count)
+        for (number, user) in population.enumerated() {
+            defer { ProgressReporter.current?.advance() }
             let session = try await desk.createSession()
             for turn in user.turns {
                 tally.add(user: number, turn: turn, reply: try await desk.answer(turn.text, sessionID: session.id))

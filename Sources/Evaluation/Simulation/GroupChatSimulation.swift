@@ -111,7 +111,10 @@ public struct GroupChatSimulation: Sendable {
         let start = scenario.start.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date(timeIntervalSince1970: 1_796_150_000)
         var tally = GroupChatTally()
         let conversations = InMemoryConversationStore()
-        for (user, script) in Self.population(scenario, cast: cast).enumerated() {
+        let population = Self.population(scenario, cast: cast)
+        ProgressReporter.current?.expect(population.count)
+        for (user, script) in population.enumerated() {
+            defer { ProgressReporter.current?.advance() }
             let clock = VirtualClock(start: start)
             _ = await conversations.openSession(id: "sim-\(user)", mode: .groupChat, at: clock.date)
             let room = GroupChatRoom(

@@ -107,7 +107,10 @@ public struct TwinsSimulation: Sendable {
         tally.twins = documentTwins.count + group.count
         tally.passages = passages.values.reduce(0) { $0 + $1.count }
         let start = Date(timeIntervalSince1970: 1_796_150_000)
-        for (user, script) in Self.population(scenario, material: material).enumerated() {
+        let population = Self.population(scenario, material: material)
+        ProgressReporter.current?.expect(population.count)
+        for (user, script) in population.enumerated() {
+            defer { ProgressReporter.current?.advance() }
             let conversation = TwinConversation(
                 library: library, sessionID: "sim-\(user)", clock: VirtualClock(start: start), historyLimit: 2, date: { start })
             for step in script {
