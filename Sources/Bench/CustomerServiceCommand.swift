@@ -61,7 +61,10 @@ struct CustomerServiceCommand: AsyncParsableCommand {
             progress("customer-service suite \(suite)…")
             let client = try LLMClient.make(configuration: settings, cassetteName: "embeddings-\(suite)")
             do {
-                figures += try await runSuite(suite, settings: settings, client: client)
+                // Texts embedded, then questions matched: a bar on a terminal, a line every 5 s in a log.
+                figures += try await ProgressReporter.reporting("customer-service \(suite)") {
+                    try await runSuite(suite, settings: settings, client: client)
+                }
                 try await client.shutdown()
             } catch {
                 try? await client.shutdown()
@@ -111,7 +114,9 @@ struct CustomerServiceCommand: AsyncParsableCommand {
         var latencies: [Double] = []
         _ = try await desk.matcher.match(queries.first?.query ?? "")  // builds the index outside the timings
         let clock = ContinuousClock()
+        ProgressReporter.current?.expect(queries.count)
         for query in queries {
+            defer { ProgressReporter.current?.advance() }
             let started = clock.now
             let match = try await desk.matcher.match(query.query)
             let elapsed = (clock.now - started).components

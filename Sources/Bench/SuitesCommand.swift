@@ -28,9 +28,11 @@ struct SuitesCommand: AsyncParsableCommand {
             progress("suite \(suite)…")
             let client = try LLMClient.make(configuration: settings, cassetteName: "embeddings-\(suite)")
             do {
-                summaries.append(try await runSuite(
-                    suite, tokenizer: tokenizer, client: client,
-                    defaultCalibration: CustomerServiceMatcher.defaultCalibration(settings.matching)))
+                summaries.append(try await ProgressReporter.reporting("suite \(suite), texts embedded") {
+                    try await runSuite(
+                        suite, tokenizer: tokenizer, client: client,
+                        defaultCalibration: CustomerServiceMatcher.defaultCalibration(settings.matching))
+                })
                 try await client.shutdown()
             } catch {
                 try? await client.shutdown()

@@ -85,7 +85,9 @@ struct TwinsCommand: AsyncParsableCommand {
             var prepared: [TwinsBenchmark.Prepared] = []
             for suite in suites {
                 progress("\(suite.name): \(suite.documents.count) documents, \(suite.queries.count) questions (\(method))…")
-                prepared.append(try await prepare(suite, benchmark: benchmark, settings: settings, embed: method == "hybrid"))
+                prepared.append(try await ProgressReporter.reporting("\(suite.name), texts embedded") {
+                    try await prepare(suite, benchmark: benchmark, settings: settings, embed: method == "hybrid")
+                })
             }
             var gates = try loadGates(method: method)
             var half = self.half
