@@ -24,11 +24,20 @@ private func value(_ samples: [String: Double], _ name: String, _ labels: [Strin
     return matching.isEmpty ? nil : matching.values.reduce(0, +)
 }
 
-private func scrape(_ client: any TestClientProtocol) async throws -> [String: Double] {
-    let response = try await client.execute(uri: "/metrics", method: .get)
-    #expect(response.status == .ok)
-    #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
-    return samples(String(buffer: response.body))
+/// The samples once `settled` holds for them: a socket's message is counted just after its last frame is written, and
+/// its close just after the peer closed, so a scrape can come a moment early. Each retry is a real round trip.
+private func scrape(
+    _ client: any TestClientProtocol, until settled: ([String: Double]) -> Bool = { _ in true }
+) async throws -> [String: Double] {
+    var scraped: [String: Double] = [:]
+    for _ in 0..<100 {
+        let response = try await client.execute(uri: "/metrics", method: .get)
+        #expect(response.status == .ok)
+        #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+        scraped = samples(String(buffer: response.body))
+        if settled(scraped) { break }
+    }
+    return scraped
 }
 
 @Suite("/metrics")
@@ -39,7 +48,10 @@ struct MetricsEndToEndTests {
             #expect(try await importCSV(client, fileName: "qa.csv", contents: qaCSV).status == .ok)
             _ = try await converse(client, [BandQuestions.high, "我要转人工"].map(messageFrame))
             _ = try await client.execute(uri: "/api/celebrity/999999", method: .get)
-            let metrics = try await scrape(client)
+            let route = ["route": "/api/customer-service/ws"]
+            let metrics = try await scrape(client) {
+                value($0, "vividcrowd_websocket_messages_total", route) == 2 && value($0, "vividcrowd_websocket_open", route) == 0
+            }
 
             #expect(value(metrics, "vividcrowd_http_requests_total",
                           ["route": "/api/customer-service/qa/import", "method": "POST", "status": "200"]) == 1)
@@ -66,7 +78,9 @@ struct MetricsEndToEndTests {
     func groupChat() async throws {
         try await withTestServer(extra: groupChatEnvironment) { client, _ in
             _ = try await socketRounds(client, "/api/chat/ws", ["@小林 最近喝什么茶好？", "@小林 这句话从来没有录过，火星上冷吗？"])
-            let metrics = try await scrape(client)
+            let metrics = try await scrape(client) {
+                value($0, "vividcrowd_websocket_messages_total", ["route": "/api/chat/ws"]) == 2
+            }
             #expect(value(metrics, "vividcrowd_group_chat_rounds_total", ["path": "mention"]) == 2)
             #expect(value(metrics, "vividcrowd_llm_requests_total", ["mode": "group_chat", "outcome": "ok"]).map { $0 >= 1 } == true)
             #expect(value(metrics, "vividcrowd_llm_requests_total", ["mode": "group_chat", "outcome": "not_recorded"]).map { $0 >= 1 } == true)
