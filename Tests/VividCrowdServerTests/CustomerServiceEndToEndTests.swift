@@ -268,7 +268,7 @@ extension ServerSuites {
                     "/health", "/api/customer-service/stats", "/api/customer-service/qa/count", "/api/customer-service/qa/import",
                     "/api/customer-service/session", "/api/customer-service/session/{id}/history",
                     "/api/customer-service/session/{id}/rating", "/api/customer-service/session/{id}/handoff",
-                    "/api/customer-service/ws", "/api/chat/agents", "/api/chat/ws", "/api/demo", "/openapi.json", "/docs", "/",
+                    "/api/customer-service/ws", "/api/chat/agents", "/api/chat/ws", "/api/demo", "/metrics", "/openapi.json", "/docs", "/",
                 ] {
                     #expect(paths.contains(path), "\(path)")
                 }
