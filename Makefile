@@ -15,7 +15,8 @@ system-packages:
 build: system-packages
 	$(SWIFT) build
 
-## Start vividcrowd-server on 127.0.0.1:8000 with SQLite under ./data.
+## Start vividcrowd-server on 127.0.0.1:8000: live with DASHSCOPE_API_KEY (SQLite under ./data), else the offline demo
+## of all four modes replayed from corpora/cassettes/demo.json (its own database under ./data/demo; README.md).
 run: system-packages
 	$(SWIFT) run vividcrowd-server serve
 
