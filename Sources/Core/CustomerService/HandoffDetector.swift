@@ -67,7 +67,7 @@ public struct HandoffDetector: Sendable {
     public func decide(_ message: String) -> HandoffDecision? {
         let text = MessageText.fold(message)
         // Phrases are found as UTF-8 bytes (a valid needle in valid UTF-8 can only match at scalar boundaries):
-        // Foundation's range(of:) cost more than the rest of an answer.
+        // Foundation's range(of:) was 8.5% of a loaded server's CPU (perf).
         let bytes = Array(text.utf8)
         for rule in rules {
             var from = 0

@@ -20,8 +20,8 @@ public enum SQLiteValue: Sendable, Hashable {
 /// One SQLite connection. Not thread-safe on its own: `SQLiteDatabase` owns it inside an actor.
 public final class SQLiteConnection {
     private var handle: OpaquePointer?
-    /// Compiled statements by their SQL, reset after each use: compiling cost more than running them (a third of a
-    /// customer-service answer's SQLite time was the parser).
+    /// Compiled statements by their SQL, reset after each use: compiling every call showed in each profile of a loaded
+    /// server (sqlite3Parser and code generation), and caching took the closed loop from 1,807 to 2,659 msgs/s.
     private var statements: [String: OpaquePointer] = [:]
     /// Beyond this many distinct statements (SQL built with variable-length lists), the cache starts over.
     private static let statementCacheLimit = 128
