@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VividCrowdCore
+@testable import VividCrowdCore
 import VividCrowdTesting
 
 struct BM25Fixture: Decodable {
@@ -86,6 +86,59 @@ struct DenseIndexTests {
             let single = try index.search(query, k: 7)
             #expect(single.map(\.document) == batch.map(\.document))
         }
+    }
+
+    @Test("the fused top-k kernel keeps the k best rows of a double-precision loop", arguments: [
+        (count: 1, dimension: 384, k: 10), (count: 1003, dimension: 384, k: 10), (count: 997, dimension: 37, k: 25),
+        (count: 64, dimension: 7, k: 64), (count: 4099, dimension: 100, k: 1),
+    ])
+    func fusedTopK(count: Int, dimension: Int, k: Int) throws {
+        let index = try DenseIndex(dimension: dimension, vectors: randomVectors(count, dimension: dimension, seed: UInt64(count)))
+        for query in randomVectors(5, dimension: dimension, seed: 7) {
+            let unit = DenseIndex.normalised(query)
+            let reference = (0..<count).map { row in
+                zip(index.vector(at: row), unit).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            }
+            let found = try index.search(query, k: k)
+            #expect(found.count == min(k, count))
+            #expect(zip(found, found.dropFirst()).allSatisfy { $0.score >= $1.score })
+            for hit in found { #expect(abs(Double(hit.score) - reference[hit.document]) < 1e-5) }
+            // Nothing left out scores more than the last one kept (beyond rounding).
+            let kept = Set(found.map(\.document))
+            let bestLeftOut = (0..<count).filter { !kept.contains($0) }.map { reference[$0] }.max() ?? -.infinity
+            #expect(bestLeftOut <= Double(found.last?.score ?? .infinity) + 1e-5)
+        }
+        #expect(try index.search(randomVectors(1, dimension: dimension, seed: 8)[0], k: 0).isEmpty)
+    }
+
+    @Test("the int8 pass keeps the rows with the best scale × integer dot product", arguments: [384, 100, 64, 7])
+    func int8Pass(dimension: Int) throws {
+        let index = try DenseIndex(dimension: dimension, vectors: randomVectors(1001, dimension: dimension, seed: 11))
+        let quantised = QuantizedDenseIndex(index)
+        for query in randomVectors(4, dimension: dimension, seed: 12) {
+            let unit = DenseIndex.normalised(query)
+            let (queryCodes, _) = QuantizedDenseIndex.quantise(unit)
+            let reference = (0..<index.count).map { row in
+                let (codes, scale) = quantised.quantisedRow(row)
+                return Float(zip(codes, queryCodes).reduce(Int32(0)) { $0 + Int32($1.0) * Int32($1.1) }) * scale
+            }
+            let found = quantised.approximateTopK(unit, k: 30)
+            #expect(found.count == 30)
+            for hit in found { #expect(hit.score == reference[hit.document]) }
+            let expected = reference.indices.sorted { (reference[$0], -$0) > (reference[$1], -$1) }.prefix(30)
+            #expect(found.map(\.document) == Array(expected))
+        }
+    }
+
+    @Test("equal rows tie in favour of the lower row, in the float and the int8 search")
+    func fusedTopKTies() throws {
+        var vectors = randomVectors(8, dimension: 32, seed: 9)
+        vectors[5] = vectors[1]
+        vectors[6] = vectors[1]
+        let index = try DenseIndex(dimension: 32, vectors: vectors)
+        #expect(try index.search(vectors[1], k: 3).map(\.document) == [1, 5, 6])
+        #expect(try index.search(vectors[1], k: 2).map(\.document) == [1, 5])
+        #expect(try QuantizedDenseIndex(index).search(vectors[1], k: 2).map(\.document) == [1, 5])
     }
 
     @Test("a vector of the wrong dimension is rejected, when indexed and when queried")

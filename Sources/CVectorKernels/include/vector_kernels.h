@@ -29,4 +29,21 @@ double vc_softmax_objective(const float *parameters, float *gradient, size_t cla
                             size_t examples, const int64_t *offsets, const int32_t *indices, const float *values,
                             const int32_t *labels, const double *example_weights, double penalty);
 
+/// The sum of `count` floats read in order with explicit AVX-512 / AVX2 loads and eight accumulators (checked at run
+/// time): timing it over a buffer far beyond the caches gives one thread's sequential read bandwidth.
+float vc_read_sum_f32(const float *data, size_t count);
+/// The same sum as a plain loop in the style of STREAM's kernels, vectorised by the compiler: the reference that the
+/// explicit kernel is checked against in the same run.
+float vc_read_sum_reference_f32(const float *data, size_t count);
+
+/// The k rows of `rows` (count × dimension, row-major f32) with the highest dot product with `query`, best first,
+/// into out_rows / out_scores (room for k each); ties favour the lower row. Scores several rows per pass with AVX-512
+/// or AVX2 + FMA (checked at run time) and keeps the top-k as it goes. Returns min(k, count).
+size_t vc_f32_top_k(const float *rows, size_t count, size_t dimension, const float *query, size_t k,
+                    int64_t *out_rows, float *out_scores);
+
+/// As vc_f32_top_k for int8 rows with one scale per row (score = scale × integer dot product).
+size_t vc_int8_top_k(const int8_t *rows, size_t count, size_t dimension, const int8_t *query, const float *scales,
+                     size_t k, int64_t *out_rows, float *out_scores);
+
 #endif

@@ -1,8 +1,10 @@
 import COpenBLAS
+import CVectorKernels
 import Foundation
 
-/// L2-normalised Float32 vectors in one contiguous row-major matrix, scored by cosine through OpenBLAS:
-/// `cblas_sgemv` for one query, `cblas_sgemm` for a batch, top-k with a bounded heap.
+/// L2-normalised Float32 vectors in one contiguous row-major matrix, scored by cosine: one query's top-k through an
+/// own kernel that scores several rows per pass and keeps the top-k as it goes (a single pass over the matrix, at the
+/// memory bound), all of one query's scores through `cblas_sgemv`, a batch through `cblas_sgemm`.
 public struct DenseIndex: Sendable {
     public let dimension: Int
     public private(set) var count: Int
@@ -52,9 +54,20 @@ public struct DenseIndex: Sendable {
         return result
     }
 
-    /// The `k` rows most similar to `query`, best first.
+    /// The `k` rows most similar to `query`, best first; ties favour the lower row.
     public func search(_ query: [Float], k: Int) throws -> [ScoredDocument] {
-        Self.topK(try scores(for: query), k: k)
+        guard query.count == dimension else { throw DimensionMismatch(expected: dimension, actual: query.count) }
+        let unit = Self.normalised(query)
+        let capacity = max(0, min(k, count))
+        guard capacity > 0 else { return [] }
+        var rows = [Int64](repeating: 0, count: capacity)
+        var scores = [Float](repeating: 0, count: capacity)
+        let kept = matrix.withUnsafeBufferPointer { matrix in
+            unit.withUnsafeBufferPointer { unit in
+                vc_f32_top_k(matrix.baseAddress, count, dimension, unit.baseAddress, capacity, &rows, &scores)
+            }
+        }
+        return (0..<kept).map { ScoredDocument(document: Int(rows[$0]), score: scores[$0]) }
     }
 
     /// The `k` best rows for each query of a batch, through one matrix multiplication.

@@ -36,27 +36,40 @@ public struct QuantizedDenseIndex: Sendable {
     public func search(_ query: [Float], k: Int) throws -> [ScoredDocument] {
         guard query.count == exact.dimension else { throw DimensionMismatch(expected: exact.dimension, actual: query.count) }
         let unit = DenseIndex.normalised(query)
-        let (queryCodes, queryScale) = Self.quantise(unit)
         let dimension = exact.dimension
-        var approximate = [Float](repeating: 0, count: exact.count)
-        codes.withUnsafeBufferPointer { rows in
+        var rescored = TopKHeap(capacity: k)
+        exact.matrix.withUnsafeBufferPointer { matrix in
+            for candidate in approximateTopK(unit, k: k * shortlistFactor) {
+                let base = candidate.document * dimension
+                var score: Float = 0
+                for column in 0..<dimension { score += matrix[base + column] * unit[column] }
+                rescored.insert(candidate.document, score)
+            }
+        }
+        return rescored.sorted()
+    }
+
+    /// The int8 pass alone: the `k` rows with the best scale × integer dot product with the quantised unit query.
+    func approximateTopK(_ unit: [Float], k: Int) -> [ScoredDocument] {
+        // The query's own scale is a common factor: it does not change the order.
+        let (queryCodes, _) = Self.quantise(unit)
+        let capacity = max(0, min(k, exact.count))
+        guard capacity > 0 else { return [] }
+        var rows = [Int64](repeating: 0, count: capacity)
+        var scores = [Float](repeating: 0, count: capacity)
+        let kept = codes.withUnsafeBufferPointer { codes in
             queryCodes.withUnsafeBufferPointer { q in
                 scales.withUnsafeBufferPointer { rowScales in
-                    approximate.withUnsafeMutableBufferPointer { out in
-                        vc_int8_scores(rows.baseAddress, exact.count, dimension, q.baseAddress, rowScales.baseAddress, out.baseAddress)
-                    }
+                    vc_int8_top_k(codes.baseAddress, exact.count, exact.dimension, q.baseAddress, rowScales.baseAddress,
+                                  capacity, &rows, &scores)
                 }
             }
         }
-        let heap = DenseIndex.topK(approximate, k: k * shortlistFactor)
-        _ = queryScale  // a common factor: it does not change the order
-        var rescored = TopKHeap(capacity: k)
-        for candidate in heap {
-            var score: Float = 0
-            let row = exact.vector(at: candidate.document)
-            for (a, b) in zip(row, unit) { score += a * b }
-            rescored.insert(candidate.document, score)
-        }
-        return rescored.sorted()
+        return (0..<kept).map { ScoredDocument(document: Int(rows[$0]), score: scores[$0]) }
+    }
+
+    /// Row `row`'s int8 codes and scale.
+    func quantisedRow(_ row: Int) -> (codes: ArraySlice<Int8>, scale: Float) {
+        (codes[(row * exact.dimension)..<((row + 1) * exact.dimension)], scales[row])
     }
 }
