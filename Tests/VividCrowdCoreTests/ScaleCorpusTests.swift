@@ -62,4 +62,42 @@ struct ScaleCorpusTests {
             #expect(Set(query).isSubset(of: Set(corpus.documents[origin])))
         }
     }
+
+    @Test("pruned BM25 returns exactly the top-k and the scores of exhaustive scoring", arguments: [1, 3, 10, 100])
+    func prunedEqualsExhaustive(k: Int) {
+        // A small vocabulary makes common terms, long postings and equal scores, where pruning is most at risk.
+        let corpus = ScaleCorpus.english(documentCount: 4000, queryCount: 300, realText: realText, vocabularySize: 3000, seed: 11)
+        var index = BM25Index(documents: corpus.documents)
+        index.pruningMinimumPostings = 0
+        var generator = SeededGenerator(seed: 12)
+        var queries = corpus.queries
+        let common = ["the", "card", "bank", "my", "to"]
+        for query in corpus.queries.prefix(100) {
+            // Repeated terms, common terms and unknown terms, in varied order.
+            var mixed = query + [common.randomElement(using: &generator)!, query[0], "unknownterm"]
+            mixed.shuffle(using: &generator)
+            queries.append(mixed)
+            queries.append(Array(common.shuffled(using: &generator).prefix(Int.random(in: 1...5, using: &generator))))
+        }
+        var scratch = ScoreAccumulator(documentCount: index.documentCount)
+        var pruned = 0
+        for query in queries {
+            let fast = index.search(query, k: k, scratch: &scratch)
+            let reference = index.exhaustiveSearch(query, k: k, scratch: &scratch)
+            #expect(fast == reference, "query \(query)")
+            if fast.count == k { pruned += 1 }
+        }
+        #expect(pruned > queries.count / 2)
+    }
+
+    @Test("a query with a term in most documents (negative rank_bm25 idf) falls back to exhaustive scoring")
+    func negativeIDF() {
+        let documents = [["a", "b"], ["a", "c"], ["a", "b", "d"], ["e"]]
+        var index = BM25Index(documents: documents)
+        index.pruningMinimumPostings = 0
+        var scratch = ScoreAccumulator(documentCount: documents.count)
+        for query in [["a"], ["a", "b"], ["b", "a", "a"], ["d", "a"]] {
+            #expect(index.search(query, k: 2, scratch: &scratch) == index.exhaustiveSearch(query, k: 2, scratch: &scratch))
+        }
+    }
 }

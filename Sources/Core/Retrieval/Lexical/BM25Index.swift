@@ -39,16 +39,18 @@ public struct BM25Index: Sendable {
     public let averageLength: Double
     private let termIDs: [String: Int32]
     /// rank_bm25's idf per term (after the epsilon floor).
-    private let idf: [Double]
+    fileprivate let idf: [Double]
     /// Postings in CSR form: term t's postings are postingOffsets[t]..<postingOffsets[t+1].
-    private let postingOffsets: [Int32]
-    private let postingDocuments: [Int32]
+    fileprivate let postingOffsets: [Int32]
+    fileprivate let postingDocuments: [Int32]
     private let postingFrequencies: [Int32]
     /// idf × tf·(k1+1) / (tf + k1·(1 − b + b·len/avglen)) per posting.
-    private let postingWeights: [Float]
+    fileprivate let postingWeights: [Float]
     private let documentLengths: [Int32]
     /// The weight a term found once, in one document of average length, would have.
     private let unknownTermWeight: Float
+    /// Each term's largest posting weight: the most it can add to any document's score (MaxScore's upper bound).
+    fileprivate let termMaxWeights: [Float]
 
     /// Indexes documents given as term lists.
     public init(documents: [[String]], parameters: Parameters = Parameters()) {
@@ -113,6 +115,9 @@ public struct BM25Index: Sendable {
             }
             offsets.append(Int32(postingDocuments.count))
         }
+        self.termMaxWeights = (0..<perTerm.count).map { term in
+            weights[Int(offsets[term])..<Int(offsets[term + 1])].max() ?? 0
+        }
         self.termIDs = termIDs
         self.idf = idf
         self.postingOffsets = offsets
@@ -155,7 +160,32 @@ public struct BM25Index: Sendable {
     }
 
     /// As `search(_:k:)`, reusing the caller's scratch buffer so repeated queries allocate nothing per document.
+    ///
+    /// Dynamic pruning (MaxScore): query terms are ordered by the most each can add; once the k-th best score is
+    /// above what the weakest terms could reach together, documents holding only those terms are never scored, and
+    /// those terms' postings are only probed for documents that could still enter the top k. The result, scores
+    /// included, is exactly `exhaustiveSearch`'s: scores are summed in query order as there, and a document is
+    /// passed over only when its bound falls short of the k-th score by more than rounding could explain.
     public func search(_ query: [String], k: Int, scratch: inout ScoreAccumulator) -> [ScoredDocument] {
+        guard k > 0 else { return [] }
+        let occurrences = query.compactMap { termIDs[$0] }
+        var distinct: [Int32] = []
+        for id in occurrences where !distinct.contains(id) { distinct.append(id) }
+        // Pruning needs non-negative weights (an upper bound per term); rank_bm25's floor can leave a negative idf.
+        // Short postings are cheaper to add up than to prune.
+        let postings = distinct.reduce(0) { $0 + Int(postingOffsets[Int($1) + 1] - postingOffsets[Int($1)]) }
+        guard postings > pruningMinimumPostings, distinct.allSatisfy({ idf[Int($0)] >= 0 }) else {
+            return exhaustiveSearch(query, k: k, scratch: &scratch)
+        }
+        return MaxScoreSearch(index: self, occurrences: occurrences, distinct: distinct, k: k).run()
+    }
+
+    /// Below this many postings over a query's terms `search` scores exhaustively: short lists are cheaper to add
+    /// up than to prune (0 prunes every query, as the tests that compare both paths do).
+    public var pruningMinimumPostings = 10_000
+
+    /// The reference top-k: every posting of every query term accumulated, then the `k` best with a positive score.
+    public func exhaustiveSearch(_ query: [String], k: Int, scratch: inout ScoreAccumulator) -> [ScoredDocument] {
         accumulate(query, into: &scratch)
         var heap = TopKHeap(capacity: k)
         scratch.scores.withUnsafeBufferPointer { scores in
@@ -171,6 +201,146 @@ public struct BM25Index: Sendable {
             }
         }
         return heap.sorted()
+    }
+
+    /// Document-at-a-time MaxScore over the postings of a query's distinct terms.
+    private struct MaxScoreSearch {
+        let index: BM25Index
+        /// The query's known terms in query order, repeats included (the order scores are summed in).
+        let occurrences: [Int32]
+        /// Distinct terms, weakest bound first.
+        let terms: [Int]
+        /// How many times each term occurs in the query.
+        let repeats: [Double]
+        /// bounds[i]: the most term i can add; cumulative[i]: bounds[0] + … + bounds[i].
+        let bounds: [Double]
+        let cumulative: [Double]
+        let k: Int
+
+        init(index: BM25Index, occurrences: [Int32], distinct: [Int32], k: Int) {
+            self.index = index
+            self.occurrences = occurrences
+            self.k = k
+            // A term's bound counts its repeats in the query.
+            let ordered = distinct.map { id in
+                let repeats = Double(occurrences.reduce(0) { $0 + ($1 == id ? 1 : 0) })
+                return (term: Int(id), repeats: repeats, bound: Double(index.termMaxWeights[Int(id)]) * repeats)
+            }.sorted { $0.bound < $1.bound }
+            terms = ordered.map(\.term)
+            repeats = ordered.map(\.repeats)
+            bounds = ordered.map(\.bound)
+            var total = 0.0
+            cumulative = bounds.map { total += $0; return total }
+        }
+
+        /// Relative slack on every bound, far above the rounding of a few dozen float additions.
+        private static let slack = 1e-5
+
+        func run() -> [ScoredDocument] {
+            index.postingDocuments.withUnsafeBufferPointer { documents in
+                index.postingWeights.withUnsafeBufferPointer { weights in
+                    run(documents: documents, weights: weights)
+                }
+            }
+        }
+
+        private func run(documents: UnsafeBufferPointer<Int32>, weights: UnsafeBufferPointer<Float>) -> [ScoredDocument] {
+            let count = terms.count
+            var cursors = terms.map { Int(index.postingOffsets[$0]) }
+            let ends = terms.map { Int(index.postingOffsets[$0 + 1]) }
+            var contribution = [Float](repeating: 0, count: count)
+            var matched = [Bool](repeating: false, count: count)
+            // Where each occurrence's term sits in `terms`, to sum in query order.
+            let slots = occurrences.map { id in terms.firstIndex(of: Int(id))! }
+            var heap = TopKHeap(capacity: k)
+            var threshold = 0.0
+            var firstEssential = 0
+
+            while true {
+                var candidate = Int32.max
+                if firstEssential == count - 1, firstEssential > 0 {
+                    // One essential list left (the usual case once the top k has filled): walk it and pass over,
+                    // with one comparison each, the postings too light to lift their document into the top k.
+                    let last = count - 1
+                    let lightest = Float(((threshold / (1 + Self.slack)) - cumulative[last - 1]) / repeats[last]) * (1 - 1e-6)
+                    var cursor = cursors[last]
+                    let end = ends[last]
+                    let raw = UnsafeRawPointer(weights.baseAddress!)
+                    let floor = SIMD16<Float>(repeating: lightest)
+                    while cursor + 16 <= end,
+                          !any(raw.loadUnaligned(fromByteOffset: cursor * MemoryLayout<Float>.stride, as: SIMD16<Float>.self) .>= floor) {
+                        cursor += 16
+                    }
+                    while cursor < end, weights[cursor] < lightest { cursor += 1 }
+                    cursors[last] = cursor
+                    guard cursor < end else { break }
+                    candidate = documents[cursor]
+                } else {
+                    for i in firstEssential..<count where cursors[i] < ends[i] {
+                        candidate = min(candidate, documents[cursors[i]])
+                    }
+                }
+                if candidate == .max { break }
+                var partial = 0.0
+                for i in 0..<count { matched[i] = false }
+                for i in firstEssential..<count where cursors[i] < ends[i] && documents[cursors[i]] == candidate {
+                    contribution[i] = weights[cursors[i]]
+                    matched[i] = true
+                    partial += Double(contribution[i]) * repeats[i]
+                    cursors[i] += 1
+                }
+                var reachable = true
+                var i = firstEssential - 1
+                while i >= 0 {
+                    if (partial + cumulative[i]) * (1 + Self.slack) < threshold {
+                        reachable = false
+                        break
+                    }
+                    cursors[i] = Self.advance(documents, from: cursors[i], to: ends[i], target: candidate)
+                    if cursors[i] < ends[i], documents[cursors[i]] == candidate {
+                        contribution[i] = weights[cursors[i]]
+                        matched[i] = true
+                        partial += Double(contribution[i]) * repeats[i]
+                    }
+                    i -= 1
+                }
+                guard reachable else { continue }
+                var score: Float = 0
+                var started = false
+                for slot in slots where matched[slot] {
+                    score = started ? score + contribution[slot] : contribution[slot]
+                    started = true
+                }
+                guard score > 0, score >= heap.threshold else { continue }
+                heap.insert(Int(candidate), score)
+                if heap.items.count == k {
+                    threshold = Double(heap.threshold)
+                    while firstEssential < count, cumulative[firstEssential] * (1 + Self.slack) < threshold {
+                        firstEssential += 1
+                    }
+                }
+            }
+            return heap.sorted()
+        }
+
+        /// The first posting at or after `from` whose document is at least `target` (galloping, then binary search).
+        private static func advance(_ documents: UnsafeBufferPointer<Int32>, from: Int, to end: Int, target: Int32) -> Int {
+            guard from < end, documents[from] < target else { return from }
+            var low = from, step = 1
+            var high = from + 1
+            while high < end, documents[high] < target {
+                low = high
+                step <<= 1
+                high = min(end, from + step)
+            }
+            // documents[low] < target ≤ documents[high] (or high == end)
+            var (lo, hi) = (low + 1, high)
+            while lo < hi {
+                let middle = (lo + hi) / 2
+                if documents[middle] < target { lo = middle + 1 } else { hi = middle }
+            }
+            return lo
+        }
     }
 
     private func accumulate(_ query: [String], into scratch: inout ScoreAccumulator) {
