@@ -37,6 +37,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "CVectorKernels", path: "Sources/CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // hnswlib (Debian's header-only libhnswlib-dev) behind a C interface; AVX2 + FMA, as on every machine we run on.
+        .target(name: "CHNSW", path: "Sources/CHNSW", cxxSettings: [.unsafeFlags(["-O3", "-mavx2", "-mfma"])]),
         // MuPDF behind a C shim (its errors are longjmps); its static libraries in the order they resolve.
         .target(
             name: "CMuPDF",
@@ -71,6 +73,7 @@ let package = Package(
                 "CSQLite",
                 "COpenBLAS",
                 "CVectorKernels",
+                "CHNSW",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

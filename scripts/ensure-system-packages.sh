@@ -10,6 +10,8 @@ packages=(
   # FoundationXML (the XLSX reader of sales materials) loads libxml2 at run time.
   libxml2
   curl
+  # hnswlib (header-only) for the approximate dense index.
+  libhnswlib-dev
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -25,8 +25,11 @@ struct ScaleCommand: AsyncParsableCommand {
     @Option(help: "Vector dimension.")
     var dimension = 384
 
-    @Option(help: "Queries per measurement.")
+    @Option(help: "Queries per dense measurement.")
     var queries = 200
+
+    @Option(help: "Queries per BM25 measurement (the real-text corpora draw their own; the repeated one cycles its set).")
+    var bm25Queries = 2000
 
     @Option(help: "Directory holding suites/.")
     var corpora = "corpora"
@@ -36,6 +39,9 @@ struct ScaleCommand: AsyncParsableCommand {
 
     @Option(help: "BM25 corpora (comma-separated): english, chinese, repeated.")
     var bm25Corpora = "english,chinese,repeated"
+
+    @Option(help: "Sizes at which an HNSW graph is built and measured (comma-separated; a 1M build takes minutes).")
+    var hnswSizes = "100000"
 
     @Option(help: "Also write the data of the --export-sizes here, for the peers script.")
     var export: String?
@@ -61,7 +67,7 @@ struct ScaleCommand: AsyncParsableCommand {
         progress("\(utterances.count) base utterances")
         let baseTerms = utterances.map(tokenizer.terms)
         var generator = SeededGenerator(seed: 2026)
-        let queryTerms = (0..<queries).map { _ in baseTerms[Int.random(in: 0..<baseTerms.count, using: &generator)] }
+        let queryTerms = (0..<bm25Queries).map { _ in baseTerms[Int.random(in: 0..<baseTerms.count, using: &generator)] }
         let realText = try englishRealText(utterances: utterances)
         let dictionary = kinds.contains("chinese") ? try JiebaDictionaryFile.entries(corpora + "/jieba/dict.txt") : []
         var rows: [ScaleRow] = []
@@ -73,9 +79,9 @@ struct ScaleCommand: AsyncParsableCommand {
                 let corpus: ScaleCorpus
                 switch kind {
                 case "english":
-                    corpus = ScaleCorpus.english(documentCount: size, queryCount: queries, realText: realText)
+                    corpus = ScaleCorpus.english(documentCount: size, queryCount: bm25Queries, realText: realText)
                 case "chinese":
-                    corpus = ScaleCorpus.chinese(documentCount: size, queryCount: queries, dictionary: dictionary) {
+                    corpus = ScaleCorpus.chinese(documentCount: size, queryCount: bm25Queries, dictionary: dictionary) {
                         tokenizer.terms($0)
                     }
                 default:
@@ -105,7 +111,7 @@ struct ScaleCommand: AsyncParsableCommand {
         }
         try writeJSON(ScaleReport(bandwidth: bandwidth, dense: rows, bm25: bm25Rows), to: reports + "/scale.json")
         let markdown = ScaleRow.markdown(rows, dimension: dimension, queries: queries, bandwidth: bandwidth)
-            + "\n" + BM25ScaleRow.markdown(bm25Rows, queries: queries)
+            + "\n" + BM25ScaleRow.markdown(bm25Rows, queries: bm25Queries)
             + "\nReproduce: `swift run -c release vividcrowd-bench scale`; peers: `scripts/peers/run_peers.sh`.\n"
         try writeText(markdown, to: reports + "/scale.md")
         try writeText(ScaleRow.chart(rows), to: reports + "/scale-latency.svg")
@@ -132,26 +138,25 @@ struct ScaleCommand: AsyncParsableCommand {
         let lexical = BM25Index(documents: corpus.documents)
         row.buildSeconds = (ContinuousClock.now - started).seconds
         var scratch = ScoreAccumulator(documentCount: size)
-        var latencies: [Double] = []
         for query in corpus.queries { _ = lexical.search(query, k: 10, scratch: &scratch) }  // warm-up
-        let queriesStarted = ContinuousClock.now
-        for query in corpus.queries {
-            let begin = ContinuousClock.now
-            _ = lexical.search(query, k: 10, scratch: &scratch)
-            latencies.append((ContinuousClock.now - begin).seconds * 1000)
+        (row.queriesPerSecond, row.latency) = Self.timed(corpus.queries) { _ = lexical.search($0, k: 10, scratch: &scratch) }
+        (row.exhaustiveQueriesPerSecond, row.exhaustive) = Self.timed(corpus.queries) {
+            _ = lexical.exhaustiveSearch($0, k: 10, scratch: &scratch)
         }
-        row.queriesPerSecond = Double(corpus.queries.count) / (ContinuousClock.now - queriesStarted).seconds
-        row.latency = LatencySummary(milliseconds: latencies)
-        latencies.removeAll()
-        let exhaustiveStarted = ContinuousClock.now
-        for query in corpus.queries {
-            let begin = ContinuousClock.now
-            _ = lexical.exhaustiveSearch(query, k: 10, scratch: &scratch)
-            latencies.append((ContinuousClock.now - begin).seconds * 1000)
-        }
-        row.exhaustiveQueriesPerSecond = Double(corpus.queries.count) / (ContinuousClock.now - exhaustiveStarted).seconds
-        row.exhaustive = LatencySummary(milliseconds: latencies)
         return row
+    }
+
+    /// Queries per second over the whole list, and each query's latency.
+    private static func timed(_ queries: [[String]], _ body: ([String]) -> Void) -> (Double, LatencySummary) {
+        var latencies: [Double] = []
+        latencies.reserveCapacity(queries.count)
+        let started = ContinuousClock.now
+        for query in queries {
+            let begin = ContinuousClock.now
+            body(query)
+            latencies.append((ContinuousClock.now - begin).seconds * 1000)
+        }
+        return (Double(queries.count) / (ContinuousClock.now - started).seconds, LatencySummary(milliseconds: latencies))
     }
 
     private func measureDense(size: Int, vectors: ClusteredVectors, queryVectors: ClusteredVectors) throws -> ScaleRow {
@@ -181,6 +186,19 @@ struct ScaleCommand: AsyncParsableCommand {
         let batchSeconds = (ContinuousClock.now - batchStarted).seconds / Double(repeats)
         row.batch64MsPerQuery = batchSeconds * 1000 / Double(batch.count)
         row.batch64GFLOPS = 2 * Double(batch.count) * Double(size) * Double(dimension) / batchSeconds / 1e9
+        if hnswSizes.split(separator: ",").compactMap({ Int($0) }).contains(size) {
+            let buildStarted = ContinuousClock.now
+            let graph = try HNSWIndex(dense)
+            row.hnswBuildSeconds = (ContinuousClock.now - buildStarted).seconds
+            row.hnswBytes = graph.graphBytes
+            row.hnsw = try timed(queryVectors.rows) { _ = try graph.search($0, k: 10) }
+            var found = 0
+            for query in queryVectors.rows {
+                let exact = Set(try dense.search(query, k: 10).map(\.document))
+                found += exact.intersection(try graph.search(query, k: 10).map(\.document)).count
+            }
+            row.hnswRecallAt10 = Double(found) / Double(max(1, queryVectors.rows.count * 10))
+        }
         row.bytesF32 = size * dimension * 4
         row.bytesInt8 = size * (dimension + MemoryLayout<Float>.stride)
         return row
@@ -367,6 +385,10 @@ struct ScaleRow: Codable {
     var memoryBoundMs = 0.0
     var bytesInt8 = 0
     var int8BoundMs = 0.0
+    var hnswBuildSeconds: Double?
+    var hnswBytes: Int?
+    var hnsw: LatencySummary?
+    var hnswRecallAt10: Double?
 
     init(size: Int) { self.size = size }
 
@@ -384,6 +406,10 @@ struct ScaleRow: Codable {
         case denseSGEMV = "dense_sgemv_ms"
         case bytesInt8 = "int8_bytes"
         case int8BoundMs = "int8_memory_bound_ms"
+        case hnswBuildSeconds = "hnsw_build_s"
+        case hnswBytes = "hnsw_bytes"
+        case hnsw = "hnsw_ms"
+        case hnswRecallAt10 = "hnsw_recall_at_10"
     }
 
     var summary: String {
@@ -418,6 +444,22 @@ struct ScaleRow: Codable {
                            row.denseF32.p50 / max(row.memoryBoundMs, 1e-9), row.denseSGEMV.p50, row.denseInt8.p50,
                            row.int8BoundMs, row.denseInt8.p50 / max(row.int8BoundMs, 1e-9), row.int8RecallAt10,
                            row.denseScalar.p50, row.batch64MsPerQuery, row.batch64GFLOPS)
+        }
+        let graphs = rows.filter { $0.hnsw != nil }
+        if !graphs.isEmpty {
+            text += """
+
+                HNSW (hnswlib through the CHNSW shim; M 16, ef_construction 200, ef 128, 4×k candidates rescored
+                exactly), built on one thread; recall@10 against exact search on the same queries.
+
+                | size | build s | graph MB | p50 ms | p99 ms | recall@10 |
+                |---|---|---|---|---|---|
+
+                """
+            for row in graphs {
+                text += String(format: "| %d | %.1f | %.1f | %.4f | %.4f | %.3f |\n", row.size, row.hnswBuildSeconds ?? 0,
+                               Double(row.hnswBytes ?? 0) / 1e6, row.hnsw?.p50 ?? 0, row.hnsw?.p99 ?? 0, row.hnswRecallAt10 ?? 0)
+            }
         }
         return text
     }

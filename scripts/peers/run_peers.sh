@@ -1,16 +1,40 @@
 #!/usr/bin/env bash
-# Our benchmarks and the Python peers (rank-bm25, bm25s with numba, numpy, faiss-cpu, jieba) in one run.
+# Our retrieval kernels and their strongest peers in one session, interleaved: ours, then the peers, PEERS_RUNS
+# times (3 by default), then medians and ranges into reports/peers.{md,json}. The last run's own reports also land
+# in reports/ (scale.md, segmentation.md). One thread each. Takes about 15 minutes a run on 2 cores.
+#   PEERS_SIZES   index sizes (default 100000,1000000)
+#   PEERS_ANN_MAX largest size the HNSW peers build at (default 100000: a 1M build takes hours on one thread)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VENV=${PEERS_VENV:-.venv/peers}
+RUNS=${PEERS_RUNS:-3}
+SIZES=${PEERS_SIZES:-100000,1000000}
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install --quiet 'rank-bm25==0.2.2' 'bm25s==0.3.16' 'numba==0.68.1' 'faiss-cpu==1.15.1' 'numpy==2.4.6' threadpoolctl 'jieba==0.42.1'
+"$VENV/bin/pip" install --quiet 'bm25s==0.3.16' 'numba==0.68.1' 'faiss-cpu==1.15.1' 'numpy==2.4.6' threadpoolctl \
+    'jieba==0.42.1' 'tantivy==0.27.0' 'rjieba==0.2.2' 'usearch==2.26.6' 'hnswlib==0.8.0'
 core=${OPENBLAS_CORETYPE:-$(scripts/lib/openblas-core.sh)}
 if [ -n "$core" ]; then export OPENBLAS_CORETYPE=$core; fi
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 MKL_NUM_THREADS=1
-DATA=$(mktemp -d)
-trap 'rm -rf "$DATA"' EXIT
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
 swift build -c release --product vividcrowd-bench
-.build/release/vividcrowd-bench segmentation
-.build/release/vividcrowd-bench scale --export "$DATA"
-"$VENV/bin/python" scripts/peers/peers.py "$DATA"
+bench=.build/release/vividcrowd-bench
+runs=()
+for run in $(seq 1 "$RUNS"); do
+    out="$WORK/run$run"
+    mkdir -p "$out/ours"
+    reports="$out/ours"
+    [ "$run" = "$RUNS" ] && reports=reports
+    echo "== run $run of $RUNS: ours"
+    "$bench" segmentation --reports "$reports"
+    if [ "$run" = 1 ]; then
+        "$bench" scale --sizes "$SIZES" --export "$WORK/data" --export-sizes "$SIZES" --reports "$reports"
+    else
+        "$bench" scale --sizes "$SIZES" --reports "$reports"
+    fi
+    [ "$reports" = reports ] && cp reports/scale.json reports/segmentation.json "$out/ours/"
+    echo "== run $run of $RUNS: peers"
+    PEERS_ANN_MAX=${PEERS_ANN_MAX:-100000} "$VENV/bin/python" scripts/peers/peers.py measure "$WORK/data" "$out/peers.json"
+    runs+=("$out")
+done
+"$VENV/bin/python" scripts/peers/peers.py report "${runs[@]}"

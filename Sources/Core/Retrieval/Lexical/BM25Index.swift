@@ -324,7 +324,14 @@ public struct BM25Index: Sendable {
         }
 
         /// The first posting at or after `from` whose document is at least `target` (galloping, then binary search).
-        private static func advance(_ documents: UnsafeBufferPointer<Int32>, from: Int, to end: Int, target: Int32) -> Int {
+        private static func advance(_ documents: UnsafeBufferPointer<Int32>, from start: Int, to end: Int, target: Int32) -> Int {
+            // The lists probed are the long ones, where the target is usually a few postings ahead: a short linear
+            // walk first keeps the branches predictable.
+            var from = start
+            for _ in 0..<8 {
+                guard from < end, documents[from] < target else { return from }
+                from += 1
+            }
             guard from < end, documents[from] < target else { return from }
             var low = from, step = 1
             var high = from + 1

@@ -1,0 +1,138 @@
+import CHNSW
+import Foundation
+
+/// An HNSW graph (hnswlib) over the rows of a ``DenseIndex`` for approximate search on large corpora: the graph
+/// proposes candidates, and exact cosines from the index order them, so every returned score is exact.
+///
+/// Immutable once built; hnswlib's searches may run concurrently (its visited lists come from a locked pool), which
+/// is why the class can be shared.
+public final class HNSWIndex: DenseSearching, @unchecked Sendable {
+    /// How the graph is built and searched.
+    public struct Parameters: Sendable, Hashable, Codable {
+        /// Links per node (hnswlib's M).
+        public var links: Int
+        /// Candidate list while building (ef_construction).
+        public var buildCandidates: Int
+        /// Candidate list while searching (ef); at least the number of candidates asked for.
+        public var searchCandidates: Int
+        /// Candidates rescored exactly, as a multiple of k.
+        public var rescoreFactor: Int
+        public var seed: UInt64
+
+        public init(links: Int = 16, buildCandidates: Int = 200, searchCandidates: Int = 128, rescoreFactor: Int = 4,
+                    seed: UInt64 = 100) {
+            self.links = links
+            self.buildCandidates = buildCandidates
+            self.searchCandidates = searchCandidates
+            self.rescoreFactor = rescoreFactor
+            self.seed = seed
+        }
+    }
+
+    public let exact: DenseIndex
+    public let parameters: Parameters
+    private let handle: OpaquePointer
+
+    public var count: Int { exact.count }
+
+    /// Builds the graph over every row of `exact` (single-threaded, as hnswlib's insertion order fixes the graph).
+    public init(_ exact: DenseIndex, parameters: Parameters = .init()) throws {
+        self.exact = exact
+        self.parameters = parameters
+        var message = [CChar](repeating: 0, count: 256)
+        guard let handle = vc_hnsw_create(exact.dimension, max(1, exact.count), parameters.links, parameters.buildCandidates,
+                                          parameters.seed, &message, message.count)
+        else { throw HNSWError.failed(Self.text(message)) }
+        self.handle = handle
+        let added = exact.matrix.withUnsafeBufferPointer { rows in
+            vc_hnsw_add(handle, rows.baseAddress, exact.count, 0, &message, message.count)
+        }
+        guard added == 0 else {
+            vc_hnsw_free(handle)
+            throw HNSWError.failed(Self.text(message))
+        }
+        vc_hnsw_set_ef(handle, max(parameters.searchCandidates, 1))
+    }
+
+    /// Reads a graph saved by ``save(to:)`` for the same rows; fails when the file does not match them.
+    public init(loading file: URL, exact: DenseIndex, parameters: Parameters = .init()) throws {
+        self.exact = exact
+        self.parameters = parameters
+        var message = [CChar](repeating: 0, count: 256)
+        guard let handle = vc_hnsw_load(file.path, exact.dimension, &message, message.count) else {
+            throw HNSWError.failed(Self.text(message))
+        }
+        let saved = vc_hnsw_count(handle)
+        guard saved == exact.count else {
+            vc_hnsw_free(handle)
+            throw HNSWError.mismatch(saved: saved, rows: exact.count)
+        }
+        self.handle = handle
+        vc_hnsw_set_ef(handle, max(parameters.searchCandidates, 1))
+    }
+
+    deinit { vc_hnsw_free(handle) }
+
+    /// The shim's NUL-terminated message.
+    private static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Writes the graph to `file` atomically (a temporary file renamed over it).
+    public func save(to file: URL) throws {
+        let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).\(UUID().uuidString)")
+        var message = [CChar](repeating: 0, count: 256)
+        guard vc_hnsw_save(handle, temporary.path, &message, message.count) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw HNSWError.failed(Self.text(message))
+        }
+        guard rename(temporary.path, file.path) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw HNSWError.failed("could not move the saved graph into place (errno \(errno))")
+        }
+    }
+
+    /// The file name a graph of corpus `version` built with `parameters` is saved under.
+    public static func fileName(version: String, parameters: Parameters) -> String {
+        let safe = version.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) ? String($0) : "_" }.joined()
+        return "hnsw-\(safe)-m\(parameters.links)-ef\(parameters.buildCandidates)-s\(parameters.seed).bin"
+    }
+
+    /// Bytes the graph holds beside the exact index (its own copy of the vectors and its links).
+    public var graphBytes: Int { vc_hnsw_memory_bytes(handle) }
+
+    /// The `k` rows most similar to `query`: k × rescoreFactor candidates from the graph, ordered by exact cosine.
+    public func search(_ query: [Float], k: Int) throws -> [ScoredDocument] {
+        guard query.count == exact.dimension else { throw DimensionMismatch(expected: exact.dimension, actual: query.count) }
+        guard k > 0, exact.count > 0 else { return [] }
+        let unit = DenseIndex.normalised(query)
+        let wanted = min(exact.count, max(k * max(parameters.rescoreFactor, 1), k))
+        var labels = [Int64](repeating: 0, count: wanted)
+        var similarities = [Float](repeating: 0, count: wanted)
+        let found = unit.withUnsafeBufferPointer { vc_hnsw_search(handle, $0.baseAddress, wanted, &labels, &similarities) }
+        let dimension = exact.dimension
+        var rescored = TopKHeap(capacity: k)
+        exact.matrix.withUnsafeBufferPointer { matrix in
+            for label in labels.prefix(found) {
+                let base = Int(label) * dimension
+                var score: Float = 0
+                for column in 0..<dimension { score += matrix[base + column] * unit[column] }
+                rescored.insert(Int(label), score)
+            }
+        }
+        return rescored.sorted()
+    }
+}
+
+/// An HNSW graph that could not be built, saved or read.
+public enum HNSWError: Error, CustomStringConvertible, Equatable, Sendable {
+    case failed(String)
+    case mismatch(saved: Int, rows: Int)
+
+    public var description: String {
+        switch self {
+        case .failed(let message): "HNSW graph: \(message)"
+        case .mismatch(let saved, let rows): "the saved HNSW graph holds \(saved) vectors, the index \(rows)"
+        }
+    }
+}

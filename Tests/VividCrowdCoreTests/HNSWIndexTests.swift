@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import VividCrowdCore
+import VividCrowdTesting
+
+@Suite("HNSW index")
+struct HNSWIndexTests {
+    /// Unit vectors around a few centres, as embeddings cluster.
+    private func clustered(_ count: Int, dimension: Int, seed: UInt64) -> [[Float]] {
+        var generator = SeededGenerator(seed: seed)
+        let centres = (0..<20).map { _ in (0..<dimension).map { _ in Float.random(in: -1...1, using: &generator) } }
+        return (0..<count).map { _ in
+            centres[Int.random(in: 0..<centres.count, using: &generator)].map { $0 + Float.random(in: -0.5...0.5, using: &generator) }
+        }
+    }
+
+    @Test("the graph finds the exact top 10 for nearly every query, with exact scores")
+    func recall() throws {
+        let exact = try DenseIndex(dimension: 32, vectors: clustered(3000, dimension: 32, seed: 1))
+        let graph = try HNSWIndex(exact)
+        #expect(graph.count == 3000 && graph.graphBytes > 3000 * 32 * 4)
+        var overlap = 0
+        let queries = clustered(100, dimension: 32, seed: 2)
+        for query in queries {
+            let truth = try exact.search(query, k: 10)
+            let found = try graph.search(query, k: 10)
+            overlap += Set(truth.map(\.document)).intersection(found.map(\.document)).count
+            let scores = try exact.scores(for: query)
+            for hit in found { #expect(abs(hit.score - scores[hit.document]) < 1e-5) }
+            #expect(zip(found, found.dropFirst()).allSatisfy { $0.score >= $1.score })
+        }
+        #expect(Double(overlap) / Double(queries.count * 10) >= 0.98)
+        #expect(throws: DimensionMismatch.self) { _ = try graph.search([1, 2], k: 3) }
+        #expect(try graph.search(queries[0], k: 0).isEmpty)
+    }
+
+    @Test("a saved graph reads back to the same answers, and not over other rows")
+    func persistence() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hnsw-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let exact = try DenseIndex(dimension: 16, vectors: clustered(500, dimension: 16, seed: 3))
+        let graph = try HNSWIndex(exact)
+        let file = folder.appendingPathComponent("graph.bin")
+        try graph.save(to: file)
+        let loaded = try HNSWIndex(loading: file, exact: exact)
+        for query in clustered(20, dimension: 16, seed: 4) {
+            #expect(try loaded.search(query, k: 5) == graph.search(query, k: 5))
+        }
+        let fewer = try DenseIndex(dimension: 16, vectors: clustered(400, dimension: 16, seed: 3))
+        #expect(throws: HNSWError.mismatch(saved: 500, rows: 400)) { _ = try HNSWIndex(loading: file, exact: fewer) }
+        #expect(throws: HNSWError.self) { _ = try HNSWIndex(loading: folder.appendingPathComponent("missing.bin"), exact: exact) }
+    }
+
+    @Test("the policy scans exactly below its threshold and keeps one graph per corpus version above it")
+    func policy() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hnsw-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let exact = try DenseIndex(dimension: 16, vectors: clustered(300, dimension: 16, seed: 5))
+        #expect(try DenseSearchPolicy(approximateFrom: 301).searcher(for: exact, version: "v1", folder: folder) is DenseIndex)
+        let policy = DenseSearchPolicy(approximateFrom: 300)
+        let first = try policy.searcher(for: exact, version: "v1", folder: folder)
+        #expect(first is HNSWIndex)
+        let saved = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(saved == [HNSWIndex.fileName(version: "v1", parameters: policy.graph)])
+        let again = try policy.searcher(for: exact, version: "v1", folder: folder)
+        let query = clustered(1, dimension: 16, seed: 6)[0]
+        #expect(try again.search(query, k: 5) == first.search(query, k: 5))
+        // A new version replaces the old graph.
+        _ = try policy.searcher(for: exact, version: "v2", folder: folder)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == [HNSWIndex.fileName(version: "v2", parameters: policy.graph)])
+    }
+}
