@@ -51,6 +51,13 @@ public struct BM25Index: Sendable {
     private let unknownTermWeight: Float
     /// Each term's largest posting weight: the most it can add to any document's score (MaxScore's upper bound).
     fileprivate let termMaxWeights: [Float]
+    /// For terms with long postings, the documents where they weigh most (ascending; CSR like the postings): scored
+    /// first, they give pruning a high k-th score from the start instead of one that climbs as documents go by.
+    fileprivate let championOffsets: [Int32]
+    fileprivate let champions: [Int32]
+    /// Postings from which a term keeps champions, and how many.
+    static let championMinimumPostings = 1024
+    static let championCount = 16
 
     /// Indexes documents given as term lists.
     public init(documents: [[String]], parameters: Parameters = Parameters()) {
@@ -118,6 +125,25 @@ public struct BM25Index: Sendable {
         self.termMaxWeights = (0..<perTerm.count).map { term in
             weights[Int(offsets[term])..<Int(offsets[term + 1])].max() ?? 0
         }
+        var championOffsets: [Int32] = [0]
+        var champions: [Int32] = []
+        for term in 0..<perTerm.count {
+            let range = Int(offsets[term])..<Int(offsets[term + 1])
+            if range.count >= Self.championMinimumPostings {
+                // The heaviest few, lightest first, by one pass with a small sorted buffer.
+                var heaviest: [(weight: Float, document: Int32)] = []
+                for posting in range where heaviest.count < Self.championCount || weights[posting] > heaviest[0].weight {
+                    let entry = (weight: weights[posting], document: postingDocuments[posting])
+                    let at = heaviest.firstIndex { $0.weight >= entry.weight } ?? heaviest.count
+                    heaviest.insert(entry, at: at)
+                    if heaviest.count > Self.championCount { heaviest.removeFirst() }
+                }
+                champions += heaviest.map(\.document).sorted()
+            }
+            championOffsets.append(Int32(champions.count))
+        }
+        self.championOffsets = championOffsets
+        self.champions = champions
         self.termIDs = termIDs
         self.idf = idf
         self.postingOffsets = offsets
@@ -182,7 +208,9 @@ public struct BM25Index: Sendable {
 
     /// Below this many postings over a query's terms `search` scores exhaustively: short lists are cheaper to add
     /// up than to prune (0 prunes every query, as the tests that compare both paths do).
-    public var pruningMinimumPostings = 10_000
+    public var pruningMinimumPostings = BM25Index.defaultPruningMinimumPostings
+    /// The default of `pruningMinimumPostings`.
+    public static let defaultPruningMinimumPostings = 100_000
 
     /// The reference top-k: every posting of every query term accumulated, then the `k` best with a positive score.
     public func exhaustiveSearch(_ query: [String], k: Int, scratch: inout ScoreAccumulator) -> [ScoredDocument] {
@@ -236,15 +264,74 @@ public struct BM25Index: Sendable {
         /// Relative slack on every bound, far above the rounding of a few dozen float additions.
         private static let slack = 1e-5
 
+        /// A list at most this fraction of the longest is short: its documents are scored exactly up front.
+        private static let shortFraction = 32
+
+        /// Two phases. A rare term beside a common one keeps both lists essential until the rare list ends, so
+        /// MaxScore alone would walk the common list candidate by candidate; instead every document of the short
+        /// lists is scored exactly first (probing the others), and MaxScore then runs over the long lists alone,
+        /// whose bounds are tight for documents without the rare terms, passing over the documents already scored.
         func run() -> [ScoredDocument] {
             index.postingDocuments.withUnsafeBufferPointer { documents in
                 index.postingWeights.withUnsafeBufferPointer { weights in
-                    run(documents: documents, weights: weights)
+                    let lengths = terms.map { Int(index.postingOffsets[$0 + 1] - index.postingOffsets[$0]) }
+                    let limit = (lengths.max() ?? 0) / Self.shortFraction
+                    let short = terms.indices.filter { lengths[$0] <= limit }
+                    var heap = TopKHeap(capacity: k)
+                    var scored: [Int32] = []
+                    for i in terms.indices {
+                        if lengths[i] <= limit {
+                            let start = Int(index.postingOffsets[terms[i]])
+                            scored += documents[start..<(start + lengths[i])]
+                        } else {
+                            scored += index.champions[Int(index.championOffsets[terms[i]])..<Int(index.championOffsets[terms[i] + 1])]
+                        }
+                    }
+                    scored.sort()
+                    scored = scored.enumerated().filter { $0.offset == 0 || scored[$0.offset - 1] != $0.element }.map(\.element)
+                    scoreExactly(scored, documents: documents, weights: weights, heap: &heap)
+                    let long = Set(terms.indices.filter { lengths[$0] > limit }.map { Int32(terms[$0]) })
+                    // Documents reached in the second phase hold none of the short terms, whose occurrences then add
+                    // nothing: summing the long terms' occurrences in query order gives exactly the same float.
+                    let rest = MaxScoreSearch(index: index, occurrences: occurrences.filter(long.contains),
+                                              distinct: terms.filter { long.contains(Int32($0)) }.map(Int32.init), k: k)
+                    return rest.maxScore(documents: documents, weights: weights, heap: &heap, scored: scored)
                 }
             }
         }
 
-        private func run(documents: UnsafeBufferPointer<Int32>, weights: UnsafeBufferPointer<Float>) -> [ScoredDocument] {
+        /// Scores each of `candidates` (ascending) over every query term and offers it to the heap.
+        private func scoreExactly(
+            _ candidates: [Int32], documents: UnsafeBufferPointer<Int32>, weights: UnsafeBufferPointer<Float>,
+            heap: inout TopKHeap
+        ) {
+            var cursors = terms.map { Int(index.postingOffsets[$0]) }
+            let ends = terms.map { Int(index.postingOffsets[$0 + 1]) }
+            var contribution = [Float](repeating: 0, count: terms.count)
+            var matched = [Bool](repeating: false, count: terms.count)
+            let slots = occurrences.map { id in terms.firstIndex(of: Int(id))! }
+            for candidate in candidates {
+                for i in terms.indices {
+                    cursors[i] = Self.advance(documents, from: cursors[i], to: ends[i], target: candidate)
+                    matched[i] = cursors[i] < ends[i] && documents[cursors[i]] == candidate
+                    if matched[i] { contribution[i] = weights[cursors[i]] }
+                }
+                var score: Float = 0
+                var started = false
+                for slot in slots where matched[slot] {
+                    score = started ? score + contribution[slot] : contribution[slot]
+                    started = true
+                }
+                if score > 0, score >= heap.threshold { heap.insert(Int(candidate), score) }
+            }
+        }
+
+        /// Document-at-a-time MaxScore over this search's terms, starting from `heap`, passing over the documents
+        /// of `scored` (ascending), which are already in it or were turned away.
+        private func maxScore(
+            documents: UnsafeBufferPointer<Int32>, weights: UnsafeBufferPointer<Float>, heap: inout TopKHeap,
+            scored: [Int32]
+        ) -> [ScoredDocument] {
             let count = terms.count
             var cursors = terms.map { Int(index.postingOffsets[$0]) }
             let ends = terms.map { Int(index.postingOffsets[$0 + 1]) }
@@ -252,19 +339,36 @@ public struct BM25Index: Sendable {
             var matched = [Bool](repeating: false, count: count)
             // Where each occurrence's term sits in `terms`, to sum in query order.
             let slots = occurrences.map { id in terms.firstIndex(of: Int(id))! }
-            var heap = TopKHeap(capacity: k)
+            var nextScored = 0
             var threshold = 0.0
             var firstEssential = 0
+            func raiseThreshold() {
+                guard heap.items.count == k else { return }
+                threshold = Double(heap.threshold)
+                while firstEssential < count, cumulative[firstEssential] * (1 + Self.slack) < threshold {
+                    firstEssential += 1
+                }
+            }
+            raiseThreshold()
+            guard count > 0 else { return heap.sorted() }
 
             while true {
                 var candidate = Int32.max
-                if firstEssential == count - 1, firstEssential > 0 {
-                    // One essential list left (the usual case once the top k has filled): walk it and pass over,
-                    // with one comparison each, the postings too light to lift their document into the top k.
-                    let last = count - 1
-                    let lightest = Float(((threshold / (1 + Self.slack)) - cumulative[last - 1]) / repeats[last]) * (1 - 1e-6)
-                    var cursor = cursors[last]
-                    let end = ends[last]
+                var live = 0, single = 0
+                for i in firstEssential..<count where cursors[i] < ends[i] {
+                    live += 1
+                    single = i
+                    candidate = min(candidate, documents[cursors[i]])
+                }
+                if live == 0 { break }
+                if live == 1 {
+                    // One essential list left with postings (the usual case once the top k has filled, and the whole
+                    // tail of a query pairing a rare term with a common one): walk it and pass over, sixteen at a
+                    // time, the postings too light to lift their document into the top k.
+                    let others = firstEssential > 0 ? cumulative[firstEssential - 1] : 0
+                    let lightest = Float(((threshold / (1 + Self.slack)) - others) / repeats[single]) * (1 - 1e-6)
+                    var cursor = cursors[single]
+                    let end = ends[single]
                     let raw = UnsafeRawPointer(weights.baseAddress!)
                     let floor = SIMD16<Float>(repeating: lightest)
                     while cursor + 16 <= end,
@@ -272,13 +376,9 @@ public struct BM25Index: Sendable {
                         cursor += 16
                     }
                     while cursor < end, weights[cursor] < lightest { cursor += 1 }
-                    cursors[last] = cursor
+                    cursors[single] = cursor
                     guard cursor < end else { break }
                     candidate = documents[cursor]
-                } else {
-                    for i in firstEssential..<count where cursors[i] < ends[i] {
-                        candidate = min(candidate, documents[cursors[i]])
-                    }
                 }
                 if candidate == .max { break }
                 var partial = 0.0
@@ -289,6 +389,8 @@ public struct BM25Index: Sendable {
                     partial += Double(contribution[i]) * repeats[i]
                     cursors[i] += 1
                 }
+                while nextScored < scored.count, scored[nextScored] < candidate { nextScored += 1 }
+                if nextScored < scored.count, scored[nextScored] == candidate { continue }
                 var reachable = true
                 var i = firstEssential - 1
                 while i >= 0 {
@@ -313,12 +415,7 @@ public struct BM25Index: Sendable {
                 }
                 guard score > 0, score >= heap.threshold else { continue }
                 heap.insert(Int(candidate), score)
-                if heap.items.count == k {
-                    threshold = Double(heap.threshold)
-                    while firstEssential < count, cumulative[firstEssential] * (1 + Self.slack) < threshold {
-                        firstEssential += 1
-                    }
-                }
+                raiseThreshold()
             }
             return heap.sorted()
         }
