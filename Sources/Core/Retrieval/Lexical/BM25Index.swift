@@ -269,14 +269,14 @@ public struct BM25Index: Sendable {
 
         /// Two phases. A rare term beside a common one keeps both lists essential until the rare list ends, so
         /// MaxScore alone would walk the common list candidate by candidate; instead every document of the short
-        /// lists is scored exactly first (probing the others), and MaxScore then runs over the long lists alone,
-        /// whose bounds are tight for documents without the rare terms, passing over the documents already scored.
+        /// lists, and the long lists' champions, are scored exactly first (probing the others), and MaxScore then
+        /// runs over the long lists alone, whose bounds are tight for documents without the rare terms, starting
+        /// from the k-th score the champions set and passing over the documents already scored.
         func run() -> [ScoredDocument] {
             index.postingDocuments.withUnsafeBufferPointer { documents in
                 index.postingWeights.withUnsafeBufferPointer { weights in
                     let lengths = terms.map { Int(index.postingOffsets[$0 + 1] - index.postingOffsets[$0]) }
                     let limit = (lengths.max() ?? 0) / Self.shortFraction
-                    let short = terms.indices.filter { lengths[$0] <= limit }
                     var heap = TopKHeap(capacity: k)
                     var scored: [Int32] = []
                     for i in terms.indices {
