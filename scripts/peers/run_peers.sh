@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Our retrieval kernels and their strongest peers in one session, interleaved: ours, then the peers, PEERS_RUNS
 # times (3 by default), then medians and ranges into reports/peers.{md,json}. The last run's own reports also land
-# in reports/ (scale.md, segmentation.md). One thread each. Takes about 15 minutes a run on 2 cores.
+# in reports/ (scale.md, segmentation.md). One thread each. A run took about 12 minutes on 2 cores here.
 #   PEERS_SIZES   index sizes (default 100000,1000000)
 #   PEERS_ANN_MAX largest size the HNSW peers build at (default 100000: a 1M build takes hours on one thread)
 set -euo pipefail

@@ -102,6 +102,21 @@ public struct DenseIndex: Sendable {
         return result
     }
 
+    /// The `k` best of `candidates` (row numbers) by exact cosine with `unit` (a normalised query), best first:
+    /// the last step of every approximate search over this index.
+    func rescored<S: Sequence<Int>>(_ candidates: S, unit: [Float], k: Int) -> [ScoredDocument] {
+        var heap = TopKHeap(capacity: k)
+        matrix.withUnsafeBufferPointer { matrix in
+            for row in candidates {
+                let base = row * dimension
+                var score: Float = 0
+                for column in 0..<dimension { score += matrix[base + column] * unit[column] }
+                heap.insert(row, score)
+            }
+        }
+        return heap.sorted()
+    }
+
     /// The row `index` (normalised).
     public func vector(at index: Int) -> ArraySlice<Float> {
         matrix[(index * dimension)..<((index + 1) * dimension)]

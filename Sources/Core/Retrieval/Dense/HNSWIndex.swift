@@ -110,17 +110,7 @@ public final class HNSWIndex: DenseSearching, @unchecked Sendable {
         var labels = [Int64](repeating: 0, count: wanted)
         var similarities = [Float](repeating: 0, count: wanted)
         let found = unit.withUnsafeBufferPointer { vc_hnsw_search(handle, $0.baseAddress, wanted, &labels, &similarities) }
-        let dimension = exact.dimension
-        var rescored = TopKHeap(capacity: k)
-        exact.matrix.withUnsafeBufferPointer { matrix in
-            for label in labels.prefix(found) {
-                let base = Int(label) * dimension
-                var score: Float = 0
-                for column in 0..<dimension { score += matrix[base + column] * unit[column] }
-                rescored.insert(Int(label), score)
-            }
-        }
-        return rescored.sorted()
+        return exact.rescored(labels.prefix(found).lazy.map { Int($0) }, unit: unit, k: k)
     }
 }
 

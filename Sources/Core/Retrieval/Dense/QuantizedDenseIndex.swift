@@ -36,17 +36,7 @@ public struct QuantizedDenseIndex: Sendable {
     public func search(_ query: [Float], k: Int) throws -> [ScoredDocument] {
         guard query.count == exact.dimension else { throw DimensionMismatch(expected: exact.dimension, actual: query.count) }
         let unit = DenseIndex.normalised(query)
-        let dimension = exact.dimension
-        var rescored = TopKHeap(capacity: k)
-        exact.matrix.withUnsafeBufferPointer { matrix in
-            for candidate in approximateTopK(unit, k: k * shortlistFactor) {
-                let base = candidate.document * dimension
-                var score: Float = 0
-                for column in 0..<dimension { score += matrix[base + column] * unit[column] }
-                rescored.insert(candidate.document, score)
-            }
-        }
-        return rescored.sorted()
+        return exact.rescored(approximateTopK(unit, k: k * shortlistFactor).lazy.map(\.document), unit: unit, k: k)
     }
 
     /// The int8 pass alone: the `k` rows with the best scale × integer dot product with the quantised unit query.

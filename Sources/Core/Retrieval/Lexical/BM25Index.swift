@@ -316,12 +316,7 @@ public struct BM25Index: Sendable {
                     matched[i] = cursors[i] < ends[i] && documents[cursors[i]] == candidate
                     if matched[i] { contribution[i] = weights[cursors[i]] }
                 }
-                var score: Float = 0
-                var started = false
-                for slot in slots where matched[slot] {
-                    score = started ? score + contribution[slot] : contribution[slot]
-                    started = true
-                }
+                let score = Self.sumInQueryOrder(slots: slots, matched: matched, contribution: contribution)
                 if score > 0, score >= heap.threshold { heap.insert(Int(candidate), score) }
             }
         }
@@ -407,17 +402,24 @@ public struct BM25Index: Sendable {
                     i -= 1
                 }
                 guard reachable else { continue }
-                var score: Float = 0
-                var started = false
-                for slot in slots where matched[slot] {
-                    score = started ? score + contribution[slot] : contribution[slot]
-                    started = true
-                }
+                let score = Self.sumInQueryOrder(slots: slots, matched: matched, contribution: contribution)
                 guard score > 0, score >= heap.threshold else { continue }
                 heap.insert(Int(candidate), score)
                 raiseThreshold()
             }
             return heap.sorted()
+        }
+
+        /// A document's score as exhaustive scoring sums it: its terms' weights in query order, repeats included,
+        /// the first one found starting the sum.
+        private static func sumInQueryOrder(slots: [Int], matched: [Bool], contribution: [Float]) -> Float {
+            var score: Float = 0
+            var started = false
+            for slot in slots where matched[slot] {
+                score = started ? score + contribution[slot] : contribution[slot]
+                started = true
+            }
+            return score
         }
 
         /// The first posting at or after `from` whose document is at least `target` (galloping, then binary search).
