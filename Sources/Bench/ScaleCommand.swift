@@ -40,11 +40,14 @@ struct ScaleCommand: AsyncParsableCommand {
     @Option(help: "BM25 corpora (comma-separated): english, chinese, repeated.")
     var bm25Corpora = "english,chinese,repeated"
 
-    @Option(help: "Postings over a query's terms from which BM25 prunes (MaxScore); below, it scores exhaustively.")
+    @Option(help: "Postings over a query's terms from which BM25 prunes (block-max); below, it scores exhaustively.")
     var pruningFrom = BM25Index.defaultPruningMinimumPostings
 
     @Option(help: "Sizes at which an HNSW graph is built and measured (comma-separated; a 1M build takes minutes).")
     var hnswSizes = "100000"
+
+    @Flag(inversion: .prefixedNo, help: "Measure the dense indexes (--no-dense measures BM25 alone and writes no report).")
+    var dense = true
 
     @Option(help: "Also write the data of the --export-sizes here, for the peers script.")
     var export: String?
@@ -99,6 +102,7 @@ struct ScaleCommand: AsyncParsableCommand {
                 bm25Rows.append(row)
                 progress("  " + row.summary)
             }
+            guard dense else { continue }
             let vectors = ClusteredVectors(count: size, dimension: dimension, seed: UInt64(size))
             let queryVectors = ClusteredVectors(count: queries, dimension: dimension, seed: 99, centresSeed: UInt64(size))
             if let export, exported.contains(size) {
@@ -112,6 +116,7 @@ struct ScaleCommand: AsyncParsableCommand {
             rows.append(row)
             progress("  " + rows.last!.summary)
         }
+        guard dense else { return }
         try writeJSON(ScaleReport(bandwidth: bandwidth, dense: rows, bm25: bm25Rows), to: reports + "/scale.json")
         let markdown = ScaleRow.markdown(rows, dimension: dimension, queries: queries, bandwidth: bandwidth)
             + "\n" + BM25ScaleRow.markdown(bm25Rows, queries: bm25Queries)
@@ -141,6 +146,8 @@ struct ScaleCommand: AsyncParsableCommand {
         var lexical = BM25Index(documents: corpus.documents)
         lexical.pruningMinimumPostings = pruningFrom
         row.buildSeconds = (ContinuousClock.now - started).seconds
+        row.postingBytes = lexical.postingBytes
+        row.pruningTableBytes = lexical.pruningTableBytes
         var scratch = ScoreAccumulator(documentCount: size)
         for query in corpus.queries { _ = lexical.search(query, k: 10, scratch: &scratch) }  // warm-up
         // Query by query, alternating which path goes first: measured in two blocks, whichever ran first was up to
@@ -168,7 +175,7 @@ struct ScaleCommand: AsyncParsableCommand {
 
     private func measureDense(size: Int, vectors: ClusteredVectors, queryVectors: ClusteredVectors) throws -> ScaleRow {
         var row = ScaleRow(size: size)
-        var started = ContinuousClock.now
+        let started = ContinuousClock.now
         let dense = try DenseIndex(dimension: dimension, vectors: vectors.rows)
         row.denseBuildSeconds = (ContinuousClock.now - started).seconds
         row.denseF32 = try timed(queryVectors.rows) { _ = try dense.search($0, k: 10) }
@@ -312,6 +319,8 @@ struct BM25ScaleRow: Codable {
     var meanLength = 0.0
     var generationSeconds = 0.0
     var buildSeconds = 0.0
+    var postingBytes = 0
+    var pruningTableBytes = 0
     var queriesPerSecond = 0.0
     var latency = LatencySummary(milliseconds: [])
     var exhaustiveQueriesPerSecond = 0.0
@@ -328,6 +337,8 @@ struct BM25ScaleRow: Codable {
         case meanLength = "mean_terms"
         case generationSeconds = "generation_s"
         case buildSeconds = "build_s"
+        case postingBytes = "posting_bytes"
+        case pruningTableBytes = "pruning_table_bytes"
         case queriesPerSecond = "qps"
         case latency = "latency_ms"
         case exhaustiveQueriesPerSecond = "exhaustive_qps"
@@ -335,8 +346,9 @@ struct BM25ScaleRow: Codable {
     }
 
     var summary: String {
-        String(format: "BM25 %@: %d distinct documents, %d terms; build %.1f s; %.0f q/s, p50 %.3f ms, p99 %.3f ms (exhaustive %.0f q/s, p50 %.3f, p99 %.3f)",
-               corpus, distinctDocuments, vocabulary, buildSeconds, queriesPerSecond, latency.p50, latency.p99,
+        String(format: "BM25 %@: %d distinct documents, %d terms; build %.1f s; postings %.0f MB, pruning tables %.1f MB; %.0f q/s, p50 %.3f ms, p99 %.3f ms (exhaustive %.0f q/s, p50 %.3f, p99 %.3f)",
+               corpus, distinctDocuments, vocabulary, buildSeconds, Double(postingBytes) / 1e6, Double(pruningTableBytes) / 1e6,
+               queriesPerSecond, latency.p50, latency.p99,
                exhaustiveQueriesPerSecond, exhaustive.p50, exhaustive.p99)
     }
 
@@ -344,19 +356,23 @@ struct BM25ScaleRow: Codable {
         var text = """
             ## BM25
 
-            Top-10 of \(queries) queries, one at a time, scores as rank_bm25: MaxScore pruning (the default `search`)
-            and, for reference, exhaustive scoring of every posting (same results, checked by a test). `english` and `chinese`: seeded corpora of
+            Top-10 of \(queries) queries, one at a time, scores as rank_bm25: block-max pruning over blocks of 32
+            documents (the default `search`, for queries over more than \(BM25Index.defaultPruningMinimumPostings)
+            postings) and, for reference, exhaustive scoring of every posting (same results, checked by a test).
+            Postings: document numbers and precomputed weights; pruning tables: one byte per block for each term with
+            postings in at least half the blocks. `english` and `chinese`: seeded corpora of
             distinct documents whose vocabulary follows real text (Zipf-like ranks, topics; English 20–60 words,
             Chinese 35–100 characters, segmented by jieba); each query is 2–4 terms of one document. `repeated`: the
             old micro-benchmark, pairs of 5,920 suite utterances repeated to the size.
 
-            | corpus | size | distinct documents | distinct terms | mean terms | build s | q/s | p50 ms | p99 ms | exhaustive q/s | exhaustive p50 ms | exhaustive p99 ms |
-            |---|---|---|---|---|---|---|---|---|---|---|---|
+            | corpus | size | distinct documents | distinct terms | mean terms | build s | postings MB | pruning tables MB | q/s | p50 ms | p99 ms | exhaustive q/s | exhaustive p50 ms | exhaustive p99 ms |
+            |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 
             """
         for row in rows {
-            text += String(format: "| %@ | %d | %d | %d | %.1f | %.1f | %.0f | %.4f | %.4f | %.0f | %.4f | %.4f |\n", row.corpus,
-                           row.size, row.distinctDocuments, row.vocabulary, row.meanLength, row.buildSeconds, row.queriesPerSecond,
+            text += String(format: "| %@ | %d | %d | %d | %.1f | %.1f | %.0f | %.1f | %.0f | %.4f | %.4f | %.0f | %.4f | %.4f |\n", row.corpus,
+                           row.size, row.distinctDocuments, row.vocabulary, row.meanLength, row.buildSeconds,
+                           Double(row.postingBytes) / 1e6, Double(row.pruningTableBytes) / 1e6, row.queriesPerSecond,
                            row.latency.p50, row.latency.p99, row.exhaustiveQueriesPerSecond, row.exhaustive.p50, row.exhaustive.p99)
         }
         return text

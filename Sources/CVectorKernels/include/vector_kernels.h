@@ -46,4 +46,8 @@ size_t vc_f32_top_k(const float *rows, size_t count, size_t dimension, const flo
 size_t vc_int8_top_k(const int8_t *rows, size_t count, size_t dimension, const int8_t *query, const float *scales,
                      size_t k, int64_t *out_rows, float *out_scores);
 
+/// The first index in from..<count whose value is at least floor (NaN never is), or count: how pruning passes over
+/// runs of bounds and scores too low to matter, sixteen at a time with AVX2.
+size_t vc_first_at_least_f32(const float *values, size_t from, size_t count, float floor);
+
 #endif
