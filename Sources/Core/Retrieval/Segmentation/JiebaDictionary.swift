@@ -1,17 +1,25 @@
 import Foundation
 
 /// jieba's prefix dictionary: every word with its frequency, and every prefix of a word (frequency 0).
+///
+/// A trie node holds the code of its word's frequency: the dictionary's few thousand distinct frequencies are kept
+/// once, each with its logarithm, so nodes cost four bytes and routes never compute a logarithm.
 public struct JiebaDictionary: Sendable {
     var trie: ScalarTrie
     /// Sum of all word frequencies.
     public let total: Int64
     let logTotal: Double
+    /// Code c's frequency (code 0: not a word) and its natural logarithm, as `log` computes it.
+    private let frequencies: [Int64]
+    let logFrequencies: [Double]
 
     /// Loads a jieba `dict.txt` ("word freq [tag]" per line).
     public init(contentsOf url: URL) throws {
         let data = try Data(contentsOf: url)
         var trie = ScalarTrie(expectedNodes: 600_000)
         var total: Int64 = 0
+        var frequencies: [Int64] = [0]
+        var codes: [Int64: UInt32] = [0: 0]
         var lineNumber = 0
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
@@ -33,20 +41,31 @@ public struct JiebaDictionary: Sendable {
                     throw SegmentationDataError(
                         file: url.path, line: lineNumber, reason: "the dictionary needs more than \(ScalarTrie.capacity) trie nodes")
                 }
-                trie.setValue(frequency, at: node)
+                let code: UInt32
+                if let known = codes[frequency] {
+                    code = known
+                } else {
+                    code = UInt32(frequencies.count)
+                    codes[frequency] = code
+                    frequencies.append(frequency)
+                }
+                trie.setValue(code, at: node)
                 total += frequency
             }
         }
         trie.compact()
+        trie.renumber { frequencies[Int($0)] }
         self.trie = trie
         self.total = total
         self.logTotal = log(Double(total))
+        self.frequencies = frequencies
+        self.logFrequencies = frequencies.map { log(Double($0)) }
     }
 
     /// The frequency of `word`: 0 for a prefix that is not itself a word, nil when unknown.
     public func frequency(of word: String) -> Int64? {
         let node = trie.node(for: word.unicodeScalars.map(\.value))
-        return node == ScalarTrie.absent ? nil : trie.values[Int(node)]
+        return node == ScalarTrie.absent ? nil : frequencies[Int(trie.values[Int(node)])]
     }
 }
 

@@ -18,21 +18,52 @@ public struct JiebaSegmenter: Sendable {
 
     /// The words of `text`, as `jieba.lcut(text)` returns them.
     public func cut(_ text: String) -> [String] {
-        let scalars = text.unicodeScalars.map(\.value)
-        return cutRanges(scalars).map { Self.string(scalars[$0]) }
+        var text = text
+        return text.withUTF8 { bytes in
+            // Scalars and where each starts in the UTF-8, so that every word is copied out of the text's own bytes.
+            var scalars: [UInt32] = []
+            var offsets: [Int] = []
+            scalars.reserveCapacity(bytes.count)
+            offsets.reserveCapacity(bytes.count + 1)
+            var index = 0
+            while index < bytes.count {
+                offsets.append(index)
+                let lead = UInt32(bytes[index])
+                if lead < 0x80 {
+                    scalars.append(lead)
+                    index += 1
+                } else if lead < 0xE0 {
+                    scalars.append((lead & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F))
+                    index += 2
+                } else if lead < 0xF0 {
+                    scalars.append((lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6 | UInt32(bytes[index + 2] & 0x3F))
+                    index += 3
+                } else {
+                    scalars.append((lead & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12
+                        | UInt32(bytes[index + 2] & 0x3F) << 6 | UInt32(bytes[index + 3] & 0x3F))
+                    index += 4
+                }
+            }
+            offsets.append(bytes.count)
+            return cutRanges(scalars).map { range in
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[offsets[range.lowerBound]..<offsets[range.upperBound]]),
+                       as: UTF8.self)
+            }
+        }
     }
 
     /// Token boundaries of `scalars` as half-open ranges, in order, covering every scalar.
     public func cutRanges(_ scalars: [UInt32]) -> [Range<Int>] {
         var tokens: [Range<Int>] = []
         tokens.reserveCapacity(scalars.count / 2 + 1)
+        var route = Route()
         var index = 0
         let count = scalars.count
         while index < count {
             if Self.isDictionaryBlockScalar(scalars[index]) {
                 var end = index + 1
                 while end < count, Self.isDictionaryBlockScalar(scalars[end]) { end += 1 }
-                cutBlock(scalars, index..<end, into: &tokens)
+                cutBlock(scalars, index..<end, route: &route, into: &tokens)
                 index = end
             } else if scalars[index] == 0x0D, index + 1 < count, scalars[index + 1] == 0x0A {
                 tokens.append(index..<index + 2)
@@ -44,6 +75,14 @@ public struct JiebaSegmenter: Sendable {
             }
         }
         return tokens
+    }
+
+    /// The best route's buffers, kept across the blocks of one text.
+    private struct Route {
+        /// score[i]: best log-probability from position i to the end of the block.
+        var score: [Double] = []
+        /// end[i]: the last position of the first word on that route.
+        var end: [Int] = []
     }
 
     static func string(_ scalars: ArraySlice<UInt32>) -> String {
@@ -62,56 +101,56 @@ public struct JiebaSegmenter: Sendable {
         }
     }
 
-    /// One block: DAG, best route, then unknown runs through the HMM (jieba's __cut_DAG).
-    private func cutBlock(_ scalars: [UInt32], _ block: Range<Int>, into tokens: inout [Range<Int>]) {
+    /// One block: best route over the prefix dictionary's words, then unknown runs through the HMM (jieba's
+    /// __cut_DAG). The route runs right to left, so each start's words are walked in the trie and scored at once,
+    /// without building the DAG: the same candidates in the same order, so the same ties.
+    private func cutBlock(_ scalars: [UInt32], _ block: Range<Int>, route: inout Route, into tokens: inout [Range<Int>]) {
         let start = block.lowerBound
         let count = block.count
-        // DAG: for each start, the ends (inclusive) of dictionary words beginning there, with their frequencies.
-        var edgeStart = [Int](repeating: 0, count: count + 1)
-        var edgeEnds: [Int] = []
-        var edgeFrequencies: [Int64] = []
-        edgeEnds.reserveCapacity(count * 2)
-        edgeFrequencies.reserveCapacity(count * 2)
+        if route.score.count < count + 1 {
+            route.score = [Double](repeating: 0, count: count + 1)
+            route.end = [Int](repeating: 0, count: count + 1)
+        }
         let trie = dictionary.trie
-        for k in 0..<count {
-            edgeStart[k] = edgeEnds.count
-            var node = ScalarTrie.root
-            var i = k
-            while i < count {
-                node = trie.child(node, scalars[start + i])
-                if node == ScalarTrie.absent { break }
-                let frequency = trie.values[Int(node)]
-                if frequency != 0 {
-                    edgeEnds.append(i)
-                    edgeFrequencies.append(frequency)
-                }
-                i += 1
-            }
-            if edgeEnds.count == edgeStart[k] {
-                edgeEnds.append(k)
-                edgeFrequencies.append(1)
-            }
-        }
-        edgeStart[count] = edgeEnds.count
-
-        // Route: best log-probability from each position to the end; a tie goes to the longer word.
-        var routeScore = [Double](repeating: 0, count: count + 1)
-        var routeEnd = [Int](repeating: 0, count: count + 1)
         let logTotal = dictionary.logTotal
-        for index in stride(from: count - 1, through: 0, by: -1) {
-            var best = -Double.infinity
-            var bestEnd = index
-            for edge in edgeStart[index]..<edgeStart[index + 1] {
-                let end = edgeEnds[edge]
-                let score = log(Double(edgeFrequencies[edge])) - logTotal + routeScore[end + 1]
-                if score > best || (score == best && end > bestEnd) {
-                    best = score
-                    bestEnd = end
+        route.score.withUnsafeMutableBufferPointer { routeScore in
+            route.end.withUnsafeMutableBufferPointer { routeEnd in
+                scalars.withUnsafeBufferPointer { scalars in
+                    trie.values.withUnsafeBufferPointer { codes in
+                        dictionary.logFrequencies.withUnsafeBufferPointer { logFrequencies in
+                            routeScore[count] = 0
+                            for index in stride(from: count - 1, through: 0, by: -1) {
+                                var best = -Double.infinity
+                                var bestEnd = index
+                                var node = trie.rootChild(scalars[start + index])
+                                var i = index
+                                while node != ScalarTrie.absent {
+                                    let code = Int(codes[Int(node)])
+                                    if code != 0 {
+                                        let score = logFrequencies[code] - logTotal + routeScore[i + 1]
+                                        if score > best || (score == best && i > bestEnd) {
+                                            best = score
+                                            bestEnd = i
+                                        }
+                                    }
+                                    i += 1
+                                    guard i < count else { break }
+                                    node = trie.child(node, scalars[start + i])
+                                }
+                                if best == -.infinity {
+                                    // No word starts here: the character alone, counted once (jieba's `or 1`).
+                                    best = 0 - logTotal + routeScore[index + 1]
+                                    bestEnd = index
+                                }
+                                routeScore[index] = best
+                                routeEnd[index] = bestEnd
+                            }
+                        }
+                    }
                 }
             }
-            routeScore[index] = best
-            routeEnd[index] = bestEnd
         }
+        let routeEnd = route.end
 
         var x = 0
         var bufferStart = -1

@@ -19,7 +19,7 @@ public struct KeywordExtractor: Sendable {
     /// Loads `idf.txt` ("word idf" per line) from the jieba data directory.
     public init(segmenter: JiebaSegmenter, idfFile: URL) throws {
         let trie = segmenter.dictionary.trie
-        var byNode = [Double](repeating: .nan, count: trie.values.count)
+        var byNode = [Double](repeating: .nan, count: trie.nodeCount)
         var outside: [String: Double] = [:]
         for (number, line) in try String(contentsOf: idfFile, encoding: .utf8).split(whereSeparator: \.isNewline)
             .enumerated()
