@@ -5,13 +5,15 @@ struct JiebaHMM: Sendable {
     /// State indices in the order B, E, M, S, so comparing indices compares the letters as Python does.
     static let b = 0, e = 1, m = 2, s = 3
     static let minFloat = -3.14e100
-    /// Which states may precede each state (jieba's PrevStatus), indexed by state.
-    static let previous: [[Int]] = [[e, s], [b, m], [m, b], [s, e]]
 
     var start = [Double](repeating: minFloat, count: 4)
-    var transition = [[Double]](repeating: [Double](repeating: minFloat, count: 4), count: 4)
-    /// Emission log-probabilities per character: B, E, M, S.
-    var emission: [UInt32: SIMD4<Double>] = [:]
+    /// transition[from * 4 + to].
+    var transition = [Double](repeating: minFloat, count: 16)
+    /// Emission log-probabilities, four per row (B, E, M, S); a character's row comes from `hanRows` for the CJK
+    /// unified ideographs (read directly) and from `otherRows` for the rest.
+    private var emissionTable: [Double] = []
+    private var hanRows = [Int32](repeating: -1, count: 0x9FFF - 0x4E00 + 1)
+    private var otherRows: [UInt32: Int32] = [:]
 
     init(startAndTransitions: URL, emissions: URL) throws {
         let stateIndex: [Character: Int] = ["B": Self.b, "E": Self.e, "M": Self.m, "S": Self.s]
@@ -26,7 +28,7 @@ struct JiebaHMM: Sendable {
             if fields[0] == "start", states.count == 1 {
                 start[states[0]] = value
             } else if fields[0] == "trans", states.count == 2 {
-                transition[states[0]][states[1]] = value
+                transition[states[0] * 4 + states[1]] = value
             }
         }
         for (number, line) in try String(contentsOf: emissions, encoding: .utf8).split(separator: "\n").enumerated() {
@@ -36,43 +38,76 @@ struct JiebaHMM: Sendable {
             else {
                 throw SegmentationDataError(file: emissions.path, line: number + 1, reason: "malformed")
             }
-            var row = emission[scalar.value] ?? SIMD4(repeating: Self.minFloat)
-            row[state] = value
-            emission[scalar.value] = row
+            var row = self.row(of: scalar.value)
+            if row < 0 {
+                row = Int32(emissionTable.count / 4)
+                emissionTable += [Double](repeating: Self.minFloat, count: 4)
+                let offset = Int(scalar.value) - 0x4E00
+                if offset >= 0, offset < hanRows.count { hanRows[offset] = row } else { otherRows[scalar.value] = row }
+            }
+            emissionTable[Int(row) * 4 + state] = value
         }
+    }
+
+    /// The emission row of a character, or -1.
+    @inline(__always)
+    private func row(of scalar: UInt32) -> Int32 {
+        let offset = Int(scalar) - 0x4E00
+        if offset >= 0, offset < hanRows.count { return hanRows[offset] }
+        return otherRows[scalar] ?? -1
+    }
+
+    /// A character's emission log-probability in `state` (jieba's MIN_FLOAT when it has none).
+    @inline(__always)
+    private func emission(_ scalar: UInt32, _ state: Int) -> Double {
+        let row = row(of: scalar)
+        return row < 0 ? Self.minFloat : emissionTable[Int(row) * 4 + state]
     }
 
     /// The most likely state sequence for `observations` (jieba's viterbi, ties broken the same way).
     func tag(_ observations: ArraySlice<UInt32>) -> [Int] {
         let count = observations.count
         guard count > 0 else { return [] }
-        var scores = [SIMD4<Double>](repeating: SIMD4(repeating: 0), count: count)
-        var back = [SIMD4<Int32>](repeating: SIMD4(repeating: 0), count: count)
-        let first = emission[observations[observations.startIndex]] ?? SIMD4(repeating: Self.minFloat)
-        for state in 0..<4 { scores[0][state] = start[state] + first[state] }
+        // scores[t * 4 + state], back[t * 4 + state]: flat arrays of plain numbers.
+        var scores = [Double](repeating: 0, count: count * 4)
+        var back = [Int32](repeating: 0, count: count * 4)
+        let first = observations[observations.startIndex]
+        for state in 0..<4 { scores[state] = start[state] + emission(first, state) }
         for t in 1..<count {
-            let emitted = emission[observations[observations.startIndex + t]] ?? SIMD4(repeating: Self.minFloat)
+            let observation = observations[observations.startIndex + t]
             for state in 0..<4 {
-                var best = -Double.infinity
-                var bestPrevious = -1
-                for candidate in Self.previous[state] {
-                    let score = scores[t - 1][candidate] + transition[candidate][state] + emitted[state]
-                    // Python's max over (score, state) tuples: a tie goes to the later letter.
-                    if score > best || (score == best && candidate > bestPrevious) {
-                        best = score
-                        bestPrevious = candidate
-                    }
+                let emitted = emission(observation, state)
+                let (candidate, other) = Self.previousStates(of: state)
+                var best = scores[(t - 1) * 4 + candidate] + transition[candidate * 4 + state] + emitted
+                var bestPrevious = candidate
+                let score = scores[(t - 1) * 4 + other] + transition[other * 4 + state] + emitted
+                // Python's max over (score, state) tuples: a tie goes to the later letter.
+                if score > best || (score == best && other > bestPrevious) {
+                    best = score
+                    bestPrevious = other
                 }
-                scores[t][state] = best
-                back[t][state] = Int32(bestPrevious)
+                scores[t * 4 + state] = best
+                back[t * 4 + state] = Int32(bestPrevious)
             }
         }
-        var state = scores[count - 1][Self.s] >= scores[count - 1][Self.e] ? Self.s : Self.e
+        let last = (count - 1) * 4
+        var state = scores[last + Self.s] >= scores[last + Self.e] ? Self.s : Self.e
         var path = [Int](repeating: 0, count: count)
         for t in stride(from: count - 1, through: 0, by: -1) {
             path[t] = state
-            state = Int(back[t][state])
+            state = Int(back[t * 4 + state])
         }
         return path
+    }
+
+    /// Which states may precede `state` (jieba's PrevStatus), in its order.
+    @inline(__always)
+    private static func previousStates(of state: Int) -> (Int, Int) {
+        switch state {
+        case b: return (e, s)
+        case e: return (b, m)
+        case m: return (m, b)
+        default: return (s, e)
+        }
     }
 }
