@@ -85,10 +85,19 @@ public struct JiebaSegmenter: Sendable {
         var end: [Int] = []
     }
 
+    /// The text of `scalars`, encoded straight into the string's UTF-8 (a value that is not a scalar becomes U+FFFD).
     static func string(_ scalars: ArraySlice<UInt32>) -> String {
-        var result = String.UnicodeScalarView()
-        for value in scalars { result.append(Unicode.Scalar(value)!) }
-        return String(result)
+        String(unsafeUninitializedCapacity: scalars.count * 4) { utf8 in
+            var count = 0
+            for value in scalars {
+                let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+                for byte in UTF8.encode(scalar)! {
+                    utf8[count] = byte
+                    count += 1
+                }
+            }
+            return count
+        }
     }
 
     /// jieba's re_han_default: [\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]

@@ -1,5 +1,5 @@
-/// A prefix trie over Unicode scalars with one small value per node (0 for none), stored as an open-addressing hash table of
-/// (parent node, scalar) → child node: compact, and one probe per character when walking a word.
+/// A prefix trie over Unicode scalars with one small value per node (0 for none), stored as an open-addressing hash
+/// table of (parent node, scalar) → child node: compact, and one probe per character when walking a word.
 ///
 /// Each slot packs the whole edge into one `UInt64` — parent node (21 bits), scalar (21 bits), child node (21 bits) —
 /// so a probe reads one word and the table costs 8 bytes a slot (jieba's dictionary: 498k nodes, 8 MB at a load of at
