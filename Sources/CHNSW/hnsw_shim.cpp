@@ -43,6 +43,34 @@ vc_hnsw *vc_hnsw_create(size_t dimension, size_t capacity, size_t m, size_t ef_c
     return built ? index.release() : nullptr;
 }
 
+/// Why a loaded graph cannot be searched safely, or nullptr. hnswlib checks that a file's length matches its
+/// header, not what it holds: a damaged header, link or label would send a search outside its arrays.
+static const char *damage(const hnswlib::HierarchicalNSW<float> &graph) {
+    const size_t count = graph.cur_element_count;
+    const size_t links0 = graph.maxM0_ * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
+    if (graph.offsetLevel0_ != 0 || graph.size_links_level0_ != links0 || graph.offsetData_ != links0 ||
+        graph.label_offset_ != links0 + graph.data_size_ ||
+        graph.size_data_per_element_ != links0 + graph.data_size_ + sizeof(hnswlib::labeltype))
+        return "the saved graph's layout does not match its header";
+    if (count > 0 && ((size_t)graph.enterpoint_node_ >= count || graph.maxlevel_ < 0))
+        return "the saved graph's entry point is outside it";
+    for (size_t node = 0; node < count; node++) {
+        if (graph.getExternalLabel((hnswlib::tableint)node) >= count) return "the saved graph has a label outside it";
+        const int levels = graph.element_levels_[node];
+        if (levels < 0 || levels > graph.maxlevel_) return "the saved graph has a node above its top level";
+        for (int level = 0; level <= levels; level++) {
+            hnswlib::linklistsizeint *list = graph.get_linklist_at_level((hnswlib::tableint)node, level);
+            const size_t size = graph.getListCount(list);
+            if (size > (level == 0 ? graph.maxM0_ : graph.maxM_)) return "the saved graph has an overlong link list";
+            const hnswlib::tableint *neighbours = (const hnswlib::tableint *)(list + 1);
+            for (size_t index = 0; index < size; index++) {
+                if (neighbours[index] >= count) return "the saved graph links outside itself";
+            }
+        }
+    }
+    return nullptr;
+}
+
 vc_hnsw *vc_hnsw_load(const char *path, size_t dimension, char *error, size_t error_size) {
     std::unique_ptr<vc_hnsw> index;
     bool loaded = guarded(error, error_size, [&] {
@@ -54,6 +82,10 @@ vc_hnsw *vc_hnsw_load(const char *path, size_t dimension, char *error, size_t er
     if (!loaded) return nullptr;
     if (index->graph->data_size_ != dimension * sizeof(float)) {
         report(error, error_size, "the saved graph has another dimension");
+        return nullptr;
+    }
+    if (const char *reason = damage(*index->graph)) {
+        report(error, error_size, reason);
         return nullptr;
     }
     return index.release();

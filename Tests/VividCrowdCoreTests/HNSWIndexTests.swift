@@ -52,6 +52,28 @@ struct HNSWIndexTests {
         #expect(throws: HNSWError.self) { _ = try HNSWIndex(loading: folder.appendingPathComponent("missing.bin"), exact: exact) }
     }
 
+    @Test("a damaged graph file is refused with an error, not searched: cut short, or a link pointing outside it")
+    func damagedFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hnsw-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let exact = try DenseIndex(dimension: 16, vectors: clustered(300, dimension: 16, seed: 5))
+        let file = folder.appendingPathComponent("graph.bin")
+        try HNSWIndex(exact).save(to: file)
+        let saved = try Data(contentsOf: file)
+        _ = try HNSWIndex(loading: file, exact: exact)
+
+        try saved.prefix(saved.count / 2).write(to: file)
+        #expect(throws: HNSWError.self) { _ = try HNSWIndex(loading: file, exact: exact) }
+
+        // hnswlib's header is 96 bytes; node 0's level-0 list follows: its length, then its first neighbour.
+        var linked = saved
+        #expect(linked.subdata(in: 96..<100) != Data(count: 4))
+        linked.replaceSubrange(100..<104, with: [0xFF, 0xFF, 0xFF, 0x7F])
+        try linked.write(to: file)
+        #expect(throws: HNSWError.failed("the saved graph links outside itself")) { _ = try HNSWIndex(loading: file, exact: exact) }
+    }
+
     @Test("the policy scans exactly below its threshold and keeps one graph per corpus version above it")
     func policy() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hnsw-\(UUID().uuidString)")
