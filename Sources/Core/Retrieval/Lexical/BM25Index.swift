@@ -53,6 +53,7 @@ public struct BM25Index: Sendable {
     let termMaxWeights: [Float]
     /// Per-block maxima of the long postings, for block-max pruning.
     let blockTables: BlockMaxTables
+
     /// Indexes documents given as term lists.
     public init(documents: [[String]], parameters: Parameters = Parameters()) {
         self.parameters = parameters
