@@ -36,8 +36,7 @@ struct HNSWIndexTests {
 
     @Test("a saved graph reads back to the same answers, and not over other rows")
     func persistence() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hnsw-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = URL(fileURLWithPath: try temporaryDirectory())
         defer { try? FileManager.default.removeItem(at: folder) }
         let exact = try DenseIndex(dimension: 16, vectors: clustered(500, dimension: 16, seed: 3))
         let graph = try HNSWIndex(exact)
@@ -54,8 +53,7 @@ struct HNSWIndexTests {
 
     @Test("a damaged graph file is refused with an error, not searched: cut short, or a link pointing outside it")
     func damagedFile() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hnsw-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = URL(fileURLWithPath: try temporaryDirectory())
         defer { try? FileManager.default.removeItem(at: folder) }
         let exact = try DenseIndex(dimension: 16, vectors: clustered(300, dimension: 16, seed: 5))
         let file = folder.appendingPathComponent("graph.bin")
