@@ -47,6 +47,25 @@ let package = Package(
                 "mupdf", "mupdf-third", "harfbuzz", "freetype", "jbig2dec", "openjp2", "jpeg", "gumbo", "mujs", "z", "m",
             ].map { .linkedLibrary($0) }
         ),
+        // Offline speech: espeak-ng (synthesis) and pocketsphinx (recognition) behind a C shim (variadic and callback APIs).
+        .target(
+            name: "CSpeech",
+            path: "Sources/CSpeech",
+            cSettings: [
+                .unsafeFlags([
+                    "-I/usr/include/pocketsphinx", "-I/usr/include/sphinxbase",
+                    "-I/usr/include/x86_64-linux-gnu/sphinxbase", "-I/usr/include/aarch64-linux-gnu/sphinxbase",
+                ])
+            ],
+            linkerSettings: ["espeak-ng", "pocketsphinx", "sphinxbase"].map { .linkedLibrary($0) }
+        ),
+        // The offline speech providers; linked only by the executables that speak and listen (the server, the bench).
+        .target(
+            name: "VividCrowdSpeech",
+            dependencies: ["VividCrowdCore", "CSpeech"],
+            path: "Sources/Speech",
+            swiftSettings: swiftSettings
+        ),
         // PDF text through MuPDF and XLSX sheets through ZIPFoundation and FoundationXML; linked only by the executables
         // that read documents (the server, for twins and sales materials; MuPDF adds ~40 MB of fonts).
         .target(
@@ -106,6 +125,7 @@ let package = Package(
                 "VividCrowdCore",
                 "VividCrowdDocuments",
                 "VividCrowdPostgres",
+                "VividCrowdSpeech",
                 "VividCrowdWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -146,6 +166,7 @@ let package = Package(
             dependencies: [
                 "VividCrowdCore",
                 "VividCrowdDocuments",
+                "VividCrowdSpeech",
                 "VividCrowdEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -171,6 +192,12 @@ let package = Package(
             dependencies: ["VividCrowdDocuments", "VividCrowdCore", "VividCrowdTesting", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Tests/VividCrowdDocumentsTests",
             exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VividCrowdSpeechTests",
+            dependencies: ["VividCrowdSpeech", "VividCrowdCore", "VividCrowdTesting"],
+            path: "Tests/VividCrowdSpeechTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -12,6 +12,8 @@ packages=(
   curl
   # hnswlib (header-only) for the approximate dense index.
   libhnswlib-dev
+  # Offline speech: espeak-ng with its voices, pocketsphinx with its English model.
+  libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-en-us
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -27,6 +27,7 @@ enum Routes {
         CustomerRoutes.add(to: router, services: services)
         TrainingRoutes.add(to: router, services: services)
         SalesKnowledgeRoutes.add(to: router, services: services)
+        SpeechRoutes.add(to: router, services: services)
         router.get("/metrics") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -66,7 +67,7 @@ enum Routes {
             typingDelay: typing.minTypingDelay...typing.maxTypingDelay, clock: services.clock)
         CustomerSocket.add(
             to: router, library: services.customers, conversations: services.store.conversations, socket: socket(.training))
-        TrainingSocket.add(to: router, desk: services.training, socket: socket(.training))
+        TrainingSocket.add(to: router, desk: services.training, speech: services.speech, socket: socket(.training))
         return router
     }
 

@@ -4,6 +4,7 @@ import Logging
 import VividCrowdCore
 import VividCrowdDocuments
 import VividCrowdPostgres
+import VividCrowdSpeech
 
 /// The Core services one server process shares across requests.
 struct ServerServices: Sendable {
@@ -16,6 +17,8 @@ struct ServerServices: Sendable {
     let customers: CustomerLibrary
     let training: TrainingDesk
     let copilot: SalesCopilot
+    /// Speech in and out (twins and training) and the media it makes.
+    let speech: SpeechDesk
     let protection: ServerProtection
     /// The Prometheus registry `/metrics` shows.
     let metrics: ServerMetrics
@@ -84,9 +87,21 @@ struct ServerServices: Sendable {
             ])
         return ServerServices(
             settings: settings, store: store, llm: llm, customerService: customerService, groupChat: groupChat, twins: twins,
-            customers: customers, training: training, copilot: copilot,
+            customers: customers, training: training, copilot: copilot, speech: speechDesk(settings.speech),
             protection: ServerProtection(settings: settings.protection, adminToken: settings.server.adminToken, clock: clock),
             metrics: metrics, clock: clock)
+    }
+}
+
+extension ServerServices {
+    /// The speech providers `SPEECH_RECOGNIZER` and `SPEECH_SYNTHESIZER` choose; the offline engines load their
+    /// models on first use, so an idle server pays nothing for them.
+    static func speechDesk(_ settings: VividCrowdConfiguration.Speech) -> SpeechDesk {
+        let recognizer: (any SpeechRecognizer)? = settings.recognizer == .offline ? PocketSphinxRecognizer() : nil
+        let synthesizer: (any SpeechSynthesizer)? = settings.synthesizer == .offline ? EspeakSynthesizer() : nil
+        return SpeechDesk(
+            recognizer: recognizer, synthesizer: synthesizer, media: MediaStore(directory: URL(fileURLWithPath: settings.mediaPath)),
+            limits: settings.limits)
     }
 }
 

@@ -6,10 +6,10 @@ import VividCrowdCore
 
 /// `WS /api/digital-customer/training/ws/{session_id}`: first a `session` frame with where the session stands, then
 /// per `{"message": "..."}`: `evaluation`, the customer's streamed reply and `customer_response`, `stage_completed`
-/// when the stage advances, and `turn_end` (or `training_complete` with the report and its radar). The state is stored
+/// when the stage advances (with `"voice": true`, `customer_response` carries `audio_url`, the reply spoken), and `turn_end` (or `training_complete` with the report and its radar). The state is stored
 /// after every message, so a reconnect, or another instance, carries on.
 enum TrainingSocket {
-    static func add(to router: Router<AppWebSocketContext>, desk: TrainingDesk, socket: SocketEnvironment) {
+    static func add(to router: Router<AppWebSocketContext>, desk: TrainingDesk, speech: SpeechDesk, socket: SocketEnvironment) {
         router.ws("/api/digital-customer/training/ws/{session_id}") { inbound, outbound, context in
             let record: TrainingSessionRecord
             do {
@@ -28,7 +28,7 @@ enum TrainingSocket {
                 "turns": .number(Double(record.state.turns.count)),
             ])))
             try await ConversationSocket.serve(
-                TrainingConversation(desk: desk, sessionID: record.id), inbound: inbound, outbound: outbound,
+                TrainingConversation(desk: desk, sessionID: record.id, speech: speech), inbound: inbound, outbound: outbound,
                 logger: context.logger, environment: socket, route: "/api/digital-customer/training/ws/{session_id}", failureCode: "reply_failed",
                 textHint: "send text frames holding {\"message\": \"...\"}")
         }

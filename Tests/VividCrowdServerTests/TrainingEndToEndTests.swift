@@ -49,9 +49,11 @@ extension ServerSuites {
                 let refusal = await unknown.sessionFrame
                 #expect(refusal?["code"]?.stringValue == "session_not_found")
 
-                // Two messages, a reconnect, then the rest: the state is the store's, not the connection's.
+                // Two messages (the first asking for voice), a reconnect, then the rest: the state is the store's, not the
+                // connection's.
+                let spoken = JSONValue.object(["message": .string(salesLines[0]), "voice": true]).canonicalString
                 let first = try await socketLog(
-                    client, "/api/digital-customer/training/ws/1", salesLines.prefix(2).map(messageFrame), greeting: true, endingWith: trainingEnds)
+                    client, "/api/digital-customer/training/ws/1", [spoken, messageFrame(salesLines[1])], greeting: true, endingWith: trainingEnds)
                 let greeting = await first.sessionFrame
                 #expect(greeting?["type"]?.stringValue == "session" && greeting?["turns"]?.intValue == 0)
                 let opening = await first.replies
@@ -72,6 +74,14 @@ extension ServerSuites {
                     let completed = round.first { $0["type"]?.stringValue == "stage_completed" }
                     #expect(completed?["stage"]?.intValue == index + 1 && completed?["next_stage"]?.intValue == index + 2)
                 }
+                // The spoken reply is served as WAV about as long as it says; the unspoken one has no audio.
+                let voiced = opening[0].first { $0["type"]?.stringValue == "customer_response" }
+                let audioURL = try #require(voiced?["audio_url"]?.stringValue, "\(String(describing: voiced))")
+                let audio = try await client.execute(uri: audioURL, method: .get)
+                #expect(audio.status == .ok && audio.headers[.contentType] == "audio/wav")
+                let clip = try WAVCodec.decode(Data(buffer: audio.body))
+                #expect(clip.duration > 0.5 && abs(clip.duration - (voiced?["audio_seconds"]?.doubleValue ?? 0)) < 0.01)
+                #expect(opening[1].first { $0["type"]?.stringValue == "customer_response" }?["audio_url"] == nil)
 
                 let rest = try await socketLog(
                     client, "/api/digital-customer/training/ws/1", salesLines.dropFirst(2).map(messageFrame) + [messageFrame("还有问题吗？"), #"{"text": 1}"#],

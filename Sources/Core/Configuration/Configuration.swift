@@ -154,6 +154,15 @@ public struct VividCrowdConfiguration: Sendable {
         public var stageTurns: String
     }
 
+    /// Speech in and out (twins and training): which providers, what they accept, where media is kept.
+    public struct Speech: Sendable {
+        public var recognizer: SpeechProviderChoice
+        public var synthesizer: SpeechProviderChoice
+        public var limits: SpeechLimits
+        /// The folder generated media (synthesised speech) is kept in and served from.
+        public var mediaPath: String
+    }
+
     public var llm: LLM
     public var server: Server
     public var storage: Storage
@@ -161,6 +170,7 @@ public struct VividCrowdConfiguration: Sendable {
     public var matching: Matching
     public var twins: Twins
     public var training: Training
+    public var speech: Speech
     public var protection: ProtectionSettings
     public var logLevel: LogLevelSetting
     public var logFormat: LogFormat
@@ -255,6 +265,14 @@ public struct VividCrowdConfiguration: Sendable {
             stageAdvanceAt: try env.double("TRAINING_STAGE_ADVANCE_AT", default: 0.8, in: 0.05...1),
             stageRoundCap: try env.int("TRAINING_STAGE_ROUND_CAP", default: 6, in: 1...100),
             stageTurns: env.string("TRAINING_STAGE_TURNS", default: "corpora/sales/stages"))
+        speech = Speech(
+            recognizer: try env.choice("SPEECH_RECOGNIZER", default: SpeechProviderChoice.offline),
+            synthesizer: try env.choice("SPEECH_SYNTHESIZER", default: SpeechProviderChoice.offline),
+            limits: SpeechLimits(
+                maximumBytes: try env.int("SPEECH_MAX_UPLOAD_MB", default: 10, in: 1...200) * 1024 * 1024,
+                maximumSeconds: try env.double("SPEECH_MAX_SECONDS", default: 60, in: 1...3600),
+                maximumTextCharacters: try env.int("SPEECH_MAX_TEXT", default: 2_000, in: 1...100_000)),
+            mediaPath: env.string("MEDIA_PATH", default: (storage.databasePath as NSString).appendingPathComponent("media")))
         logLevel = try env.choice("LOG_LEVEL", default: LogLevelSetting.info)
         logFormat = try env.choice("LOG_FORMAT", default: LogFormat.text)
         demoSwitch = try env.choice("DEMO", default: DemoSwitch.auto)
@@ -344,6 +362,10 @@ public struct VividCrowdConfiguration: Sendable {
             ("TWIN_EVIDENCE_GATE", twins.evidenceGatePath),
             ("TRAINING_STAGE_ADVANCE_AT", String(training.stageAdvanceAt)),
             ("TRAINING_STAGE_ROUND_CAP", String(training.stageRoundCap)), ("TRAINING_STAGE_TURNS", training.stageTurns),
+            ("SPEECH_RECOGNIZER", speech.recognizer.rawValue), ("SPEECH_SYNTHESIZER", speech.synthesizer.rawValue),
+            ("SPEECH_MAX_UPLOAD_MB", String(speech.limits.maximumBytes / 1024 / 1024)),
+            ("SPEECH_MAX_SECONDS", String(speech.limits.maximumSeconds)),
+            ("SPEECH_MAX_TEXT", String(speech.limits.maximumTextCharacters)), ("MEDIA_PATH", speech.mediaPath),
         ]
         return core + protection.summary
     }

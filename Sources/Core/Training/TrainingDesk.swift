@@ -195,20 +195,70 @@ public actor TrainingDesk {
     }
 }
 
-/// A training session's socket conversation: `{"message": "..."}` frames, answered as `TrainingSession.handle` says.
+/// A training session's socket conversation: `{"message": "...", "voice": true?}` frames, answered as
+/// `TrainingSession.handle` says; with `voice` (and a synthesizer), `customer_response` also carries `audio_url`, the
+/// customer's reply spoken.
 public struct TrainingConversation: Conversation {
-    public let desk: TrainingDesk
-    public let sessionID: String
+    /// One trainee message and whether the customer's answer should be spoken.
+    public struct Input: Sendable, Equatable {
+        public var message: String
+        public var voice: Bool
 
-    public init(desk: TrainingDesk, sessionID: String) {
-        self.desk = desk
-        self.sessionID = sessionID
+        public init(message: String, voice: Bool = false) {
+            self.message = message
+            self.voice = voice
+        }
     }
 
-    /// `{"message": "..."}`.
-    public static func input(fromFrame text: String) throws -> String { try MessageText.fromMessageFrame(text) }
+    public let desk: TrainingDesk
+    public let sessionID: String
+    /// Speaks replies for messages that ask for voice; nil when the server has no speech.
+    public let speech: SpeechDesk?
 
-    public func handle(_ message: String, emit: @escaping @Sendable (ConversationEvent) async -> Void) async throws {
-        try await desk.handle(sessionID: sessionID, message: message, emit: emit)
+    public init(desk: TrainingDesk, sessionID: String, speech: SpeechDesk? = nil) {
+        self.desk = desk
+        self.sessionID = sessionID
+        self.speech = speech
+    }
+
+    /// `{"message": "..."}`, optionally with `"voice": true|false`.
+    public static func input(fromFrame text: String) throws -> Input {
+        guard let object = try? JSONValue.parse(text).objectValue else {
+            throw FrameRejection(code: "bad_json", userMessage: "expected a JSON object {\"message\": \"...\"}")
+        }
+        var rest = object
+        let voice = rest.removeValue(forKey: "voice")
+        guard voice == nil || voice?.boolValue != nil else {
+            throw FrameRejection(code: "bad_voice", userMessage: "\"voice\" must be true or false")
+        }
+        let message = try MessageText.fromMessageFrame(JSONValue.object(rest).canonicalString)
+        return Input(message: message, voice: voice?.boolValue ?? false)
+    }
+
+    public func handle(_ input: Input, emit: @escaping @Sendable (ConversationEvent) async -> Void) async throws {
+        guard input.voice, let speech else {
+            try await desk.handle(sessionID: sessionID, message: input.message, emit: emit)
+            return
+        }
+        try await desk.handle(sessionID: sessionID, message: input.message) { event in
+            await emit(await Self.speaking(event, with: speech))
+        }
+    }
+
+    /// `customer_response` with the reply spoken: `audio_url` (a `/api/media/` path), or `audio_error` saying why
+    /// there is none; a failed synthesis never fails the turn. Other events pass unchanged.
+    static func speaking(_ event: ConversationEvent, with speech: SpeechDesk) async -> ConversationEvent {
+        guard case .notice(var frame) = event, frame.type == "customer_response", let text = frame.fields["content"]?.stringValue
+        else { return event }
+        do {
+            let (id, audio) = try await speech.synthesize(text, language: nil, voice: nil)
+            frame.fields["audio_url"] = .string(MediaStore.urlPath(for: id))
+            frame.fields["audio_seconds"] = .number((audio.durationSeconds * 100).rounded() / 100)
+        } catch let failure as any ConversationFailure {
+            frame.fields["audio_error"] = .string(failure.userMessage)
+        } catch {
+            frame.fields["audio_error"] = .string("the reply could not be spoken")
+        }
+        return .notice(frame)
     }
 }
