@@ -73,8 +73,10 @@ struct vc_asr {
 };
 
 vc_asr *vc_asr_open(const char *acoustic_model, const char *language_model, const char *dictionary) {
+    /* Batch normalisation and no noise tracking: both would otherwise carry over from one utterance to the next, so
+       what one user said would change what the server hears from another. */
     cmd_ln_t *config = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", acoustic_model, "-lm", language_model, "-dict",
-                                   dictionary, "-logfn", "/dev/null", NULL);
+                                   dictionary, "-cmn", "batch", "-remove_noise", "no", "-logfn", "/dev/null", NULL);
     if (config == NULL) return NULL;
     ps_decoder_t *decoder = ps_init(config);
     cmd_ln_free_r(config);

@@ -21,7 +21,9 @@ public struct EspeakSynthesizer: SpeechSynthesizer {
     public func synthesize(_ text: String, language: String?, voice: String?) async throws -> SpeechAudio {
         let language = language ?? speechLanguage(of: text)
         let voiceName = voice ?? (language == "zh" ? "cmn" : "en-us")
-        guard voiceName.utf8.count <= 64, voiceName.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+        // espeak-ng resolves a voice name to a file under its data folder: only plain names reach it.
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+_".utf8)
+        guard !voiceName.isEmpty, voiceName.utf8.count <= 64, voiceName.utf8.allSatisfy(allowed.contains) else {
             throw SpeechError.unsupportedLanguage(voiceName, provider: name)
         }
         let clip = try await Self.run(text: text, voice: voiceName, wordsPerMinute: wordsPerMinute)

@@ -22,6 +22,13 @@ private struct CountingRecognizer: SpeechRecognizer {
     }
 }
 
+/// Counts up from 0, from any thread.
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int { lock.withLock { value += 1; return value } }
+}
+
 @Suite("Speech: WAV, media, limits, error rates")
 struct SpeechDeskTests {
     @Test("WAV files round-trip, and 8-bit stereo, 24-bit and float files decode to the same mono signal")
@@ -72,21 +79,38 @@ struct SpeechDeskTests {
         #expect(try WAVCodec.decode(whole.prefix(48)).samples == [0, 1_000])
     }
 
-    @Test("resampling keeps the duration and the shape of the signal")
+    @Test("resampling keeps the duration and what lies below the new Nyquist frequency, and removes what lies above")
     func resampling() {
         let ramp = AudioClip(samples: (0..<2_205).map { Int16($0) }, sampleRate: 22_050)
         let down = ramp.resampled(to: 16_000)
         #expect(down.sampleRate == 16_000 && down.samples.count == 1_600)
         #expect(abs(down.duration - ramp.duration) < 0.001)
-        #expect(zip(down.samples, down.samples.dropFirst()).allSatisfy { $0 <= $1 })
-        #expect(abs(Int(down.samples[800]) - 1_102) <= 1)
+        let interior = Array(down.samples[40..<1_560])
+        #expect(zip(interior, interior.dropFirst()).allSatisfy { $0 <= $1 })
+        #expect(abs(Int(down.samples[800]) - 1_102) <= 2)
+
+        func tone(_ frequency: Double) -> AudioClip {
+            AudioClip(samples: (0..<22_050).map { Int16(10_000 * sin(2 * Double.pi * frequency * Double($0) / 22_050)) }, sampleRate: 22_050)
+        }
+        func amplitude(_ clip: AudioClip) -> Double {
+            let middle = clip.samples[2_000..<(clip.samples.count - 2_000)]
+            return (middle.map { Double($0) * Double($0) }.reduce(0, +) / Double(middle.count)).squareRoot() * 2.0.squareRoot()
+        }
+        // 1 kHz passes; 10 kHz, above the new 8 kHz Nyquist, would fold back to 6 kHz: it is filtered out instead.
+        #expect(abs(amplitude(tone(1_000).resampled(to: 16_000)) - 10_000) < 300)
+        #expect(amplitude(tone(10_000).resampled(to: 16_000)) < 300)
+        // Raising the rate keeps a tone too.
+        #expect(abs(amplitude(tone(1_000).resampled(to: 48_000)) - 10_000) < 300)
     }
 
     @Test("media is stored under random names, read back only by those names, and the oldest goes past capacity")
     func media() async throws {
         let folder = URL(fileURLWithPath: try temporaryDirectory())
         try Data("secret".utf8).write(to: folder.appendingPathComponent("notes.txt"))
-        let store = MediaStore(directory: folder, capacity: 2)
+        // A clock a second further on each time: names sort by it.
+        let ticks = Counter()
+        let clock: @Sendable () -> Date = { Date(timeIntervalSince1970: 1_800_000_000 + Double(ticks.next())) }
+        let store = MediaStore(directory: folder, capacity: 2, now: clock)
         let first = try await store.store(Data([1]), fileExtension: "wav")
         let second = try await store.store(Data([2]), fileExtension: "mp3")
         #expect(MediaStore.isValidID(first) && first.hasSuffix(".wav") && first != second)
@@ -101,7 +125,7 @@ struct SpeechDeskTests {
         let (evicted, kept) = (await store.read(first), await store.read(third))
         #expect(evicted == nil && kept?.data == Data([3]))
         // A new store over the same folder knows the files already there, oldest first.
-        let reopened = MediaStore(directory: folder, capacity: 2)
+        let reopened = MediaStore(directory: folder, capacity: 2, now: clock)
         _ = try await reopened.store(Data([4]), fileExtension: "wav")
         let (oldest, newer) = (await reopened.read(second), await reopened.read(third))
         #expect(oldest == nil && newer != nil)

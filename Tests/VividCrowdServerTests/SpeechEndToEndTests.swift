@@ -32,14 +32,16 @@ extension ServerSuites {
                 #expect(direct.status == .ok && direct.headers[.contentType] == "audio/wav")
                 #expect(abs(try WAVCodec.decode(Data(buffer: direct.body)).duration - clip.duration) < 0.05)
 
-                let form = try await uploadForm(client, "/api/digital-customer/audio/transcribe", fields: [("language", "en")], fileName: "line.wav", contents: wav)
+                // espeak-ng varies from call to call, so recognition is checked on its line recorded once.
+                let recorded = try Data(contentsOf: repositoryRoot.appendingPathComponent("Tests/Fixtures/speech/price-of-the-product.wav"))
+                let form = try await uploadForm(client, "/api/digital-customer/audio/transcribe", fields: [("language", "en")], fileName: "line.wav", contents: recorded)
                 try #require(form.status == .ok, "\(form.json)")
                 #expect(form.json["provider"]?.stringValue == "pocketsphinx" && form.json["language"]?.stringValue == "en")
                 let heard = form.json["text"]?.stringValue ?? ""
-                #expect(ErrorRate.rate(said: said, heard: heard) <= 0.5, "heard \(heard)")
+                #expect(ErrorRate.rate(said: said, heard: heard) < 0.5, "heard \(heard)")
                 let raw = try await client.execute(
                     uri: "/api/celebrity/digital-human/transcribe-audio?language=en", method: .post, headers: [.contentType: "audio/wav"],
-                    body: ByteBuffer(data: wav))
+                    body: ByteBuffer(data: recorded))
                 #expect(raw.status == .ok)
                 #expect(try JSONValue.parse(String(buffer: raw.body))["text"]?.stringValue == heard)
             }

@@ -2,6 +2,12 @@ import Foundation
 import Testing
 import VividCrowdCore
 import VividCrowdSpeech
+import VividCrowdTesting
+
+/// espeak-ng's lines, recorded once (Tests/Fixtures/speech): it varies its output from call to call.
+func spokenFixture(_ name: String) throws -> Data {
+    try Data(contentsOf: repositoryRoot.appendingPathComponent("Tests/Fixtures/speech/\(name).wav"))
+}
 
 @Suite("Offline speech: espeak-ng and pocketsphinx")
 struct OfflineSpeechTests {
@@ -24,11 +30,15 @@ struct OfflineSpeechTests {
         #expect(chinese.durationSeconds > 1)
     }
 
-    @Test("an unknown voice is refused by name")
+    @Test("an unknown voice, or a name that is not a plain voice name, is refused by name")
     func unknownVoice() async throws {
-        await #expect(throws: SpeechError.unsupportedLanguage("xx-nonexistent", provider: "espeak-ng")) {
-            _ = try await EspeakSynthesizer().synthesize("hello", language: nil, voice: "xx-nonexistent")
+        for voice in ["xx-nonexistent", "../../../../etc/passwd", "en us", ""] {
+            await #expect(throws: SpeechError.unsupportedLanguage(voice, provider: "espeak-ng")) {
+                _ = try await EspeakSynthesizer().synthesize("hello", language: nil, voice: voice)
+            }
         }
+        let variant = try await EspeakSynthesizer().synthesize("hello", language: nil, voice: "en-us+f3")
+        #expect(variant.durationSeconds > 0.2)
     }
 
     @Test("pocketsphinx hears espeak-ng's English closely enough, and nothing in silence")
@@ -36,18 +46,22 @@ struct OfflineSpeechTests {
         let synthesizer = EspeakSynthesizer()
         let recognizer = PocketSphinxRecognizer()
         #expect(recognizer.modelIsInstalled)
+        // Quality is the voice bench's business (reports/voice.md: espeak-ng's voice is hard for pocketsphinx's
+        // model); this checks that most words of a clear line come back, from a line recorded once.
         let said = "what is the price of the product"
-        let audio = try await synthesizer.synthesize(said, language: "en", voice: nil)
-        let transcript = try await recognizer.transcribe(AudioUpload(data: audio.data), language: "en")
+        let audio = try spokenFixture("price-of-the-product")
+        let transcript = try await recognizer.transcribe(AudioUpload(data: audio), language: "en")
         #expect(transcript.provider == "pocketsphinx")
-        #expect(abs(transcript.durationSeconds - audio.durationSeconds) < 0.01)
-        #expect(ErrorRate.rate(said: said, heard: transcript.text) <= 0.5)
+        #expect(abs(transcript.durationSeconds - (try WAVCodec.decode(audio).duration)) < 0.01)
+        #expect(ErrorRate.rate(said: said, heard: transcript.text) < 0.5, "heard \(transcript.text)")
+        let transcripts = [transcript.text]
 
-        // Each utterance is normalised on its own: what came before does not change what is heard.
+        // Each utterance stands alone (batch normalisation, no noise tracking across utterances): what another user
+        // said before does not change what is heard.
         let other = try await synthesizer.synthesize("please send me the contract tomorrow", language: "en", voice: nil)
         _ = try await recognizer.transcribe(AudioUpload(data: other.data), language: "en")
-        #expect(try await recognizer.transcribe(AudioUpload(data: audio.data), language: "en").text == transcript.text)
-        #expect(try await PocketSphinxRecognizer().transcribe(AudioUpload(data: audio.data), language: nil).text == transcript.text)
+        #expect(try await recognizer.transcribe(AudioUpload(data: audio), language: "en").text == transcripts[0])
+        #expect(try await PocketSphinxRecognizer().transcribe(AudioUpload(data: audio), language: nil).text == transcripts[0])
 
         let silence = WAVCodec.encode(AudioClip(samples: [Int16](repeating: 0, count: 16_000), sampleRate: 16_000))
         let nothing = try await recognizer.transcribe(AudioUpload(data: silence), language: nil)

@@ -1,9 +1,17 @@
 """Drives the web page in headless Chromium: customer service (upload, every kind of reply, rate, stats), group chat,
 digital twins (refused and accepted uploads, a private answer with clickable sources, an in-character refusal), and
 sales training (a customer and a material uploaded, the five stages sold through with evaluations and copilot
-suggestions, the report with its radar)."""
+suggestions, the report with its radar, a spoken reply played, and a line spoken into Chromium's fake microphone and
+transcribed)."""
 import os
 import pathlib
+import shutil
+import time
+
+import pytest
+import requests
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as conditions
@@ -117,7 +125,27 @@ def test_twins_page(browser, twins_url, twin_documents):
         browser.save_screenshot(screenshot)
 
 
-def test_training_page(browser, training_url):
+SPOKEN_LINE = "what is the price of the product"
+
+
+@pytest.fixture()
+def voice_browser():
+    """Chromium whose fake microphone plays SPOKEN_LINE (espeak-ng's, recorded once: it varies from call to call)
+    on a loop."""
+    microphone = pathlib.Path(__file__).resolve().parents[1] / "Fixtures" / "speech" / "price-of-the-product.wav"
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
+                     "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                     f"--use-file-for-fake-audio-capture={microphone}", "--autoplay-policy=no-user-gesture-required"):
+        options.add_argument(argument)
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_training_page(voice_browser, training_url):
+    browser = voice_browser
     wait = WebDriverWait(browser, 90)
     browser.get(training_url + "/#training")
     repository = pathlib.Path(__file__).resolve().parents[2]
@@ -148,6 +176,10 @@ def test_training_page(browser, training_url):
         "那我们下周二来厂里做一次现场演示，您看可以吗？",
     ]
     for index, line in enumerate(lines):
+        # The first reply is asked for spoken; the others are not.
+        voice = browser.find_element(By.ID, "tr-voice")
+        if voice.is_selected() != (index == 0):
+            voice.click()
         browser.find_element(By.ID, "tr-input").send_keys(line)
         browser.find_element(By.ID, "tr-send").click()
         # Every message gets its evaluation (or says it is unavailable) and the customer's reply.
@@ -161,6 +193,26 @@ def test_training_page(browser, training_url):
     assert "/ 25" in report.text and "outcome" in report.text
     radar = report.find_element(By.TAG_NAME, "img")
     wait.until(lambda d: d.execute_script("return arguments[0].naturalWidth > 0", radar))
+
+    # The spoken reply carries its audio, which the page played; the unspoken ones get a play button that asks for it.
+    replies = browser.find_elements(By.CSS_SELECTOR, "#tr-messages .msg.customer")
+    audio_url = replies[0].get_attribute("data-audio-url")
+    assert audio_url and audio_url.startswith("/api/media/") and replies[0].find_elements(By.CSS_SELECTOR, ".play")
+    served = requests.get(training_url + audio_url, timeout=30)
+    assert served.status_code == 200 and served.headers["Content-Type"] == "audio/wav" and len(served.content) > 10_000
+    assert not replies[1].get_attribute("data-audio-url")
+    replies[1].find_element(By.CSS_SELECTOR, ".play").click()
+    wait.until(lambda d: (replies[1].get_attribute("data-audio-url") or "").startswith("/api/media/"))
+
+    # A line spoken into the microphone is transcribed into a message (the finished session then declines it).
+    browser.find_element(By.ID, "tr-mic").click()
+    wait.until(lambda d: "listening" in d.find_element(By.ID, "tr-voice-status").text)
+    time.sleep(3)  # the fake microphone plays in real time: three seconds hold the line once
+    browser.find_element(By.ID, "tr-mic").click()
+    wait.until(lambda d: "heard" in d.find_element(By.ID, "tr-voice-status").text)
+    heard = browser.find_elements(By.CSS_SELECTOR, "#tr-messages .msg.user")[-1].text.lower()
+    assert len(set(SPOKEN_LINE.split()) & set(heard.split())) >= 3, heard
+    wait.until(lambda d: "finished" in d.find_elements(By.CSS_SELECTOR, "#tr-messages .msg")[-1].text)
 
     screenshot = os.environ.get("VIVIDCROWD_TRAINING_SCREENSHOT")
     if screenshot:

@@ -7,22 +7,29 @@ public actor MediaStore {
     public nonisolated let directory: URL
     /// How many files are kept; the oldest go first.
     public nonisolated let capacity: Int
+    private let now: @Sendable () -> Date
     private var names: [String] = []
     private var loaded = false
 
     /// The media types of the extensions it stores.
     public static let contentTypes = ["wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "mp4": "video/mp4"]
 
-    public init(directory: URL, capacity: Int = 500) {
+    /// `now` stamps the names (tests pass their own clock).
+    public init(directory: URL, capacity: Int = 500, now: @escaping @Sendable () -> Date = Date.init) {
         self.directory = directory
         self.capacity = max(1, capacity)
+        self.now = now
     }
 
-    /// Saves `data` atomically and returns its id (`<32 hex>.<ext>`).
+    /// Saves `data` atomically and returns its id (`<32 hex>.<ext>`: 12 of time, 20 random).
     public func store(_ data: Data, fileExtension: String) throws -> String {
         guard Self.contentTypes[fileExtension] != nil else { throw MediaStoreError.unsupportedExtension(fileExtension) }
         try loadNames()
-        let id = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() + "." + fileExtension
+        // Milliseconds first, then randomness: names sort in the order they were made, and cannot be guessed.
+        let milliseconds = UInt64(max(0, now().timeIntervalSince1970 * 1000)) & 0xFFFF_FFFF_FFFF
+        let time = String(milliseconds, radix: 16)
+        let random = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let id = String(repeating: "0", count: 12 - time.count) + time + random.prefix(20) + "." + fileExtension
         try data.write(to: directory.appendingPathComponent(id), options: .atomic)
         names.append(id)
         while names.count > capacity {
@@ -51,12 +58,8 @@ public actor MediaStore {
     private func loadNames() throws {
         guard !loaded else { return }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let files = (try? FileManager.default.contentsOfDirectory(
-            at: directory, includingPropertiesForKeys: [.contentModificationDateKey])) ?? []
-        let dated = files.filter { Self.isValidID($0.lastPathComponent) }.map { url in
-            (url.lastPathComponent, (try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? .distantPast)
-        }
-        names = dated.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.map(\.0)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        names = files.filter(Self.isValidID).sorted()
         loaded = true
     }
 }

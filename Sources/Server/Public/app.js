@@ -338,10 +338,15 @@ function onTwinFrame(frame) {
       item.scrollIntoView({ block: "end" });
       break;
     }
-    case "stream_end":
+    case "stream_end": {
       $("tw-typing").textContent = "";
-      if (tw.drafts[frame.sender]) tw.drafts[frame.sender].classList.remove("streaming");
+      const line = tw.drafts[frame.sender];
+      if (line) {
+        line.classList.remove("streaming");
+        playButton(line, null, () => replyText(line));
+      }
       break;
+    }
     case "citations": {
       const item = tw.drafts[frame.sender];
       delete tw.drafts[frame.sender];
@@ -616,10 +621,19 @@ function onTrainingFrame(frame) {
       tr.draft.scrollIntoView({ block: "end" });
       break;
     case "stream_end": if (tr.draft) tr.draft.classList.remove("streaming"); break;
-    case "customer_response":
-      if (!tr.draft) trainingLine(frame.content, "assistant customer", frame.sender);
+    case "customer_response": {
+      const line = tr.draft || trainingLine(frame.content, "assistant customer", frame.sender);
       tr.draft = null;
+      if (frame.audio_url) {
+        const button = playButton(line, frame.audio_url);
+        if (tr.speakNext) button.click();
+      } else {
+        playButton(line, null, frame.content);
+        if (frame.audio_error) $("tr-voice-status").textContent = `no spoken reply: ${frame.audio_error}`;
+      }
+      tr.speakNext = false;
       break;
+    }
     case "stage_completed": {
       const item = document.querySelector(`#tr-stages li[data-stage="${frame.stage}"]`);
       if (item) item.className = frame.completed ? "done" : "skipped";
@@ -770,7 +784,10 @@ $("tr-form").addEventListener("submit", (event) => {
   if (!tr.session) { $("tr-session").textContent = "start a training session first"; return; }
   tr.lastUser = trainingLine(text, "user");
   $("tr-input").value = "";
-  const payload = JSON.stringify({ message: text });
+  const spoken = $("tr-voice").checked || tr.fromMic;
+  tr.fromMic = false;
+  tr.speakNext = spoken;
+  const payload = JSON.stringify(spoken ? { message: text, voice: true } : { message: text });
   if (tr.socket && tr.socket.readyState === WebSocket.OPEN) tr.socket.send(payload);
   else tr.queue.push(payload);
 });
@@ -784,5 +801,134 @@ function showView() {
   if (view === "training" && !tr.loaded) { tr.loaded = true; loadTrainingCustomers(); loadMaterials(); }
 }
 window.addEventListener("hashchange", showView);
+// ---- Voice: the microphone (recorded in the page as 16 kHz WAV), spoken replies ----
+
+/// The reply being played, paused when the user starts speaking (and so never heard by the microphone).
+const playback = { audio: null };
+
+/// Records from the microphone until stopped; resolves to a 16 kHz mono 16-bit WAV blob.
+async function startRecording() {
+  if (playback.audio) playback.audio.pause();
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true } });
+  const context = new AudioContext();
+  const source = context.createMediaStreamSource(stream);
+  // ScriptProcessor is deprecated but needs no separate worklet file, and its 4096-sample blocks are plenty here.
+  const processor = context.createScriptProcessor(4096, 1, 1);
+  const blocks = [];
+  processor.onaudioprocess = (event) => blocks.push(new Float32Array(event.inputBuffer.getChannelData(0)));
+  source.connect(processor);
+  processor.connect(context.destination);
+  return async () => {
+    processor.disconnect();
+    source.disconnect();
+    stream.getTracks().forEach((track) => track.stop());
+    const rate = context.sampleRate;
+    await context.close();
+    return wavBlob(blocks, rate, 16000);
+  };
+}
+
+function wavBlob(blocks, rate, targetRate) {
+  const total = blocks.reduce((sum, block) => sum + block.length, 0);
+  const input = new Float32Array(total);
+  let offset = 0;
+  for (const block of blocks) { input.set(block, offset); offset += block.length; }
+  const ratio = rate / targetRate;
+  const count = Math.floor(total / ratio);
+  const view = new DataView(new ArrayBuffer(44 + count * 2));
+  const text = (at, value) => { for (let i = 0; i < value.length; i++) view.setUint8(at + i, value.charCodeAt(i)); };
+  text(0, "RIFF"); view.setUint32(4, 36 + count * 2, true); text(8, "WAVEfmt ");
+  view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true);
+  view.setUint32(24, targetRate, true); view.setUint32(28, targetRate * 2, true); view.setUint16(32, 2, true); view.setUint16(34, 16, true);
+  text(36, "data"); view.setUint32(40, count * 2, true);
+  for (let i = 0; i < count; i++) {
+    // The mean of the input samples this output sample covers: a crude low-pass before decimating.
+    const start = Math.floor(i * ratio), end = Math.max(start + 1, Math.floor((i + 1) * ratio));
+    let sum = 0;
+    for (let j = start; j < end && j < total; j++) sum += input[j];
+    const value = Math.max(-1, Math.min(1, sum / (end - start)));
+    view.setInt16(44 + i * 2, value < 0 ? value * 32768 : value * 32767, true);
+  }
+  return new Blob([view], { type: "audio/wav" });
+}
+
+/// Wires a microphone button: click to record, click again to stop; the transcript goes to `input` and `onText`.
+function wireMicrophone(button, status, path, input, onText) {
+  let stop = null;
+  button.addEventListener("click", async () => {
+    if (!stop) {
+      try {
+        stop = await startRecording();
+      } catch (error) {
+        status.textContent = `the microphone is not available: ${error.message}`;
+        return;
+      }
+      button.classList.add("recording");
+      button.textContent = "■ Stop";
+      status.textContent = "listening… click Stop when you are done";
+      return;
+    }
+    const finish = stop;
+    stop = null;
+    button.classList.remove("recording");
+    button.textContent = "🎤 Speak";
+    status.textContent = "transcribing…";
+    const form = new FormData();
+    form.append("file", await finish(), "speech.wav");
+    try {
+      const response = await fetch(path, { method: "POST", body: form });
+      const body = await response.json();
+      if (!response.ok) { status.textContent = `not transcribed: ${body.detail}`; return; }
+      if (!body.text) { status.textContent = "nothing was heard; try again closer to the microphone"; return; }
+      status.textContent = `heard (${body.provider}): “${body.text}”`;
+      input.value = body.text;
+      onText(body.text);
+    } catch (error) {
+      status.textContent = "the recording did not reach the server";
+    }
+  });
+}
+
+/// Adds a play button to a reply: plays `url`, or first has `text` spoken by the server.
+function playButton(line, url, text) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "play";
+  button.textContent = "▶";
+  button.title = "play the reply";
+  const audio = new Audio();
+  if (url) { audio.src = url; line.dataset.audioUrl = url; }
+  button.addEventListener("click", async () => {
+    if (!audio.src) {
+      const response = await fetch("/api/digital-customer/audio/synthesize", {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: typeof text === "function" ? text() : text }),
+      });
+      const body = await response.json();
+      if (!response.ok) { button.title = body.detail; button.textContent = "✕"; return; }
+      audio.src = body.audio_url;
+      line.dataset.audioUrl = body.audio_url;
+    }
+    if (playback.audio && playback.audio !== audio) playback.audio.pause();
+    playback.audio = audio;
+    audio.currentTime = 0;
+    audio.play().catch(() => { button.title = "the browser would not play it"; });
+  });
+  line.appendChild(button);
+  return button;
+}
+
+/// A twin's reply text without its sender label and buttons.
+function replyText(line) {
+  return Array.from(line.childNodes).filter((node) => node.nodeType === Node.TEXT_NODE).map((node) => node.textContent).join("");
+}
+
+wireMicrophone($("tr-mic"), $("tr-voice-status"), "/api/digital-customer/audio/transcribe", $("tr-input"), () => {
+  tr.fromMic = true;
+  $("tr-form").requestSubmit();
+});
+wireMicrophone($("tw-mic"), $("tw-voice-status"), "/api/celebrity/digital-human/transcribe-audio", $("tw-input"), () => {
+  $("tw-form").requestSubmit();
+});
+
 loadDemo();
 showView();
