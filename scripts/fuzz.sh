@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=30
 report=""
-targets=(csv sse cassette persona json labelled multipart frames pdf)
+targets=(csv sse cassette persona json labelled multipart frames pdf wav)
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;

@@ -32,11 +32,17 @@ enum FuzzTargets {
             guard let boundary = try? MultipartForm.boundary(contentType: contentType) else { return }
             _ = try? MultipartForm.parts(Data(data[newline...].dropFirst()), boundary: boundary)
         },
+        "wav": { data in
+            // Decoded, then resampled as recognition does (a short clip: resampling is linear in its length).
+            guard let clip = try? WAVCodec.decode(data) else { return }
+            _ = AudioClip(samples: Array(clip.samples.prefix(4_000)), sampleRate: clip.sampleRate).resampled(to: 16_000)
+        },
         "pdf": { data in _ = try? DocumentReader(pdf: MuPDFTextReader()).read(data, fileName: "fuzz.pdf") },
         "frames": { data in
             let text = String(decoding: data, as: UTF8.self)
             _ = try? CustomerServiceConversation.input(fromFrame: text)
             _ = try? GroupChatConversation.input(fromFrame: text)
+            _ = try? TrainingConversation.input(fromFrame: text)
         },
     ]
 

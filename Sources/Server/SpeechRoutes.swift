@@ -34,7 +34,12 @@ enum SpeechRoutes {
         }
         router.post("/api/digital-customer/audio/synthesize") { request, context -> Response in
             if let refusal = await limit(request, context: context, services: services) { return refusal }
-            let body = try await request.body.collect(upTo: 256 * 1024)
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: 1024 * 1024)
+            } catch {
+                return .error(.contentTooLarge, "the request is larger than 1 MB; send at most SPEECH_MAX_TEXT characters of text")
+            }
             let asked: SynthesizeRequest
             do {
                 asked = try SynthesizeRequest.read(Data(buffer: body))

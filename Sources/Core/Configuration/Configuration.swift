@@ -271,7 +271,7 @@ public struct VividCrowdConfiguration: Sendable {
             limits: SpeechLimits(
                 maximumBytes: try env.int("SPEECH_MAX_UPLOAD_MB", default: 10, in: 1...200) * 1024 * 1024,
                 maximumSeconds: try env.double("SPEECH_MAX_SECONDS", default: 60, in: 1...3600),
-                maximumTextCharacters: try env.int("SPEECH_MAX_TEXT", default: 2_000, in: 1...100_000)),
+                maximumTextCharacters: try env.int("SPEECH_MAX_TEXT", default: 2_000, in: 1...20_000)),
             mediaPath: env.string("MEDIA_PATH", default: (storage.databasePath as NSString).appendingPathComponent("media")))
         logLevel = try env.choice("LOG_LEVEL", default: LogLevelSetting.info)
         logFormat = try env.choice("LOG_FORMAT", default: LogFormat.text)
