@@ -4,11 +4,15 @@
 #   scripts/local-models.sh start     # chat on 127.0.0.1:8081, embeddings on 127.0.0.1:8082, waits until both answer
 #   scripts/local-models.sh stop
 #   scripts/local-models.sh env       # prints the LLM_BASE_URL / EMBEDDING_BASE_URL / model settings to export
+#   scripts/local-models.sh install-speech | start-speech | stop-speech
+#                                     # an OpenAI-compatible speech server on 127.0.0.1:8083 (pocketsphinx from
+#                                     # PyPI, espeak-ng from Debian): scripts/speech-server.py
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV_DIR=${VENV_DIR:-.venv}
 CHAT_PORT=${LOCAL_CHAT_PORT:-8081}
 EMBED_PORT=${LOCAL_EMBED_PORT:-8082}
+SPEECH_PORT=${LOCAL_SPEECH_PORT:-8083}
 LOG_DIR=${LOG_DIR:-$VENV_DIR/logs}
 
 gguf_path() {
@@ -64,6 +68,24 @@ stop() {
   done
 }
 
+install_speech() {
+  mkdir -p "$VENV_DIR"
+  [ -x "$VENV_DIR/speech/bin/python" ] || python3 -m venv "$VENV_DIR/speech"
+  "$VENV_DIR/speech/bin/pip" install --quiet 'pocketsphinx==5.1.1'
+  command -v espeak-ng >/dev/null || scripts/ensure-system-packages.sh espeak-ng
+}
+
+start_speech() {
+  mkdir -p "$LOG_DIR"
+  nohup "$VENV_DIR/speech/bin/python" scripts/speech-server.py --port "$SPEECH_PORT" >"$LOG_DIR/speech.log" 2>&1 &
+  echo $! >"$LOG_DIR/speech.pid"
+  wait_for "http://127.0.0.1:$SPEECH_PORT/health" "speech server"
+}
+
+stop_speech() {
+  if [ -f "$LOG_DIR/speech.pid" ]; then kill -9 "$(cat "$LOG_DIR/speech.pid")" 2>/dev/null || true; rm -f "$LOG_DIR/speech.pid"; fi
+}
+
 print_env() {
   cat <<ENV
 export LLM_BASE_URL=http://127.0.0.1:$CHAT_PORT/v1
@@ -71,6 +93,7 @@ export EMBEDDING_BASE_URL=http://127.0.0.1:$EMBED_PORT/v1
 export MODEL_NAME=smollm2 ROUTER_MODEL_NAME=smollm2 EVALUATION_MODEL=smollm2
 export EMBEDDING_MODEL=multilingual-e5-small
 export LLM_LOCAL_SCHEMA=on
+export SPEECH_BASE_URL=http://127.0.0.1:$SPEECH_PORT/v1
 ENV
 }
 
@@ -79,5 +102,8 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   env) print_env ;;
-  *) echo "usage: $0 install|start|stop|env" >&2; exit 2 ;;
+  install-speech) install_speech ;;
+  start-speech) start_speech ;;
+  stop-speech) stop_speech ;;
+  *) echo "usage: $0 install|start|stop|env|install-speech|start-speech|stop-speech" >&2; exit 2 ;;
 esac

@@ -28,6 +28,7 @@ enum Routes {
         TrainingRoutes.add(to: router, services: services)
         SalesKnowledgeRoutes.add(to: router, services: services)
         SpeechRoutes.add(to: router, services: services)
+        VideoRoutes.add(to: router, services: services)
         router.get("/metrics") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

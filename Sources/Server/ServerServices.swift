@@ -19,6 +19,9 @@ struct ServerServices: Sendable {
     let copilot: SalesCopilot
     /// Speech in and out (twins and training) and the media it makes.
     let speech: SpeechDesk
+    /// Talking-head video for the twins (Volcano Engine); its files go to the speech desk's media store.
+    /// (A `var` so tests can put a double in its place.)
+    var video: any TalkingHeadGenerator
     let protection: ServerProtection
     /// The Prometheus registry `/metrics` shows.
     let metrics: ServerMetrics
@@ -87,18 +90,34 @@ struct ServerServices: Sendable {
             ])
         return ServerServices(
             settings: settings, store: store, llm: llm, customerService: customerService, groupChat: groupChat, twins: twins,
-            customers: customers, training: training, copilot: copilot, speech: speechDesk(settings.speech),
+            customers: customers, training: training, copilot: copilot, speech: speechDesk(settings.speech, llm: llm.labelled(mode: "speech")),
+            video: VolcengineTalkingHead(
+                client: llm.labelled(mode: "video"), model: settings.video.model, pollInterval: settings.video.pollInterval,
+                timeout: settings.video.timeout, clock: clock),
             protection: ServerProtection(settings: settings.protection, adminToken: settings.server.adminToken, clock: clock),
             metrics: metrics, clock: clock)
     }
 }
 
 extension ServerServices {
-    /// The speech providers `SPEECH_RECOGNIZER` and `SPEECH_SYNTHESIZER` choose; the offline engines load their
-    /// models on first use, so an idle server pays nothing for them.
-    static func speechDesk(_ settings: VividCrowdConfiguration.Speech) -> SpeechDesk {
-        let recognizer: (any SpeechRecognizer)? = settings.recognizer == .offline ? PocketSphinxRecognizer() : nil
-        let synthesizer: (any SpeechSynthesizer)? = settings.synthesizer == .offline ? EspeakSynthesizer() : nil
+    /// The speech providers `SPEECH_RECOGNIZER` and `SPEECH_SYNTHESIZER` choose. The offline engines load their
+    /// models on first use, so an idle server pays nothing for them; remote ones go through `llm`, so they record
+    /// and replay with its cassette.
+    static func speechDesk(_ settings: VividCrowdConfiguration.Speech, llm: LLMClient) -> SpeechDesk {
+        let recognizer: (any SpeechRecognizer)?
+        switch settings.recognizer {
+        case .offline: recognizer = PocketSphinxRecognizer()
+        case .openai: recognizer = OpenAICompatibleRecognizer(client: llm, model: settings.recognizerModel)
+        case .dashscope: recognizer = DashScopeRecognizer(client: llm, model: settings.recognizerModel)
+        case .off: recognizer = nil
+        }
+        let synthesizer: (any SpeechSynthesizer)?
+        switch settings.synthesizer {
+        case .offline: synthesizer = EspeakSynthesizer()
+        case .openai: synthesizer = OpenAICompatibleSynthesizer(client: llm, model: settings.synthesizerModel, voice: settings.voice)
+        case .dashscope: synthesizer = DashScopeSynthesizer(client: llm, model: settings.synthesizerModel, voice: settings.voice)
+        case .off: synthesizer = nil
+        }
         return SpeechDesk(
             recognizer: recognizer, synthesizer: synthesizer, media: MediaStore(directory: URL(fileURLWithPath: settings.mediaPath)),
             limits: settings.limits)

@@ -18,6 +18,8 @@ public actor ScriptedTransport: LLMTransport {
         case .chatCompletions:
             let last = body["messages"]?.arrayValue?.last?["content"]?.stringValue ?? ""
             return OpenAIFixtures.completion("reply \(sends) to \(last)")
+        default:
+            throw LLMError.badRequest(status: 404, message: "the scripted transport does not serve \(endpoint.rawValue)")
         }
     }
 

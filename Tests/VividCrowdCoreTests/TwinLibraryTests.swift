@@ -24,6 +24,8 @@ private actor TwinTransport: LLMTransport {
             profileCalls += 1
             let reply = profileReplies.isEmpty ? "{}" : profileReplies.removeFirst()
             return OpenAIFixtures.completion(reply)
+        default:
+            throw LLMError.badRequest(status: 404, message: "not served here")
         }
     }
 

@@ -119,6 +119,15 @@ def test_twins_page(browser, twins_url, twin_documents):
     assert "没有" in refused.text
     assert refused.find_elements(By.CSS_SELECTOR, ".cite") == []
 
+    # The talking-head panel sends both URLs and shows the service's answer: this replay holds no video task, so
+    # the vendor's failure, named, and no video.
+    browser.find_element(By.ID, "tw-video-image").send_keys("https://example.com/portrait.png")
+    browser.find_element(By.ID, "tw-video-audio").send_keys("https://example.com/line.wav")
+    browser.find_element(By.ID, "tw-video-make").click()
+    wait.until(lambda d: "volcengine" in d.find_element(By.ID, "tw-video-status").text)
+    assert "could not make the video" in browser.find_element(By.ID, "tw-video-status").text
+    assert not browser.find_element(By.ID, "tw-video").is_displayed()
+
     screenshot = os.environ.get("VIVIDCROWD_TWINS_SCREENSHOT")
     if screenshot:
         pathlib.Path(screenshot).parent.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,20 @@ public struct CassetteInteraction: Codable, Sendable, Hashable {
     /// The payloads of a streamed call, in order.
     public var chunks: [Chunk]?
 
+    /// A recording: the request as `CassetteTransport.normalise` keys it, and its reply or streamed payloads.
+    public init(
+        endpoint: LLMEndpoint, model: String, occurrence: Int, request: JSONValue, response: JSONValue?, latencyMs: Double?,
+        chunks: [Chunk]?
+    ) {
+        self.endpoint = endpoint
+        self.model = model
+        self.occurrence = occurrence
+        self.request = request
+        self.response = response
+        self.latencyMs = latencyMs
+        self.chunks = chunks
+    }
+
     enum CodingKeys: String, CodingKey {
         case endpoint, model, occurrence, request, response, chunks
         case latencyMs = "latency_ms"

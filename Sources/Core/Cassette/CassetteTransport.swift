@@ -28,15 +28,16 @@ public struct CassetteTransport: LLMTransport {
         self.meter = meter
     }
 
-    /// The request as it is keyed: volatile and credential fields removed.
-    public static func normalise(_ body: JSONValue) -> JSONValue {
+    /// The request as it is keyed and stored: volatile and credential fields removed, uploads reduced to their
+    /// digest, a download's URL to its path (`BinaryBody.compact`).
+    public static func normalise(_ body: JSONValue, for endpoint: LLMEndpoint = .chatCompletions) -> JSONValue {
         guard var object = body.objectValue else { return body }
         for field in volatileFields { object[field] = nil }
-        return .object(object)
+        return BinaryBody.compact(endpoint, .object(object))
     }
 
     public func send(_ endpoint: LLMEndpoint, body: JSONValue) async throws -> JSONValue {
-        let request = Self.normalise(body)
+        let request = Self.normalise(body, for: endpoint)
         let (occurrence, recording) = await claim(endpoint, request)
         if let recording, let response = recording.response {
             await meter?.recordCassette(hit: true)
@@ -52,7 +53,7 @@ public struct CassetteTransport: LLMTransport {
         try await cassette.record(
             CassetteInteraction(
                 endpoint: endpoint, model: request["model"]?.stringValue ?? "", occurrence: occurrence,
-                request: request, response: EmbeddingCompaction.compact(response),
+                request: request, response: EmbeddingCompaction.compact(BinaryBody.compactReply(endpoint, response)),
                 latencyMs: (latency.seconds * 1e4).rounded() / 10, chunks: nil))
         return response
     }
@@ -60,7 +61,7 @@ public struct CassetteTransport: LLMTransport {
     public func stream(_ endpoint: LLMEndpoint, body: JSONValue) async throws -> AsyncThrowingStream<
         StreamPayload, any Error
     > {
-        let request = Self.normalise(body)
+        let request = Self.normalise(body, for: endpoint)
         let (occurrence, recording) = await claim(endpoint, request)
         if let recording, let chunks = recording.chunks {
             await meter?.recordCassette(hit: true)

@@ -76,6 +76,28 @@ public struct VividCrowdConfiguration: Sendable {
         public var replayMatching: ReplayMatching = .exact
         /// Send llama.cpp's non-standard `schema` key with JSON requests (local servers only; DashScope rejects it).
         public var localSchema: Bool
+        /// `SPEECH_BASE_URL`: where OpenAI-compatible audio endpoints are (the chat server's when unset).
+        public var speechBaseURL: URL? = nil
+        /// `DASHSCOPE_API_BASE_URL`: DashScope's native API, which its speech models use.
+        public var dashScopeAPIBaseURL: URL? = nil
+        /// `VOLCENGINE_ACCESS_KEY` / `VOLCENGINE_SECRET_KEY`: Volcano Engine's keys (talking-head video).
+        public var volcengineAccessKey: String? = nil
+        public var volcengineSecretKey: String? = nil
+        /// `VOLCENGINE_BASE_URL`: Volcano Engine's visual API.
+        public var volcengineBaseURL: URL? = nil
+
+        /// The secrets every log line, cassette and reply is kept free of.
+        public var secrets: [String?] { [apiKey, volcengineAccessKey, volcengineSecretKey] }
+    }
+
+    /// Talking-head video (twins): the provider's model and how long a task may take.
+    public struct Video: Sendable {
+        /// `VIDEO_MODEL`: the provider's model (Volcano Engine's `req_key`).
+        public var model: String
+        /// `VIDEO_TIMEOUT`: how long a task is polled before giving up.
+        public var timeout: Duration
+        /// `VIDEO_POLL_SECONDS`: how often a task is asked about.
+        public var pollInterval: Duration
     }
 
     /// Where the HTTP server listens.
@@ -83,6 +105,9 @@ public struct VividCrowdConfiguration: Sendable {
         public var host: String
         public var port: Int
         public var adminToken: String?
+        /// `PUBLIC_BASE_URL`: this server's address as outside services see it, so media it makes (speech for a
+        /// talking-head video) can be fetched by them; nil when not set.
+        public var publicBaseURL: URL? = nil
     }
 
     /// Where data lives.
@@ -161,6 +186,12 @@ public struct VividCrowdConfiguration: Sendable {
         public var limits: SpeechLimits
         /// The folder generated media (synthesised speech) is kept in and served from.
         public var mediaPath: String
+        /// `SPEECH_RECOGNIZER_MODEL`: the recognizing model of a remote provider.
+        public var recognizerModel: String = ""
+        /// `SPEECH_SYNTHESIZER_MODEL`: the speaking model of a remote provider.
+        public var synthesizerModel: String = ""
+        /// `SPEECH_VOICE`: the voice a remote synthesizer speaks in when a request names none.
+        public var voice: String = ""
     }
 
     public var llm: LLM
@@ -171,6 +202,7 @@ public struct VividCrowdConfiguration: Sendable {
     public var twins: Twins
     public var training: Training
     public var speech: Speech
+    public var video: Video
     public var protection: ProtectionSettings
     public var logLevel: LogLevelSetting
     public var logFormat: LogFormat
@@ -183,6 +215,8 @@ public struct VividCrowdConfiguration: Sendable {
 
     /// DashScope's OpenAI-compatible endpoint, the default for chat and embeddings.
     public static let dashScopeBaseURL = "https://dashscope.aliyuncs.com/compatible-mode/v1"
+    /// DashScope's native API, where its speech models are.
+    public static let dashScopeAPIBaseURL = "https://dashscope.aliyuncs.com/api/v1"
 
     /// Reads and validates the configuration from a variable dictionary.
     public init(environment: [String: String]) throws {
@@ -209,11 +243,19 @@ public struct VividCrowdConfiguration: Sendable {
             localSchema: try env.choice("LLM_LOCAL_SCHEMA", default: Switch.off) == .on
         )
         llm.replayMatching = try env.choice("REPLAY_MATCH", default: ReplayMatching.exact)
+        llm.speechBaseURL = try env.httpURL("SPEECH_BASE_URL", default: baseURL.absoluteString)
+        llm.dashScopeAPIBaseURL = try env.httpURL("DASHSCOPE_API_BASE_URL", default: Self.dashScopeAPIBaseURL)
+        llm.volcengineAccessKey = env.optionalString("VOLCENGINE_ACCESS_KEY")
+        llm.volcengineSecretKey = env.optionalString("VOLCENGINE_SECRET_KEY")
+        llm.volcengineBaseURL = try env.httpURL("VOLCENGINE_BASE_URL", default: "https://visual.volcengineapi.com")
         server = Server(
             host: env.string("HOST", default: "127.0.0.1"),
             port: try env.int("PORT", default: 8000, in: 0...65535),
             adminToken: env.optionalString("ADMIN_TOKEN")
         )
+        if env.optionalString("PUBLIC_BASE_URL") != nil {
+            server.publicBaseURL = try env.httpURL("PUBLIC_BASE_URL", default: "")
+        }
         protection = try ProtectionSettings(env)
         storage = Storage(
             databasePath: env.string("DATABASE_PATH", default: "./data"),
@@ -273,6 +315,13 @@ public struct VividCrowdConfiguration: Sendable {
                 maximumSeconds: try env.double("SPEECH_MAX_SECONDS", default: 60, in: 1...3600),
                 maximumTextCharacters: try env.int("SPEECH_MAX_TEXT", default: 2_000, in: 1...20_000)),
             mediaPath: env.string("MEDIA_PATH", default: (storage.databasePath as NSString).appendingPathComponent("media")))
+        speech.recognizerModel = env.string("SPEECH_RECOGNIZER_MODEL", default: speech.recognizer.defaultRecognizerModel)
+        speech.synthesizerModel = env.string("SPEECH_SYNTHESIZER_MODEL", default: speech.synthesizer.defaultSynthesizerModel)
+        speech.voice = env.string("SPEECH_VOICE", default: speech.synthesizer.defaultVoice)
+        video = Video(
+            model: env.string("VIDEO_MODEL", default: "realman_avatar_picture_omni_v2"),
+            timeout: .milliseconds(Int(try env.double("VIDEO_TIMEOUT", default: 600, in: 10...3600) * 1000)),
+            pollInterval: .milliseconds(Int(try env.double("VIDEO_POLL_SECONDS", default: 5, in: 0.5...60) * 1000)))
         logLevel = try env.choice("LOG_LEVEL", default: LogLevelSetting.info)
         logFormat = try env.choice("LOG_FORMAT", default: LogFormat.text)
         demoSwitch = try env.choice("DEMO", default: DemoSwitch.auto)
@@ -363,9 +412,17 @@ public struct VividCrowdConfiguration: Sendable {
             ("TRAINING_STAGE_ADVANCE_AT", String(training.stageAdvanceAt)),
             ("TRAINING_STAGE_ROUND_CAP", String(training.stageRoundCap)), ("TRAINING_STAGE_TURNS", training.stageTurns),
             ("SPEECH_RECOGNIZER", speech.recognizer.rawValue), ("SPEECH_SYNTHESIZER", speech.synthesizer.rawValue),
+            ("SPEECH_RECOGNIZER_MODEL", speech.recognizerModel), ("SPEECH_SYNTHESIZER_MODEL", speech.synthesizerModel),
+            ("SPEECH_VOICE", speech.voice), ("SPEECH_BASE_URL", llm.speechBaseURL?.absoluteString ?? ""),
+            ("DASHSCOPE_API_BASE_URL", llm.dashScopeAPIBaseURL?.absoluteString ?? ""),
             ("SPEECH_MAX_UPLOAD_MB", String(speech.limits.maximumBytes / 1024 / 1024)),
             ("SPEECH_MAX_SECONDS", String(speech.limits.maximumSeconds)),
             ("SPEECH_MAX_TEXT", String(speech.limits.maximumTextCharacters)), ("MEDIA_PATH", speech.mediaPath),
+            ("VOLCENGINE_ACCESS_KEY", llm.volcengineAccessKey == nil ? "(not set)" : "(set, hidden)"),
+            ("VOLCENGINE_SECRET_KEY", llm.volcengineSecretKey == nil ? "(not set)" : "(set, hidden)"),
+            ("VOLCENGINE_BASE_URL", llm.volcengineBaseURL?.absoluteString ?? ""), ("VIDEO_MODEL", video.model),
+            ("PUBLIC_BASE_URL", server.publicBaseURL?.absoluteString ?? "(not set)"),
+            ("VIDEO_TIMEOUT", String(video.timeout.seconds)), ("VIDEO_POLL_SECONDS", String(video.pollInterval.seconds)),
         ]
         return core + protection.summary
     }

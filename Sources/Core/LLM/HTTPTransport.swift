@@ -10,17 +10,28 @@ public final class HTTPTransport: LLMTransport {
     public struct Settings: Sendable {
         public var chatBaseURL: URL
         public var embeddingBaseURL: URL
+        /// Where OpenAI-compatible audio endpoints are (`audio/transcriptions`, `audio/speech`).
+        public var speechBaseURL: URL
+        /// DashScope's native API (its speech models), `https://dashscope.aliyuncs.com/api/v1` by default.
+        public var dashScopeAPIBaseURL: URL
+        /// Volcano Engine's visual API (talking-head video), `https://visual.volcengineapi.com` by default.
+        public var volcengineBaseURL = URL(string: "https://visual.volcengineapi.com")!
+        /// Signs Volcano Engine calls; nil when its keys are not set.
+        public var volcengineSigner: VolcengineSigner?
         public var apiKey: String?
         public var requestTimeout: Duration
         public var maxConcurrency: Int
         public var retry: RetryPolicy
 
         public init(
-            chatBaseURL: URL, embeddingBaseURL: URL? = nil, apiKey: String?, requestTimeout: Duration = .seconds(60),
-            maxConcurrency: Int = 10, retry: RetryPolicy = RetryPolicy()
+            chatBaseURL: URL, embeddingBaseURL: URL? = nil, speechBaseURL: URL? = nil, dashScopeAPIBaseURL: URL? = nil,
+            apiKey: String?, requestTimeout: Duration = .seconds(60), maxConcurrency: Int = 10,
+            retry: RetryPolicy = RetryPolicy()
         ) {
             self.chatBaseURL = chatBaseURL
             self.embeddingBaseURL = embeddingBaseURL ?? chatBaseURL
+            self.speechBaseURL = speechBaseURL ?? chatBaseURL
+            self.dashScopeAPIBaseURL = dashScopeAPIBaseURL ?? URL(string: VividCrowdConfiguration.dashScopeAPIBaseURL)!
             self.apiKey = apiKey
             self.requestTimeout = requestTimeout
             self.maxConcurrency = maxConcurrency
@@ -31,9 +42,14 @@ public final class HTTPTransport: LLMTransport {
         public init(_ configuration: VividCrowdConfiguration.LLM) {
             self.init(
                 chatBaseURL: configuration.baseURL, embeddingBaseURL: configuration.embeddingBaseURL,
+                speechBaseURL: configuration.speechBaseURL, dashScopeAPIBaseURL: configuration.dashScopeAPIBaseURL,
                 apiKey: configuration.apiKey, requestTimeout: configuration.requestTimeout,
                 maxConcurrency: configuration.maxConcurrency,
                 retry: RetryPolicy(maxRetries: configuration.maxRetries))
+            if let url = configuration.volcengineBaseURL { volcengineBaseURL = url }
+            if let access = configuration.volcengineAccessKey, let secret = configuration.volcengineSecretKey {
+                volcengineSigner = VolcengineSigner(accessKey: access, secretKey: secret)
+            }
         }
     }
 
@@ -64,7 +80,8 @@ public final class HTTPTransport: LLMTransport {
         self.ownsHTTPClient = ownsHTTPClient
         self.limiter = AsyncSemaphore(permits: settings.maxConcurrency)
         self.clock = clock
-        self.redactor = Redactor(secrets: [settings.apiKey])
+        self.redactor = Redactor(
+            secrets: [settings.apiKey, settings.volcengineSigner?.secretKey, settings.volcengineSigner?.accessKey])
         self.logger = logger
     }
 
@@ -83,6 +100,11 @@ public final class HTTPTransport: LLMTransport {
                         let bytes = try await response.body.collect(upTo: 256 * 1024 * 1024)
                         guard response.status == .ok else {
                             throw self.failure(status: response.status, headers: response.headers, body: bytes, request: body)
+                        }
+                        if endpoint.repliesWithBytes {
+                            return BinaryBody.reply(
+                                Data(bytes.readableBytesView),
+                                contentType: response.headers.first(name: "Content-Type") ?? "application/octet-stream")
                         }
                         do {
                             return try JSONValue.parse(Data(bytes.readableBytesView))
@@ -143,23 +165,71 @@ public final class HTTPTransport: LLMTransport {
     // MARK: - HTTP
 
     private func execute(_ endpoint: LLMEndpoint, body: JSONValue) async throws -> HTTPClientResponse {
-        let base = endpoint == .embeddings ? settings.embeddingBaseURL : settings.chatBaseURL
-        let url = base.appendingPathComponent(endpoint.rawValue)
-        if settings.apiKey == nil, base.host?.hasSuffix("dashscope.aliyuncs.com") == true {
-            throw LLMError.missingAPIKey(endpoint: base.absoluteString)
+        var request: HTTPClientRequest
+        if endpoint == .download {
+            // A link a reply handed out (signed storage): fetched without our credentials, which are not its host's.
+            guard let link = body["url"]?.stringValue, let url = URL(string: link), url.scheme == "https" || url.scheme == "http"
+            else { throw LLMError.malformedResponse("the reply's audio link is not an http(s) URL") }
+            request = HTTPClientRequest(url: url.absoluteString)
+            request.method = .GET
+        } else if endpoint == .volcengineSubmit || endpoint == .volcengineResult {
+            request = try volcengineRequest(endpoint, body: body)
+        } else {
+            let base: URL
+            switch endpoint {
+            case .embeddings: base = settings.embeddingBaseURL
+            case .audioTranscriptions, .audioSpeech: base = settings.speechBaseURL
+            case .dashScopeGeneration: base = settings.dashScopeAPIBaseURL
+            default: base = settings.chatBaseURL
+            }
+            if settings.apiKey == nil, base.host?.hasSuffix("dashscope.aliyuncs.com") == true {
+                throw LLMError.missingAPIKey(endpoint: base.absoluteString)
+            }
+            request = HTTPClientRequest(url: base.appendingPathComponent(endpoint.rawValue).absoluteString)
+            request.method = .POST
+            if endpoint == .audioTranscriptions {
+                let form = try MultipartForm.transcription(body)
+                request.headers.add(name: "Content-Type", value: form.contentType)
+                request.body = .bytes(ByteBuffer(bytes: form.encoded))
+            } else {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(string: body.canonicalString))
+            }
+            request.headers.add(
+                name: "Accept", value: endpoint.repliesWithBytes ? "audio/*" : "application/json, text/event-stream")
+            if let key = settings.apiKey { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
         }
-        var request = HTTPClientRequest(url: url.absoluteString)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: "application/json, text/event-stream")
-        if let key = settings.apiKey { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
-        request.body = .bytes(ByteBuffer(string: body.canonicalString))
         do {
             return try await httpClient.execute(
                 request, timeout: .milliseconds(Int64(settings.requestTimeout.seconds * 1000)))
         } catch {
             throw translate(error)
         }
+    }
+
+    /// A call of Volcano Engine's visual API: the action in the query, the body signed with its keys.
+    private func volcengineRequest(_ endpoint: LLMEndpoint, body: JSONValue) throws -> HTTPClientRequest {
+        guard let signer = settings.volcengineSigner else {
+            throw LLMError.missingAPIKey(endpoint: settings.volcengineBaseURL.absoluteString)
+        }
+        guard var components = URLComponents(url: settings.volcengineBaseURL, resolvingAgainstBaseURL: false),
+            let host = components.host
+        else { throw LLMError.connection(message: "the Volcano Engine base URL has no host") }
+        let query = ["Action": endpoint.rawValue, "Version": "2022-08-31"]
+        components.percentEncodedQuery = VolcengineSigner.canonicalQuery(query)
+        if components.path.isEmpty { components.path = "/" }
+        let payload = Data(body.canonicalString.utf8)
+        let hostHeader = components.port.map { "\(host):\($0)" } ?? host
+        var request = HTTPClientRequest(url: components.string ?? settings.volcengineBaseURL.absoluteString)
+        request.method = .POST
+        let signed = signer.sign(
+            method: "POST", path: components.path, query: query,
+            headers: ["Content-Type": "application/json", "Host": hostHeader], body: payload, date: Date())
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Host", value: hostHeader)
+        for (name, value) in signed.sorted(by: { $0.key < $1.key }) { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: payload))
+        return request
     }
 
     /// A failure that may be retried, carrying the server's requested wait.

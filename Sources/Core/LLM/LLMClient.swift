@@ -75,7 +75,7 @@ public final class LLMClient: Sendable {
         } else {
             let cassette = try Cassette(
                 directory: settings.cassetteDirectory, name: cassetteName ?? settings.cassetteName,
-                startEmpty: settings.mode == .record, redactor: Redactor(secrets: [settings.apiKey]),
+                startEmpty: settings.mode == .record, redactor: Redactor(secrets: settings.secrets),
                 repeatsLastRecording: settings.replayRepeatsLast && settings.mode == .replay,
                 matching: settings.mode == .replay ? settings.replayMatching : .exact)
             transport = CassetteTransport(
@@ -84,7 +84,7 @@ public final class LLMClient: Sendable {
         }
         return LLMClient(
             transport: transport, models: models, embeddingBatchSize: settings.embeddingBatchSize, meter: meter,
-            sendsLocalSchema: settings.localSchema, redactor: Redactor(secrets: [settings.apiKey]), logger: logger,
+            sendsLocalSchema: settings.localSchema, redactor: Redactor(secrets: settings.secrets), logger: logger,
             metrics: metrics, onShutdown: { try await http?.shutdown() })
     }
 
@@ -115,6 +115,23 @@ public final class LLMClient: Sendable {
     /// Releases network resources.
     public func shutdown() async throws {
         try await onShutdown()
+    }
+
+    /// One call of another endpoint (speech, a download), counted, logged and recorded like chat; the reply as the
+    /// transport gives it (bytes as `BinaryBody.reply`).
+    public func call(_ endpoint: LLMEndpoint, model: String, body: JSONValue) async throws -> JSONValue {
+        let start = ContinuousClock.now
+        do {
+            let reply = try await transport.send(endpoint, body: body)
+            report(endpoint, model: model, since: start, usage: nil, error: nil)
+            return reply
+        } catch {
+            report(endpoint, model: model, since: start, usage: nil, error: error)
+            await meter.recordFailure()
+            logger.error(
+                "\(endpoint.rawValue) call failed", metadata: ["model": "\(model)", "error": "\(redactor.redact("\(error)"))"])
+            throw error
+        }
     }
 
     /// A whole chat reply.

@@ -1,9 +1,25 @@
 import Foundation
 
-/// The two OpenAI-compatible operations VividCrowd uses.
+/// The operations VividCrowd calls on model servers: OpenAI-compatible chat, embeddings and audio, DashScope's
+/// native multimodal generation (its speech models), and fetching a file a reply points at.
 public enum LLMEndpoint: String, Sendable, Codable, CaseIterable {
     case chatCompletions = "chat/completions"
     case embeddings
+    /// Speech to text: a multipart upload (the body's `file` is sent as a file part, see `BinaryBody`).
+    case audioTranscriptions = "audio/transcriptions"
+    /// Text to speech: JSON in, audio bytes out (carried as `BinaryBody.reply`).
+    case audioSpeech = "audio/speech"
+    /// DashScope's native API for its speech models (Qwen-ASR, Qwen-TTS).
+    case dashScopeGeneration = "services/aigc/multimodal-generation/generation"
+    /// A GET of the body's `url`, with no credentials: the audio a DashScope reply links to, a finished video.
+    case download
+    /// Volcano Engine's visual API: submit an asynchronous task (signed with its access and secret key).
+    case volcengineSubmit = "CVSync2AsyncSubmitTask"
+    /// Volcano Engine's visual API: a submitted task's status and result.
+    case volcengineResult = "CVSync2AsyncGetResult"
+
+    /// Whether the server answers with bytes rather than JSON.
+    public var repliesWithBytes: Bool { self == .audioSpeech || self == .download }
 }
 
 /// One payload of a streamed reply: the raw `data:` text and when it arrived, measured from the request.

@@ -8,6 +8,8 @@ public enum SpeechError: Error, Equatable, Sendable, CustomStringConvertible, Co
     case emptyText
     case textTooLong(characters: Int, limit: Int)
     case unsupportedLanguage(String, provider: String)
+    /// A voice name with characters no provider's names have.
+    case unsupportedVoice(String)
     /// A provider that needs settings it does not have; names them.
     case notConfigured(provider: String, settings: [String])
     /// The engine failed (its model could not be loaded, a decode failed); details stay in the log.
@@ -31,6 +33,8 @@ public enum SpeechError: Error, Equatable, Sendable, CustomStringConvertible, Co
             return "the text has \(characters) characters; at most \(limit) are spoken at once"
         case .unsupportedLanguage(let language, let provider):
             return "\(provider) cannot handle language \"\(language)\""
+        case .unsupportedVoice(let voice):
+            return "the voice \"\(voice.prefix(64))\" is not a voice name (letters, digits, - _ + . and at most 64 of them)"
         case .notConfigured(let provider, let settings):
             return "\(provider) is not configured: set \(settings.joined(separator: " and "))"
         case .engineFailed(let provider):
@@ -48,6 +52,7 @@ public enum SpeechError: Error, Equatable, Sendable, CustomStringConvertible, Co
         case .emptyText: return "empty_text"
         case .textTooLong: return "text_too_long"
         case .unsupportedLanguage: return "unsupported_language"
+        case .unsupportedVoice: return "unsupported_voice"
         case .notConfigured: return "not_configured"
         case .engineFailed: return "speech_failed"
         }

@@ -91,6 +91,37 @@ public func speechLanguageCode(_ tag: String?) -> String? {
 public enum SpeechProviderChoice: String, Sendable, CaseIterable {
     /// On this machine, no network: espeak-ng speaks, pocketsphinx listens (English).
     case offline
+    /// An OpenAI-compatible server at `SPEECH_BASE_URL` (`/audio/transcriptions`, `/audio/speech`).
+    case openai
+    /// DashScope's speech models (Qwen-ASR, Qwen-TTS) with `DASHSCOPE_API_KEY`.
+    case dashscope
     /// No speech: the routes answer "not configured".
     case off
+
+    /// The recognizing model a remote provider uses unless `SPEECH_RECOGNIZER_MODEL` names another.
+    public var defaultRecognizerModel: String {
+        switch self {
+        case .openai: return "whisper-1"
+        case .dashscope: return "qwen3-asr-flash"
+        case .offline, .off: return ""
+        }
+    }
+
+    /// The speaking model a remote provider uses unless `SPEECH_SYNTHESIZER_MODEL` names another.
+    public var defaultSynthesizerModel: String {
+        switch self {
+        case .openai: return "tts-1"
+        case .dashscope: return "qwen3-tts-flash"
+        case .offline, .off: return ""
+        }
+    }
+
+    /// The voice a remote synthesizer speaks in unless `SPEECH_VOICE` or the request names another.
+    public var defaultVoice: String {
+        switch self {
+        case .openai: return "alloy"
+        case .dashscope: return "Cherry"
+        case .offline, .off: return ""
+        }
+    }
 }

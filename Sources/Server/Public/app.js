@@ -930,5 +930,30 @@ wireMicrophone($("tw-mic"), $("tw-voice-status"), "/api/celebrity/digital-human/
   $("tw-form").requestSubmit();
 });
 
+// A talking head: the vendor fetches both inputs itself, so they are URLs it can reach, not uploads.
+$("tw-video-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const status = $("tw-video-status");
+  const button = $("tw-video-make");
+  button.disabled = true;
+  status.textContent = "making the video (the service takes a minute or more)…";
+  try {
+    const response = await fetch("/api/celebrity/digital-human/generate-video", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ image_url: $("tw-video-image").value.trim(), audio_url: $("tw-video-audio").value.trim() }),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) { status.textContent = body.detail || `failed (HTTP ${response.status})`; return; }
+    const video = $("tw-video");
+    video.src = body.video_url;
+    video.hidden = false;
+    status.textContent = `made by ${body.provider} (task ${body.task_id})`;
+  } catch (error) {
+    status.textContent = "the server could not be reached";
+  } finally {
+    button.disabled = false;
+  }
+});
+
 loadDemo();
 showView();

@@ -12,6 +12,8 @@ enum FakeReply: Sendable {
     case json(status: Int = 200, JSONValue, headers: [String: String] = [:])
     /// An SSE body written as these raw byte pieces, one write each, with a pause between them.
     case sse([[UInt8]], pause: Duration = .milliseconds(5))
+    /// Raw bytes with a media type (synthesised audio, a downloaded file).
+    case bytes(Data, contentType: String)
     /// Never answer (until the client gives up).
     case hang
 }
@@ -21,6 +23,12 @@ struct ReceivedRequest: Sendable {
     var path: String
     var authorization: String?
     var body: JSONValue
+    var contentType: String? = nil
+    var raw = Data()
+    /// The query string, for APIs that name the action there (Volcano Engine).
+    var query: String? = nil
+    /// Every header, lower-cased names.
+    var headers: [String: String] = [:]
 }
 
 /// Records requests and tracks how many are in flight at once.
@@ -49,17 +57,43 @@ enum FakeOpenAIServer {
     ) async throws -> T {
         let log = RequestLog()
         let router = Router()
-        for path in ["/v1/chat/completions", "/v1/embeddings"] {
+        let paths = [
+            "/v1/chat/completions", "/v1/embeddings", "/v1/audio/transcriptions", "/v1/audio/speech",
+            "/api/v1/services/aigc/multimodal-generation/generation",
+        ]
+        for path in paths {
             router.post(RouterPath(path)) { request, _ -> Response in
                 var request = request
                 let bytes = try await request.collectBody(upTo: 16 * 1024 * 1024)
                 let received = ReceivedRequest(
                     path: path, authorization: request.headers[.authorization],
-                    body: (try? JSONValue.parse(Data(bytes.readableBytesView))) ?? .null)
+                    body: (try? JSONValue.parse(Data(bytes.readableBytesView))) ?? .null,
+                    contentType: request.headers[.contentType], raw: Data(bytes.readableBytesView))
                 let index = await log.begin(received)
                 let reply = await behaviour(received, index)
                 return try await respond(reply, log: log)
             }
+        }
+        router.post("/volc") { request, _ -> Response in
+            var request = request
+            let bytes = try await request.collectBody(upTo: 1024 * 1024)
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+            // HTTP types carry Host as the request's authority, not as a header field.
+            headers["host"] = request.head.authority
+            let received = ReceivedRequest(
+                path: "/volc", authorization: request.headers[.authorization],
+                body: (try? JSONValue.parse(Data(bytes.readableBytesView))) ?? .null, contentType: request.headers[.contentType],
+                raw: Data(bytes.readableBytesView), query: request.uri.query, headers: headers)
+            let index = await log.begin(received)
+            return try await respond(await behaviour(received, index), log: log)
+        }
+        router.get("/files/{name}") { request, context -> Response in
+            let received = ReceivedRequest(
+                path: "/files/" + (context.parameters.get("name") ?? ""), authorization: request.headers[.authorization],
+                body: .null, contentType: nil)
+            let index = await log.begin(received)
+            return try await respond(await behaviour(received, index), log: log)
         }
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "fake-openai")
@@ -104,6 +138,11 @@ enum FakeOpenAIServer {
                     await log.end()
                     try await writer.finish(nil)
                 })
+        case .bytes(let data, let contentType):
+            var fields = HTTPFields()
+            fields[.contentType] = contentType
+            await log.end()
+            return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         case .hang:
             try await Task.sleep(for: .seconds(30))
             await log.end()
@@ -112,3 +151,18 @@ enum FakeOpenAIServer {
     }
 }
 
+
+/// Puts the fake server's address into its replies' links (`from` → `to`), as a real vendor's replies carry its own.
+struct LinkRewritingTransport: LLMTransport {
+    let inner: any LLMTransport
+    let from: String
+    let to: String
+
+    func send(_ endpoint: LLMEndpoint, body: JSONValue) async throws -> JSONValue {
+        try JSONValue.parse(try await inner.send(endpoint, body: body).canonicalString.replacingOccurrences(of: from, with: to))
+    }
+
+    func stream(_ endpoint: LLMEndpoint, body: JSONValue) async throws -> AsyncThrowingStream<StreamPayload, any Error> {
+        try await inner.stream(endpoint, body: body)
+    }
+}

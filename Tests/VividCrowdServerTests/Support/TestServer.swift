@@ -45,6 +45,7 @@ func noonClock() -> VirtualClock {
 /// and stops it.
 func withTestServer(
     extra: [String: String] = [:], clock: VirtualClock = noonClock(), demo: DemoManifest? = nil,
+    customize: (inout ServerServices) -> Void = { _ in },
     _ body: @Sendable (any TestClientProtocol, ServerServices) async throws -> Void
 ) async throws {
     let directory = try temporaryDirectory()
@@ -53,9 +54,11 @@ func withTestServer(
     settings.demo = demo
     var logger = Logger(label: "test-server")
     logger.logLevel = .warning
-    let services = try await ServerServices.start(
+    var started = try await ServerServices.start(
         settings, corpora: repositoryRoot.appendingPathComponent("corpora"), clock: clock, date: { clock.date },
         logger: logger)
+    customize(&started)
+    let services = started
     let app = Routes.application(services, host: "127.0.0.1", port: 0, logger: logger)
     do {
         try await app.test(.live) { client in try await body(client, services) }

@@ -1,0 +1,58 @@
+import Foundation
+
+/// A talking-head video: the file's bytes and the provider's task that made it.
+public struct TalkingHeadVideo: Sendable, Equatable {
+    public var data: Data
+    public var contentType: String
+    public var taskID: String
+
+    public init(data: Data, contentType: String, taskID: String) {
+        self.data = data
+        self.contentType = contentType
+        self.taskID = taskID
+    }
+}
+
+/// Makes a portrait speak: a photo and a speech recording (both at URLs the provider can fetch) become a video.
+public protocol TalkingHeadGenerator: Sendable {
+    /// A short provider name for logs and answers.
+    var name: String { get }
+    /// The video of the person in `imageURL` saying `audioURL`.
+    func generate(imageURL: String, audioURL: String) async throws -> TalkingHeadVideo
+}
+
+/// Why a video could not be made; each case says what the user can do.
+public enum VideoError: Error, Equatable, Sendable, CustomStringConvertible, ConversationFailure {
+    /// The provider needs settings it does not have; names them.
+    case notConfigured(provider: String, settings: [String])
+    /// An input is not an http(s) URL the provider could fetch.
+    case badInput(String)
+    /// The provider refused or failed the task; `reason` is its code, details stay in the log.
+    case failed(provider: String, reason: String)
+    /// The task did not finish in time.
+    case timedOut(provider: String, seconds: Double)
+
+    public var description: String {
+        switch self {
+        case .notConfigured(let provider, let settings):
+            return "\(provider) video is not configured: set \(settings.joined(separator: " and "))"
+        case .badInput(let why):
+            return why
+        case .failed(let provider, let reason):
+            return "\(provider) could not make the video (\(reason)); the server log has the details"
+        case .timedOut(let provider, let seconds):
+            return "\(provider) did not finish the video within \(Int(seconds)) s; try again later or raise VIDEO_TIMEOUT"
+        }
+    }
+
+    public var code: String {
+        switch self {
+        case .notConfigured: return "not_configured"
+        case .badInput: return "bad_input"
+        case .failed: return "video_failed"
+        case .timedOut: return "video_timeout"
+        }
+    }
+
+    public var userMessage: String { description }
+}
