@@ -90,7 +90,7 @@ struct ServerServices: Sendable {
             ])
         return ServerServices(
             settings: settings, store: store, llm: llm, customerService: customerService, groupChat: groupChat, twins: twins,
-            customers: customers, training: training, copilot: copilot, speech: speechDesk(settings.speech, llm: llm.labelled(mode: "speech")),
+            customers: customers, training: training, copilot: copilot, speech: speechDesk(settings.speech, storage: settings.llm.objectStorage, llm: llm.labelled(mode: "speech")),
             video: VolcengineTalkingHead(
                 client: llm.labelled(mode: "video"), model: settings.video.model, pollInterval: settings.video.pollInterval,
                 timeout: settings.video.timeout, clock: clock),
@@ -102,8 +102,10 @@ struct ServerServices: Sendable {
 extension ServerServices {
     /// The speech providers `SPEECH_RECOGNIZER` and `SPEECH_SYNTHESIZER` choose. The offline engines load their
     /// models on first use, so an idle server pays nothing for them; remote ones go through `llm`, so they record
-    /// and replay with its cassette.
-    static func speechDesk(_ settings: VividCrowdConfiguration.Speech, llm: LLMClient) -> SpeechDesk {
+    /// and replay with its cassette. With `storage`, every file made is also copied to the bucket.
+    static func speechDesk(
+        _ settings: VividCrowdConfiguration.Speech, storage: VividCrowdConfiguration.ObjectStorage?, llm: LLMClient
+    ) -> SpeechDesk {
         let recognizer: (any SpeechRecognizer)?
         switch settings.recognizer {
         case .offline: recognizer = PocketSphinxRecognizer()
@@ -118,9 +120,14 @@ extension ServerServices {
         case .dashscope: synthesizer = DashScopeSynthesizer(client: llm, model: settings.synthesizerModel, voice: settings.voice)
         case .off: synthesizer = nil
         }
+        let mirror = storage.map {
+            OSSMediaMirror(
+                client: llm, bucket: $0.bucket, endpoint: $0.endpoint,
+                signer: OSSSigner(accessKeyID: $0.accessKeyID, accessKeySecret: $0.accessKeySecret), linkLifetime: $0.linkLifetime)
+        }
         return SpeechDesk(
-            recognizer: recognizer, synthesizer: synthesizer, media: MediaStore(directory: URL(fileURLWithPath: settings.mediaPath)),
-            limits: settings.limits)
+            recognizer: recognizer, synthesizer: synthesizer,
+            media: MediaStore(directory: URL(fileURLWithPath: settings.mediaPath), mirror: mirror), limits: settings.limits)
     }
 }
 

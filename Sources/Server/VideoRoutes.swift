@@ -5,7 +5,8 @@ import VividCrowdCore
 
 /// `POST /api/celebrity/digital-human/generate-video`: a portrait and a speech recording, both at URLs the video
 /// service can fetch, become a talking-head video kept in the media store and served at `/api/media/{id}`. With
-/// `PUBLIC_BASE_URL` set, a `text` can stand in for the recording: it is spoken here and linked from there.
+/// the `OSS_*` settings or `PUBLIC_BASE_URL` set, a `text` can stand in for the recording: it is spoken here and
+/// linked from the bucket (a signed link) or from this server.
 enum VideoRoutes {
     static func add(to router: Router<AppRequestContext>, services: ServerServices) {
         router.post("/api/celebrity/digital-human/generate-video") { request, context -> Response in
@@ -33,10 +34,10 @@ enum VideoRoutes {
             case (.string, nil):
                 spoken = nil
             case (nil, .string(let text)):
-                guard services.settings.server.publicBaseURL != nil else {
+                guard services.settings.server.publicBaseURL != nil || services.speech.media.mirror != nil else {
                     return .error(
                         .unprocessableContent,
-                        "the video service must fetch the speech: set PUBLIC_BASE_URL (this server's public address) to speak a text here, or send audio_url")
+                        "the video service must fetch the speech: set the OSS_* settings or PUBLIC_BASE_URL (this server's public address) to speak a text here, or send audio_url")
                 }
                 guard object["voice"].map({ $0.stringValue != nil }) ?? true, object["language"].map({ $0.stringValue != nil }) ?? true else {
                     return .error(.unprocessableContent, "voice and language are strings")
@@ -47,9 +48,13 @@ enum VideoRoutes {
             }
             do {
                 var audio = object["audio_url"]?.stringValue ?? ""
-                if let spoken, let base = services.settings.server.publicBaseURL {
+                if let spoken {
                     let (id, _) = try await services.speech.synthesize(spoken.text, language: spoken.language, voice: spoken.voice)
-                    audio = base.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + MediaStore.urlPath(for: id)
+                    if let copy = services.speech.media.fetchableURL(for: id) {
+                        audio = copy.absoluteString
+                    } else if let base = services.settings.server.publicBaseURL {
+                        audio = base.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + MediaStore.urlPath(for: id)
+                    }
                 }
                 let video = try await services.video.generate(imageURL: image, audioURL: audio)
                 let id = try await services.speech.media.store(video.data, fileExtension: "mp4")

@@ -63,6 +63,27 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("the OSS settings come as all four or none; the keys stay out of the summary")
+    func objectStorage() throws {
+        let all = ["OSS_ACCESS_KEY_ID": "LTAIexampleid", "OSS_ACCESS_KEY_SECRET": "example-secret-key", "OSS_BUCKET_NAME": "media", "OSS_ENDPOINT": "oss-cn-hangzhou.aliyuncs.com"]
+        let configured = try VividCrowdConfiguration(environment: all)
+        #expect(configured.llm.objectStorage?.bucket == "media" && configured.llm.objectStorage?.linkLifetime == 3600)
+        let shown = configured.summary.map { "\($0)=\($1)" }.joined(separator: "\n")
+        #expect(!shown.contains("LTAIexampleid") && !shown.contains("example-secret-key") && shown.contains("OSS_BUCKET_NAME=media"))
+        #expect(configured.llm.secrets.contains("example-secret-key"))
+        var partial = all
+        partial["OSS_BUCKET_NAME"] = nil
+        #expect {
+            _ = try VividCrowdConfiguration(environment: partial)
+        } throws: { error in
+            String(describing: error).contains("OSS_BUCKET_NAME") && !String(describing: error).contains("example-secret-key")
+        }
+        #expect(throws: ConfigurationError.self) {
+            _ = try VividCrowdConfiguration(environment: all.merging(["OSS_ENDPOINT": "https://x/y"]) { $1 })
+        }
+        #expect(try VividCrowdConfiguration(environment: [:]).llm.objectStorage == nil)
+    }
+
     @Test("typing delays and thresholds must be ordered")
     func orderedPairs() {
         #expect(throws: ConfigurationError.self) {

@@ -86,8 +86,24 @@ public struct VividCrowdConfiguration: Sendable {
         /// `VOLCENGINE_BASE_URL`: Volcano Engine's visual API.
         public var volcengineBaseURL: URL? = nil
 
+        /// `OSS_*`: the bucket generated media is copied to; nil unless all four are set.
+        public var objectStorage: ObjectStorage? = nil
+
         /// The secrets every log line, cassette and reply is kept free of.
-        public var secrets: [String?] { [apiKey, volcengineAccessKey, volcengineSecretKey] }
+        public var secrets: [String?] {
+            [apiKey, volcengineAccessKey, volcengineSecretKey, objectStorage?.accessKeyID, objectStorage?.accessKeySecret]
+        }
+    }
+
+    /// An Alibaba Cloud OSS bucket (the original's `OSS_*` settings).
+    public struct ObjectStorage: Sendable {
+        public var accessKeyID: String
+        public var accessKeySecret: String
+        public var bucket: String
+        /// The region's endpoint host, `oss-cn-hangzhou.aliyuncs.com`.
+        public var endpoint: String
+        /// `OSS_URL_TTL`: how long a signed link to a copy works, in seconds.
+        public var linkLifetime: Double
     }
 
     /// Talking-head video (twins): the provider's model and how long a task may take.
@@ -203,6 +219,8 @@ public struct VividCrowdConfiguration: Sendable {
     public var training: Training
     public var speech: Speech
     public var video: Video
+    /// `OSS_URL_TTL`, kept apart so the summary shows it when no bucket is set.
+    public var ossLinkLifetime: Double = 3600
     public var protection: ProtectionSettings
     public var logLevel: LogLevelSetting
     public var logFormat: LogFormat
@@ -248,6 +266,23 @@ public struct VividCrowdConfiguration: Sendable {
         llm.volcengineAccessKey = env.optionalString("VOLCENGINE_ACCESS_KEY")
         llm.volcengineSecretKey = env.optionalString("VOLCENGINE_SECRET_KEY")
         llm.volcengineBaseURL = try env.httpURL("VOLCENGINE_BASE_URL", default: "https://visual.volcengineapi.com")
+        let ossNames = ["OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_BUCKET_NAME", "OSS_ENDPOINT"]
+        let ossValues = ossNames.map { env.optionalString($0) }
+        let ossTTL = try env.double("OSS_URL_TTL", default: 3600, in: 60...604_800)
+        ossLinkLifetime = ossTTL
+        if ossValues.contains(where: { $0 != nil }) {
+            if let missing = zip(ossNames, ossValues).first(where: { $0.1 == nil })?.0 {
+                throw ConfigurationError(
+                    variable: missing, value: "", expectation: "set with the other OSS_* settings (all four, or none)")
+            }
+            let endpoint = ossValues[3]!
+            guard endpoint.range(of: #"^[A-Za-z0-9.-]+$"#, options: .regularExpression) != nil else {
+                throw ConfigurationError(variable: "OSS_ENDPOINT", value: endpoint, expectation: "a host name, oss-cn-hangzhou.aliyuncs.com")
+            }
+            llm.objectStorage = ObjectStorage(
+                accessKeyID: ossValues[0]!, accessKeySecret: ossValues[1]!, bucket: ossValues[2]!, endpoint: endpoint,
+                linkLifetime: ossTTL)
+        }
         server = Server(
             host: env.string("HOST", default: "127.0.0.1"),
             port: try env.int("PORT", default: 8000, in: 0...65535),
@@ -422,6 +457,11 @@ public struct VividCrowdConfiguration: Sendable {
             ("VOLCENGINE_SECRET_KEY", llm.volcengineSecretKey == nil ? "(not set)" : "(set, hidden)"),
             ("VOLCENGINE_BASE_URL", llm.volcengineBaseURL?.absoluteString ?? ""), ("VIDEO_MODEL", video.model),
             ("PUBLIC_BASE_URL", server.publicBaseURL?.absoluteString ?? "(not set)"),
+            ("OSS_ACCESS_KEY_ID", llm.objectStorage == nil ? "(not set)" : "(set, hidden)"),
+            ("OSS_ACCESS_KEY_SECRET", llm.objectStorage == nil ? "(not set)" : "(set, hidden)"),
+            ("OSS_BUCKET_NAME", llm.objectStorage?.bucket ?? "(not set)"),
+            ("OSS_ENDPOINT", llm.objectStorage?.endpoint ?? "(not set)"),
+            ("OSS_URL_TTL", String(ossLinkLifetime)),
             ("VIDEO_TIMEOUT", String(video.timeout.seconds)), ("VIDEO_POLL_SECONDS", String(video.pollInterval.seconds)),
         ]
         return core + protection.summary

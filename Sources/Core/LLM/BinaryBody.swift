@@ -40,8 +40,8 @@ public enum BinaryBody {
         "data:\(contentType);base64,\(data.base64EncodedString())"
     }
 
-    /// The request as a cassette keys and stores it: uploads replaced by their digest and size, a download's URL
-    /// without its query and fragment.
+    /// The request as a cassette keys and stores it: uploads replaced by their digest and size (an object upload
+    /// without its generated name), a download's URL without its query and fragment.
     static func compact(_ endpoint: LLMEndpoint, _ request: JSONValue) -> JSONValue {
         if endpoint == .download, var object = request.objectValue, let url = object["url"]?.stringValue,
             var components = URLComponents(string: url)
@@ -51,8 +51,18 @@ public enum BinaryBody {
             object["url"] = .string(components.string ?? url)
             return .object(object)
         }
+        if endpoint == .objectPut, var object = request.objectValue {
+            // The object's name is the media store's random id: an upload is known by its bucket and contents.
+            object["url"] = nil
+            object["key"] = nil
+            if var file = object["file"]?.objectValue {
+                file["name"] = nil
+                object["file"] = .object(file)
+            }
+            return digestingUploads(.object(object))
+        }
         // Chat and embedding bodies are kept as they are: a user's message may well start with "data:".
-        guard endpoint == .audioTranscriptions || endpoint == .dashScopeGeneration else { return request }
+        guard [.audioTranscriptions, .dashScopeGeneration, .objectPut].contains(endpoint) else { return request }
         return digestingUploads(request)
     }
 

@@ -18,6 +18,8 @@ public final class HTTPTransport: LLMTransport {
         public var volcengineBaseURL = URL(string: "https://visual.volcengineapi.com")!
         /// Signs Volcano Engine calls; nil when its keys are not set.
         public var volcengineSigner: VolcengineSigner?
+        /// Signs object-storage uploads; nil when the `OSS_*` keys are not set.
+        public var ossSigner: OSSSigner?
         public var apiKey: String?
         public var requestTimeout: Duration
         public var maxConcurrency: Int
@@ -50,6 +52,9 @@ public final class HTTPTransport: LLMTransport {
             if let access = configuration.volcengineAccessKey, let secret = configuration.volcengineSecretKey {
                 volcengineSigner = VolcengineSigner(accessKey: access, secretKey: secret)
             }
+            if let storage = configuration.objectStorage {
+                ossSigner = OSSSigner(accessKeyID: storage.accessKeyID, accessKeySecret: storage.accessKeySecret)
+            }
         }
     }
 
@@ -81,7 +86,10 @@ public final class HTTPTransport: LLMTransport {
         self.limiter = AsyncSemaphore(permits: settings.maxConcurrency)
         self.clock = clock
         self.redactor = Redactor(
-            secrets: [settings.apiKey, settings.volcengineSigner?.secretKey, settings.volcengineSigner?.accessKey])
+            secrets: [
+                settings.apiKey, settings.volcengineSigner?.secretKey, settings.volcengineSigner?.accessKey,
+                settings.ossSigner?.accessKeySecret, settings.ossSigner?.accessKeyID,
+            ])
         self.logger = logger
     }
 
@@ -174,6 +182,8 @@ public final class HTTPTransport: LLMTransport {
             request.method = .GET
         } else if endpoint == .volcengineSubmit || endpoint == .volcengineResult {
             request = try volcengineRequest(endpoint, body: body)
+        } else if endpoint == .objectPut {
+            request = try objectPutRequest(body)
         } else {
             let base: URL
             switch endpoint {
@@ -229,6 +239,25 @@ public final class HTTPTransport: LLMTransport {
         request.headers.add(name: "Host", value: hostHeader)
         for (name, value) in signed.sorted(by: { $0.key < $1.key }) { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: payload))
+        return request
+    }
+
+    /// An OSS `PutObject`: the file's bytes to its URL, signed for `/bucket/key`.
+    private func objectPutRequest(_ body: JSONValue) throws -> HTTPClientRequest {
+        guard let signer = settings.ossSigner else { throw LLMError.missingAPIKey(endpoint: "object storage") }
+        guard let link = body["url"]?.stringValue, let url = URL(string: link), url.scheme == "https" || url.scheme == "http",
+            let bucket = body["bucket"]?.stringValue, let key = body["key"]?.stringValue,
+            let file = BinaryBody.fileParts(body["file"])
+        else { throw LLMError.badRequest(status: 0, message: "an upload needs url, bucket, key and file") }
+        let date = OSSSigner.httpDate(Date())
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .PUT
+        request.headers.add(name: "Content-Type", value: file.contentType)
+        request.headers.add(name: "Date", value: date)
+        request.headers.add(
+            name: "Authorization",
+            value: signer.authorization(method: "PUT", bucket: bucket, key: key, contentType: file.contentType, date: date))
+        request.body = .bytes(ByteBuffer(bytes: file.data))
         return request
     }
 

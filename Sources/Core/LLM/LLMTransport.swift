@@ -17,9 +17,11 @@ public enum LLMEndpoint: String, Sendable, Codable, CaseIterable {
     case volcengineSubmit = "CVSync2AsyncSubmitTask"
     /// Volcano Engine's visual API: a submitted task's status and result.
     case volcengineResult = "CVSync2AsyncGetResult"
+    /// An object-storage upload (Alibaba Cloud OSS `PutObject`): the body's `file` to its `url`, signed.
+    case objectPut = "oss/put-object"
 
     /// Whether the server answers with bytes rather than JSON.
-    public var repliesWithBytes: Bool { self == .audioSpeech || self == .download }
+    public var repliesWithBytes: Bool { self == .audioSpeech || self == .download || self == .objectPut }
 }
 
 /// One payload of a streamed reply: the raw `data:` text and when it arrived, measured from the request.

@@ -7,6 +7,8 @@ public actor MediaStore {
     public nonisolated let directory: URL
     /// How many files are kept; the oldest go first.
     public nonisolated let capacity: Int
+    /// Where each stored file is also copied (object storage), if anywhere.
+    public nonisolated let mirror: (any MediaMirror)?
     private let now: @Sendable () -> Date
     private var names: [String] = []
     private var loaded = false
@@ -14,15 +16,37 @@ public actor MediaStore {
     /// The media types of the extensions it stores.
     public static let contentTypes = ["wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "mp4": "video/mp4"]
 
-    /// `now` stamps the names (tests pass their own clock).
-    public init(directory: URL, capacity: Int = 500, now: @escaping @Sendable () -> Date = Date.init) {
+    /// `now` stamps the names (tests pass their own clock); `mirror` gets a copy of every file.
+    public init(
+        directory: URL, capacity: Int = 500, mirror: (any MediaMirror)? = nil, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.directory = directory
         self.capacity = max(1, capacity)
+        self.mirror = mirror
         self.now = now
     }
 
-    /// Saves `data` atomically and returns its id (`<32 hex>.<ext>`: 12 of time, 20 random).
-    public func store(_ data: Data, fileExtension: String) throws -> String {
+    /// Saves `data` atomically (and copies it to the mirror) and returns its id (`<32 hex>.<ext>`: 12 of time, 20
+    /// random). A failed copy keeps nothing.
+    public func store(_ data: Data, fileExtension: String) async throws -> String {
+        let id = try storeLocally(data, fileExtension: fileExtension)
+        guard let mirror else { return id }
+        do {
+            try await mirror.upload(data, id: id, contentType: Self.contentTypes[fileExtension] ?? "application/octet-stream")
+        } catch {
+            names.removeAll { $0 == id }
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(id))
+            throw error
+        }
+        return id
+    }
+
+    /// A link outside services can fetch a stored file at (the mirror's), or nil without a mirror.
+    public nonisolated func fetchableURL(for id: String) -> URL? {
+        mirror?.fetchableURL(for: id)
+    }
+
+    private func storeLocally(_ data: Data, fileExtension: String) throws -> String {
         guard Self.contentTypes[fileExtension] != nil else { throw MediaStoreError.unsupportedExtension(fileExtension) }
         try loadNames()
         // Milliseconds first, then randomness: names sort in the order they were made, and cannot be guessed.

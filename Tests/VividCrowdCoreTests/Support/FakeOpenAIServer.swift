@@ -88,6 +88,17 @@ enum FakeOpenAIServer {
             let index = await log.begin(received)
             return try await respond(await behaviour(received, index), log: log)
         }
+        router.put("/oss-bucket/media/{name}") { request, context -> Response in
+            var request = request
+            let bytes = try await request.collectBody(upTo: 16 * 1024 * 1024)
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+            let received = ReceivedRequest(
+                path: "/oss-bucket/media/" + (context.parameters.get("name") ?? ""), authorization: request.headers[.authorization],
+                body: .null, contentType: request.headers[.contentType], raw: Data(bytes.readableBytesView), headers: headers)
+            let index = await log.begin(received)
+            return try await respond(await behaviour(received, index), log: log)
+        }
         router.get("/files/{name}") { request, context -> Response in
             let received = ReceivedRequest(
                 path: "/files/" + (context.parameters.get("name") ?? ""), authorization: request.headers[.authorization],
