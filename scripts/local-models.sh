@@ -77,6 +77,8 @@ install_speech() {
 
 start_speech() {
   mkdir -p "$LOG_DIR"
+  # One server per port: a second would fail to bind, and its pid file would hide the first from stop-speech.
+  if curl -fsS "http://127.0.0.1:$SPEECH_PORT/health" >/dev/null 2>&1; then echo "speech server already running on $SPEECH_PORT"; return 0; fi
   nohup "$VENV_DIR/speech/bin/python" scripts/speech-server.py --port "$SPEECH_PORT" >"$LOG_DIR/speech.log" 2>&1 &
   echo $! >"$LOG_DIR/speech.pid"
   wait_for "http://127.0.0.1:$SPEECH_PORT/health" "speech server"
