@@ -79,8 +79,8 @@ enum SpeechRoutes {
         return nil
     }
 
-    /// A speech refusal with its status: 413 too large, 503 not configured or an engine down, 422 the rest; anything
-    /// else 500 with the details in the log only.
+    /// A speech refusal with its status: 413 too large, 503 not configured, an engine down or object storage failing,
+    /// 422 the rest; anything else 500 with the details in the log only.
     private static func answer(_ logger: Logger, _ work: () async throws -> Response) async -> Response {
         do {
             return try await work()
@@ -92,6 +92,8 @@ enum SpeechRoutes {
                 return .error(.serviceUnavailable, error.description)
             default: return .error(.unprocessableContent, error.description)
             }
+        } catch MediaStoreError.mirrorFailed {
+            return .error(.serviceUnavailable, MediaStoreError.mirrorFailed.description)
         } catch {
             logger.error("speech request failed", metadata: ["error": "\(error)"])
             return .error(.internalServerError, "the request failed; the server log has the details")

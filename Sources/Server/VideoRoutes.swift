@@ -62,6 +62,8 @@ enum VideoRoutes {
                     "video_url": .string(MediaStore.urlPath(for: id)), "content_type": .string("video/mp4"),
                     "task_id": .string(video.taskID), "provider": .string(services.video.name),
                 ])
+            } catch MediaStoreError.mirrorFailed {
+                return .error(.serviceUnavailable, MediaStoreError.mirrorFailed.description)
             } catch let error as SpeechError {
                 if case .notConfigured = error { return .error(.serviceUnavailable, error.description) }
                 return .error(.unprocessableContent, error.description)

@@ -65,7 +65,7 @@ struct ObjectStorageTests {
             let replayedCopy = await replayed.read(again)
             #expect(again != id && replayedCopy?.data == speech)
             #expect(await log.requests.count == 1)
-            await #expect(throws: (any Error).self) { try await replayed.store(speech + Data([0]), fileExtension: "wav") }
+            await #expect(throws: MediaStoreError.mirrorFailed) { try await replayed.store(speech + Data([0]), fileExtension: "wav") }
             let left = (try? FileManager.default.contentsOfDirectory(atPath: replayed.directory.path)) ?? []
             #expect(left == [again], "\(left)")
             try await http.shutdown()

@@ -68,6 +68,22 @@ extension ServerSuites {
             }
         }
 
+        @Test("when the copy to object storage fails, synthesis is 503 and keeps no file")
+        func objectStorageDown() async throws {
+            let oss = [
+                "OSS_ACCESS_KEY_ID": "LTAIexampleid", "OSS_ACCESS_KEY_SECRET": "example-secret-key", "OSS_BUCKET_NAME": "media",
+                "OSS_ENDPOINT": "oss-cn-hangzhou.aliyuncs.com",
+            ]
+            // Replay holds no upload: the copy fails as an unreachable bucket would.
+            try await withTestServer(extra: oss) { client, services in
+                let made = try await requestJSON(client, "/api/digital-customer/audio/synthesize", method: .post, body: #"{"text": "hi there"}"#)
+                let detail = made.json["detail"]?.stringValue ?? ""
+                #expect(made.status == .serviceUnavailable && detail.contains("object storage") && !detail.contains("example-secret-key"), "\(made.json)")
+                let kept = (try? FileManager.default.contentsOfDirectory(atPath: services.speech.media.directory.path)) ?? []
+                #expect(kept.isEmpty, "\(kept)")
+            }
+        }
+
         @Test("DashScope speech without a key is 'not configured', naming DASHSCOPE_API_KEY")
         func dashScopeWithoutKey() async throws {
             try await withTestServer(extra: ["SPEECH_RECOGNIZER": "dashscope", "SPEECH_SYNTHESIZER": "dashscope", "LLM_MODE": "live"]) { client, _ in

@@ -62,7 +62,7 @@ public enum BinaryBody {
             return digestingUploads(.object(object))
         }
         // Chat and embedding bodies are kept as they are: a user's message may well start with "data:".
-        guard [.audioTranscriptions, .dashScopeGeneration, .objectPut].contains(endpoint) else { return request }
+        guard endpoint == .audioTranscriptions || endpoint == .dashScopeGeneration else { return request }
         return digestingUploads(request)
     }
 

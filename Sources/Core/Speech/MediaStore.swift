@@ -33,12 +33,20 @@ public actor MediaStore {
         guard let mirror else { return id }
         do {
             try await mirror.upload(data, id: id, contentType: Self.contentTypes[fileExtension] ?? "application/octet-stream")
+        } catch is CancellationError {
+            forget(id)
+            throw CancellationError()
         } catch {
-            names.removeAll { $0 == id }
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent(id))
-            throw error
+            // The client has logged the cause (redacted); callers see one storage failure.
+            forget(id)
+            throw MediaStoreError.mirrorFailed
         }
         return id
+    }
+
+    private func forget(_ id: String) {
+        names.removeAll { $0 == id }
+        try? FileManager.default.removeItem(at: directory.appendingPathComponent(id))
     }
 
     /// A link outside services can fetch a stored file at (the mirror's), or nil without a mirror.
@@ -89,6 +97,15 @@ public actor MediaStore {
 }
 
 /// Why media could not be stored.
-public enum MediaStoreError: Error, Equatable, Sendable {
+public enum MediaStoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedExtension(String)
+    /// The copy to object storage failed (details in the log); nothing was kept.
+    case mirrorFailed
+
+    public var description: String {
+        switch self {
+        case .unsupportedExtension(let found): return "media of type \(found) is not kept"
+        case .mirrorFailed: return "the copy to object storage failed, so nothing was kept; the server log has the details"
+        }
+    }
 }
