@@ -34,7 +34,7 @@ public struct KnowledgeBaseImporter: Sendable {
 
     /// The hex MD5 of a file's bytes, as the registry records it.
     public static func md5(_ data: Data) -> String {
-        Insecure.MD5.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        Insecure.MD5.hash(data: data).hexString
     }
 
     /// Imports `data` as `fileName`: a byte-identical file already imported, under this name or another, is a no-op

@@ -23,7 +23,7 @@ public struct OSSSigner: Sendable {
     public func signedURL(objectURL: URL, bucket: String, key: String, expires: Date) -> URL {
         let expiry = String(Int(expires.timeIntervalSince1970))
         let signed = signature(["GET", "", "", expiry, "/\(bucket)/\(key)"].joined(separator: "\n"))
-        let query = "OSSAccessKeyId=\(Self.encode(accessKeyID))&Expires=\(expiry)&Signature=\(Self.encode(signed))"
+        let query = "OSSAccessKeyId=\(accessKeyID.rfc3986Encoded)&Expires=\(expiry)&Signature=\(signed.rfc3986Encoded)"
         return URL(string: objectURL.absoluteString + "?" + query) ?? objectURL
     }
 
@@ -39,11 +39,5 @@ public struct OSSSigner: Sendable {
     private func signature(_ text: String) -> String {
         Data(HMAC<Insecure.SHA1>.authenticationCode(for: Data(text.utf8), using: SymmetricKey(data: Data(accessKeySecret.utf8))))
             .base64EncodedString()
-    }
-
-    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
-
-    private static func encode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 }

@@ -23,7 +23,7 @@ public struct VolcengineSigner: Sendable {
     ) -> [String: String] {
         let stamp = Self.stamp(date)
         let day = String(stamp.prefix(8))
-        let bodyHash = Self.hex(SHA256.hash(data: body))
+        let bodyHash = SHA256.hash(data: body).hexString
         var signed: [String: String] = [:]
         for (name, value) in headers { signed[name.lowercased()] = value.trimmingCharacters(in: .whitespaces) }
         signed["x-date"] = stamp
@@ -38,13 +38,13 @@ public struct VolcengineSigner: Sendable {
             method.uppercased(), Self.encodePath(path), Self.canonicalQuery(query), canonicalHeaders, signedHeaders, bodyHash,
         ].joined(separator: "\n")
         let scope = "\(day)/\(region)/\(service)/request"
-        let stringToSign = ["HMAC-SHA256", stamp, scope, Self.hex(SHA256.hash(data: Data(canonicalRequest.utf8)))]
+        let stringToSign = ["HMAC-SHA256", stamp, scope, SHA256.hash(data: Data(canonicalRequest.utf8)).hexString]
             .joined(separator: "\n")
         var key = SymmetricKey(data: Data(secretKey.utf8))
         for part in [day, region, service, "request"] {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
         }
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+        let signature = HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key).hexString
         return [
             "X-Date": stamp, "X-Content-Sha256": bodyHash,
             "Authorization": "HMAC-SHA256 Credential=\(accessKey)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)",
@@ -53,7 +53,7 @@ public struct VolcengineSigner: Sendable {
 
     /// The query string as signed (and sent): keys sorted, RFC 3986 unreserved characters kept.
     public static func canonicalQuery(_ query: [String: String]) -> String {
-        query.keys.sorted().map { "\(encode($0))=\(encode(query[$0]!))" }.joined(separator: "&")
+        query.keys.sorted().map { "\($0.rfc3986Encoded)=\(query[$0]!.rfc3986Encoded)" }.joined(separator: "&")
     }
 
     static func stamp(_ date: Date) -> String {
@@ -64,17 +64,7 @@ public struct VolcengineSigner: Sendable {
         return formatter.string(from: date)
     }
 
-    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
-
-    private static func encode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
-    }
-
     private static func encodePath(_ path: String) -> String {
-        path.split(separator: "/", omittingEmptySubsequences: false).map { encode(String($0)) }.joined(separator: "/")
-    }
-
-    private static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
+        path.split(separator: "/", omittingEmptySubsequences: false).map { String($0).rfc3986Encoded }.joined(separator: "/")
     }
 }
