@@ -14,6 +14,8 @@ packages=(
   libhnswlib-dev
   # Offline speech: espeak-ng with its voices, pocketsphinx with its English model.
   libespeak-ng-dev espeak-ng-data libpocketsphinx-dev pocketsphinx-en-us
+  # Offline talking-head video (run as a program, not linked).
+  ffmpeg
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -19,9 +19,9 @@ struct ServerServices: Sendable {
     let copilot: SalesCopilot
     /// Speech in and out (twins and training) and the media it makes.
     let speech: SpeechDesk
-    /// Talking-head video for the twins (Volcano Engine); its files go to the speech desk's media store.
-    /// (A `var` so tests can put a double in its place.)
-    var video: any TalkingHeadGenerator
+    /// Talking-head video for the twins (`VIDEO_PROVIDER`), nil when off; its files go to the speech desk's media
+    /// store. (A `var` so tests can put a double in its place.)
+    var video: (any TalkingHeadGenerator)?
     let protection: ServerProtection
     /// The Prometheus registry `/metrics` shows.
     let metrics: ServerMetrics
@@ -88,18 +88,42 @@ struct ServerServices: Sendable {
                 "llm_base_url": "\(settings.llm.baseURL.absoluteString)",
                 "knowledge_base_rows": "\(rows)", "personas": "\(groupChat.personas.map(\.id).joined(separator: ","))",
             ])
+        let speech = speechDesk(settings.speech, storage: settings.llm.objectStorage, llm: llm.labelled(mode: "speech"))
         return ServerServices(
             settings: settings, store: store, llm: llm, customerService: customerService, groupChat: groupChat, twins: twins,
-            customers: customers, training: training, copilot: copilot, speech: speechDesk(settings.speech, storage: settings.llm.objectStorage, llm: llm.labelled(mode: "speech")),
-            video: VolcengineTalkingHead(
-                client: llm.labelled(mode: "video"), model: settings.video.model, pollInterval: settings.video.pollInterval,
-                timeout: settings.video.timeout, clock: clock),
+            customers: customers, training: training, copilot: copilot, speech: speech,
+            video: videoMaker(settings, media: speech.media, llm: llm.labelled(mode: "video"), clock: clock),
             protection: ServerProtection(settings: settings.protection, adminToken: settings.server.adminToken, clock: clock),
             metrics: metrics, clock: clock)
     }
 }
 
 extension ServerServices {
+    /// The talking-head provider `VIDEO_PROVIDER` chooses, nil when off. Volcano Engine's calls go through `llm`
+    /// (signed, recorded and replayed); without its keys outside replay it is kept, so the route can name them.
+    static func videoMaker(
+        _ settings: VividCrowdConfiguration, media: MediaStore, llm: LLMClient, clock: any Clock<Duration>
+    ) -> (any TalkingHeadGenerator)? {
+        switch settings.video.provider {
+        case .off:
+            return nil
+        case .offline:
+            return FFmpegTalkingHead(
+                media: media, ffmpeg: ExternalProgram.locate(settings.video.ffmpegPath),
+                maximumSeconds: settings.speech.limits.maximumSeconds, timeout: settings.video.timeout)
+        case .volcengine:
+            var volcengine = VolcengineTalkingHead(
+                client: llm, model: settings.video.model, pollInterval: settings.video.pollInterval,
+                timeout: settings.video.timeout, clock: clock)
+            if settings.llm.mode != .replay {
+                volcengine.missingSettings = [
+                    ("VOLCENGINE_ACCESS_KEY", settings.llm.volcengineAccessKey), ("VOLCENGINE_SECRET_KEY", settings.llm.volcengineSecretKey),
+                ].filter { $0.1 == nil }.map(\.0)
+            }
+            return volcengine
+        }
+    }
+
     /// The speech providers `SPEECH_RECOGNIZER` and `SPEECH_SYNTHESIZER` choose. The offline engines load their
     /// models on first use, so an idle server pays nothing for them; remote ones go through `llm`, so they record
     /// and replay with its cassette. With `storage`, every file made is also copied to the bucket.

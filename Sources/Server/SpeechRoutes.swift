@@ -5,7 +5,7 @@ import VividCrowdCore
 import VividCrowdWire
 
 /// Speech in and out at the original's paths: transcription for twins and training, synthesis for training, and
-/// `GET /api/media/{id}` serving what synthesis made (and nothing else).
+/// `GET /api/media/{id}` serving what the media store holds (and nothing else).
 enum SpeechRoutes {
     static let transcribePaths = ["/api/digital-customer/audio/transcribe", "/api/celebrity/digital-human/transcribe-audio"]
 
@@ -66,7 +66,12 @@ enum SpeechRoutes {
                 return .error(.notFound, "no such media")
             }
             return Response(
-                status: .ok, headers: [.contentType: media.contentType, .cacheControl: "private, max-age=86400"],
+                status: .ok,
+                headers: [
+                    .contentType: media.contentType, .cacheControl: "private, max-age=86400",
+                    // Uploaded portraits are served from this origin: never let a browser read them as anything else.
+                    .init("X-Content-Type-Options")!: "nosniff",
+                ],
                 body: .init(byteBuffer: ByteBuffer(data: media.data)))
         }
     }
@@ -110,22 +115,17 @@ struct TranscribeRequest {
     var language: String?
 
     static func read(_ body: Data, contentType: String?, query: String?) throws -> TranscribeRequest {
-        var audio = AudioUpload(data: body, contentType: contentType)
+        let upload: UploadedFile
+        do {
+            upload = try UploadedFile.read(body, contentType: contentType, names: ["file", "audio"], what: "the audio")
+        } catch let error as UploadedFile.Invalid {
+            throw Invalid(description: error.description)
+        }
+        let audio = upload.isForm
+            ? AudioUpload(data: upload.data, contentType: nil, fileName: upload.fileName) : AudioUpload(data: body, contentType: contentType)
         var languageTag = query
-        if contentType?.lowercased().hasPrefix("multipart/form-data") == true {
-            let parts: [MultipartPart]
-            do {
-                parts = try MultipartForm.parts(body, boundary: try MultipartForm.boundary(contentType: contentType))
-            } catch let error as MultipartError {
-                throw Invalid(description: error.description)
-            }
-            guard let file = parts.first(where: { $0.name == "file" || $0.name == "audio" }) else {
-                throw Invalid(description: "the upload has no field named \"file\" holding the audio")
-            }
-            audio = AudioUpload(data: file.body, contentType: nil, fileName: file.fileName)
-            if let part = parts.first(where: { $0.name == "language" }) {
-                languageTag = String(decoding: part.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            }
+        if let field = upload.fields["language"] {
+            languageTag = String(decoding: field, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         var language: String?
         if let languageTag, !languageTag.isEmpty {

@@ -12,6 +12,74 @@ extension ServerSuites {
     @Suite("Talking-head video route", .serialized)
     struct VideoRouteTests {
         static let path = "/api/celebrity/digital-human/generate-video"
+        static let statusPath = "/api/celebrity/digital-human/video"
+        static let uploadPath = "/api/celebrity/digital-human/upload-image"
+
+        @Test("offline: an uploaded portrait and a text spoken here become a served MP4 made by ffmpeg, no link leaves the server")
+        func offline() async throws {
+            let portrait = try Data(contentsOf: repositoryRoot.appendingPathComponent("Tests/Fixtures/video/portrait.png"))
+            try await withTestServer { client, _ in
+                let status = try await requestJSON(client, Self.statusPath)
+                #expect(status.json["provider"]?.stringValue == "offline" && status.json["ready"]?.boolValue == true, "\(status.json)")
+
+                // As a form field and as the raw body; the kind comes from the bytes, not the name or header.
+                let boundary = "portrait-boundary"
+                var form = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"me.gif\"\r\nContent-Type: image/gif\r\n\r\n".utf8)
+                form += portrait + Data("\r\n--\(boundary)--\r\n".utf8)
+                let uploaded = try await client.execute(
+                    uri: Self.uploadPath, method: .post, headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
+                    body: ByteBuffer(data: form))
+                let answer = try JSONValue.parse(String(buffer: uploaded.body))
+                try #require(uploaded.status == .ok, "\(answer)")
+                let image = try #require(answer["image_url"]?.stringValue)
+                #expect(image.hasSuffix(".png") && answer["content_type"]?.stringValue == "image/png")
+                let served = try await client.execute(uri: image, method: .get)
+                #expect(served.status == .ok && Data(buffer: served.body) == portrait)
+                #expect(served.headers[.contentType] == "image/png" && served.headers[.init("X-Content-Type-Options")!] == "nosniff")
+                let raw = try await client.execute(uri: Self.uploadPath, method: .post, body: ByteBuffer(data: portrait))
+                #expect(raw.status == .ok)
+
+                let made = try await requestJSON(
+                    client, Self.path, method: .post, body: #"{"image_url": "\#(image)", "text": "Knowledge is power."}"#)
+                try #require(made.status == .ok, "\(made.json)")
+                #expect(made.json["provider"]?.stringValue == "offline")
+                let video = try await client.execute(uri: try #require(made.json["video_url"]?.stringValue), method: .get)
+                #expect(video.status == .ok && video.headers[.contentType] == "video/mp4")
+                let summary = try MP4Summary.read(Data(buffer: video.body))
+                #expect(summary.tracks.map(\.handler).sorted() == ["soun", "vide"] && summary.durationSeconds > 0.5, "\(summary)")
+
+                // A portrait elsewhere is never fetched from here; a file that is not held, or not a portrait, is refused.
+                for (body, hint) in [
+                    (#"{"image_url": "http://127.0.0.1:9/p.png", "text": "hi"}"#, "upload-image"),
+                    (#"{"image_url": "/api/media/00000000000000000000000000000000.png", "text": "hi"}"#, "no file"),
+                    (#"{"image_url": "\#(image)", "audio_url": "https://example.com/a.wav"}"#, "upload-image"),
+                ] {
+                    let refused = try await requestJSON(client, Self.path, method: .post, body: body)
+                    #expect(refused.status == .unprocessableContent && refused.json["detail"]?.stringValue?.contains(hint) == true, "\(refused.json)")
+                }
+                let notPicture = try await client.execute(uri: Self.uploadPath, method: .post, body: ByteBuffer(string: "<svg onload=alert(1)>"))
+                #expect(notPicture.status == .unprocessableContent)
+                let empty = try await client.execute(uri: Self.uploadPath, method: .post, body: ByteBuffer())
+                #expect(empty.status == .unprocessableContent)
+                let huge = try await client.execute(
+                    uri: Self.uploadPath, method: .post, body: ByteBuffer(repeating: 0xFF, count: VideoRoutes.maximumImageBytes + 1))
+                #expect(huge.status == .contentTooLarge)
+            }
+            try await withTestServer(extra: ["FFMPEG_PATH": "/nonexistent/ffmpeg"]) { client, _ in
+                let status = try await requestJSON(client, Self.statusPath)
+                #expect(status.json["ready"]?.boolValue == false && status.json["detail"]?.stringValue?.contains("FFMPEG_PATH") == true)
+                let refused = try await requestJSON(
+                    client, Self.path, method: .post, body: #"{"image_url": "/api/media/00000000000000000000000000000000.png", "text": "hi"}"#)
+                #expect(refused.status == .serviceUnavailable && refused.json["detail"]?.stringValue?.contains("FFMPEG_PATH") == true)
+            }
+            try await withTestServer(extra: ["VIDEO_PROVIDER": "off"]) { client, _ in
+                let status = try await requestJSON(client, Self.statusPath)
+                #expect(status.json["provider"] == .null && status.json["ready"]?.boolValue == false)
+                let refused = try await requestJSON(
+                    client, Self.path, method: .post, body: #"{"image_url": "/api/media/00000000000000000000000000000000.png", "text": "hi"}"#)
+                #expect(refused.status == .serviceUnavailable && refused.json["detail"]?.stringValue?.contains("VIDEO_PROVIDER") == true)
+            }
+        }
         static let ask = #"{"image_url": "https://example.com/portrait.png", "audio_url": "https://example.com/line.wav"}"#
 
         @Test("a replayed task gives a stored, served MP4; bad requests are 422; without keys live it is 503 naming both keys")
@@ -38,7 +106,7 @@ extension ServerSuites {
                 interaction(.download, 0, .object(["url": .string("https://tos.example/v.mp4")]), BinaryBody.reply(video, contentType: "video/mp4")),
             ]).write(to: URL(fileURLWithPath: cassettes).appendingPathComponent("video.json"), redactor: Redactor(secrets: []))
 
-            try await withTestServer(extra: ["CASSETTE_DIR": cassettes, "CASSETTE_NAME": "video"]) { client, _ in
+            try await withTestServer(extra: ["CASSETTE_DIR": cassettes, "CASSETTE_NAME": "video", "VIDEO_PROVIDER": "volcengine"]) { client, _ in
                 let made = try await requestJSON(client, Self.path, method: .post, body: Self.ask)
                 try #require(made.status == .ok, "\(made.json)")
                 #expect(made.json["task_id"]?.stringValue == "42" && made.json["provider"]?.stringValue == "volcengine")
@@ -59,10 +127,13 @@ extension ServerSuites {
                     body: #"{"image_url": "https://example.com/other.png", "audio_url": "https://example.com/line.wav"}"#)
                 #expect(missed.status == .badGateway && missed.json["detail"]?.stringValue?.contains(cassettes) == false, "\(missed.json)")
             }
-            try await withTestServer(extra: ["LLM_MODE": "live"]) { client, _ in
+            try await withTestServer(extra: ["LLM_MODE": "live", "VIDEO_PROVIDER": "volcengine"]) { client, _ in
                 let refused = try await requestJSON(client, Self.path, method: .post, body: Self.ask)
                 let detail = refused.json["detail"]?.stringValue ?? ""
                 #expect(refused.status == .serviceUnavailable && detail.contains("VOLCENGINE_ACCESS_KEY") && detail.contains("VOLCENGINE_SECRET_KEY"), "\(refused.json)")
+                let status = try await requestJSON(client, Self.statusPath)
+                #expect(status.json["provider"]?.stringValue == "volcengine" && status.json["ready"]?.boolValue == false)
+                #expect(status.json["detail"]?.stringValue?.contains("VOLCENGINE_SECRET_KEY") == true, "\(status.json)")
             }
         }
 
@@ -98,6 +169,7 @@ extension ServerSuites {
 /// A video generator that keeps what it was asked and answers with a few bytes.
 private actor CapturingGenerator: TalkingHeadGenerator {
     nonisolated let name = "capturing"
+    nonisolated let fetchesInputs = true
     private(set) var asked: [(image: String, audio: String)] = []
 
     func generate(imageURL: String, audioURL: String) async throws -> TalkingHeadVideo {

@@ -119,14 +119,18 @@ def test_twins_page(browser, twins_url, twin_documents):
     assert "没有" in refused.text
     assert refused.find_elements(By.CSS_SELECTOR, ".cite") == []
 
-    # The talking-head panel sends both URLs and shows the service's answer: this replay holds no video task, so
-    # the vendor's failure, named, and no video.
-    browser.find_element(By.ID, "tw-video-image").send_keys("https://example.com/portrait.png")
-    browser.find_element(By.ID, "tw-video-audio").send_keys("https://example.com/line.wav")
+    # The talking-head panel (shown: the offline provider has ffmpeg) uploads a portrait and makes the twin's last
+    # reply into a video on this server; the browser loads it and knows its length.
+    panel = wait.until(conditions.visibility_of_element_located((By.ID, "tw-video-panel")))
+    assert "ffmpeg" in panel.text
+    portrait = pathlib.Path(__file__).resolve().parents[1] / "Fixtures" / "video" / "portrait.png"
+    browser.find_element(By.ID, "tw-video-file").send_keys(str(portrait))
     browser.find_element(By.ID, "tw-video-make").click()
-    wait.until(lambda d: "volcengine" in d.find_element(By.ID, "tw-video-status").text)
-    assert "could not make the video" in browser.find_element(By.ID, "tw-video-status").text
-    assert not browser.find_element(By.ID, "tw-video").is_displayed()
+    wait.until(lambda d: "made by offline" in d.find_element(By.ID, "tw-video-status").text
+               or "failed" in d.find_element(By.ID, "tw-video-status").text)
+    assert "made by offline" in browser.find_element(By.ID, "tw-video-status").text, browser.find_element(By.ID, "tw-video-status").text
+    wait.until(lambda d: (d.execute_script("return document.getElementById('tw-video').duration") or 0) > 0.5)
+    assert browser.find_element(By.ID, "tw-video").is_displayed()
 
     screenshot = os.environ.get("VIVIDCROWD_TWINS_SCREENSHOT")
     if screenshot:

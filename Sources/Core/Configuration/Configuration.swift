@@ -108,6 +108,10 @@ public struct VividCrowdConfiguration: Sendable {
 
     /// Talking-head video (twins): the provider's model and how long a task may take.
     public struct Video: Sendable {
+        /// `VIDEO_PROVIDER`: `volcengine` when Volcano Engine's access key is set, else `offline`.
+        public var provider: VideoProviderChoice
+        /// `FFMPEG_PATH`: the ffmpeg the offline provider runs (a name looked up on `PATH`, or a path).
+        public var ffmpegPath: String
         /// `VIDEO_MODEL`: the provider's model (Volcano Engine's `req_key`).
         public var model: String
         /// `VIDEO_TIMEOUT`: how long a task is polled before giving up.
@@ -354,6 +358,9 @@ public struct VividCrowdConfiguration: Sendable {
         speech.synthesizerModel = env.string("SPEECH_SYNTHESIZER_MODEL", default: speech.synthesizer.defaultSynthesizerModel)
         speech.voice = env.string("SPEECH_VOICE", default: speech.synthesizer.defaultVoice)
         video = Video(
+            provider: try env.choice(
+                "VIDEO_PROVIDER", default: llm.volcengineAccessKey == nil ? VideoProviderChoice.offline : .volcengine),
+            ffmpegPath: env.string("FFMPEG_PATH", default: "ffmpeg"),
             model: env.string("VIDEO_MODEL", default: "realman_avatar_picture_omni_v2"),
             timeout: .milliseconds(Int(try env.double("VIDEO_TIMEOUT", default: 600, in: 10...3600) * 1000)),
             pollInterval: .milliseconds(Int(try env.double("VIDEO_POLL_SECONDS", default: 5, in: 0.5...60) * 1000)))
@@ -455,7 +462,8 @@ public struct VividCrowdConfiguration: Sendable {
             ("SPEECH_MAX_TEXT", String(speech.limits.maximumTextCharacters)), ("MEDIA_PATH", speech.mediaPath),
             ("VOLCENGINE_ACCESS_KEY", llm.volcengineAccessKey == nil ? "(not set)" : "(set, hidden)"),
             ("VOLCENGINE_SECRET_KEY", llm.volcengineSecretKey == nil ? "(not set)" : "(set, hidden)"),
-            ("VOLCENGINE_BASE_URL", llm.volcengineBaseURL?.absoluteString ?? ""), ("VIDEO_MODEL", video.model),
+            ("VOLCENGINE_BASE_URL", llm.volcengineBaseURL?.absoluteString ?? ""),
+            ("VIDEO_PROVIDER", video.provider.rawValue), ("FFMPEG_PATH", video.ffmpegPath), ("VIDEO_MODEL", video.model),
             ("PUBLIC_BASE_URL", server.publicBaseURL?.absoluteString ?? "(not set)"),
             ("OSS_ACCESS_KEY_ID", llm.objectStorage == nil ? "(not set)" : "(set, hidden)"),
             ("OSS_ACCESS_KEY_SECRET", llm.objectStorage == nil ? "(not set)" : "(set, hidden)"),

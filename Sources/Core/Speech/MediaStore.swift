@@ -1,6 +1,6 @@
 import Foundation
 
-/// Generated media (synthesised speech, talking-head videos) in one folder, under random names; only names it made
+/// Media (synthesised speech, talking-head videos, uploaded portraits) in one folder, under random names; only names it made
 /// are ever read back, so the media route cannot reach any other file.
 public actor MediaStore {
     /// The folder the files live in.
@@ -14,7 +14,10 @@ public actor MediaStore {
     private var loaded = false
 
     /// The media types of the extensions it stores.
-    public static let contentTypes = ["wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "mp4": "video/mp4"]
+    public static let contentTypes = [
+        "wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "mp4": "video/mp4",
+        "png": "image/png", "jpg": "image/jpeg", "webp": "image/webp",
+    ]
 
     /// `now` stamps the names (tests pass their own clock); `mirror` gets a copy of every file.
     public init(
@@ -77,8 +80,24 @@ public actor MediaStore {
         return (data, type)
     }
 
+    /// Whether the store still holds `id`.
+    public func holds(_ id: String) -> Bool {
+        Self.isValidID(id) && FileManager.default.fileExists(atPath: directory.appendingPathComponent(id).path)
+    }
+
     /// The path the server serves a stored file at.
     public static func urlPath(for id: String) -> String { "/api/media/" + id }
+
+    /// The id in a link to a stored file: `/api/media/{id}`, or an absolute http(s) URL with that path; nil for
+    /// anything else.
+    public static func id(inLink link: String) -> String? {
+        guard link.count <= 2048, let url = URL(string: link) else { return nil }
+        if url.scheme != nil, !(url.scheme == "http" || url.scheme == "https") || url.host == nil { return nil }
+        let prefix = urlPath(for: "")
+        guard url.path.hasPrefix(prefix) else { return nil }
+        let id = String(url.path.dropFirst(prefix.count))
+        return isValidID(id) ? id : nil
+    }
 
     /// Whether `id` has the shape of a name this store makes: 32 lowercase hex digits, a dot, a known extension.
     public static func isValidID(_ id: String) -> Bool {

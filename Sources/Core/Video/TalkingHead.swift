@@ -17,8 +17,17 @@ public struct TalkingHeadVideo: Sendable, Equatable {
 public protocol TalkingHeadGenerator: Sendable {
     /// A short provider name for logs and answers.
     var name: String { get }
+    /// Whether the provider fetches the inputs itself (a cloud service), so they must be links it can reach; when
+    /// false, the links name files this server holds (`/api/media/{id}`).
+    var fetchesInputs: Bool { get }
+    /// Why no video can be made at all (settings or a program missing), or nil when it is ready.
+    var unavailableReason: VideoError? { get }
     /// The video of the person in `imageURL` saying `audioURL`.
     func generate(imageURL: String, audioURL: String) async throws -> TalkingHeadVideo
+}
+
+extension TalkingHeadGenerator {
+    public var unavailableReason: VideoError? { nil }
 }
 
 /// Why a video could not be made; each case says what the user can do.
@@ -31,12 +40,14 @@ public enum VideoError: Error, Equatable, Sendable, CustomStringConvertible, Con
     case failed(provider: String, reason: String)
     /// The task did not finish in time.
     case timedOut(provider: String, seconds: Double)
+    /// An input had the right type but could not be decoded; `diagnostics` are for the log only.
+    case unreadableInput(String, diagnostics: String)
 
     public var description: String {
         switch self {
         case .notConfigured(let provider, let settings):
             return "\(provider) video is not configured: set \(settings.joined(separator: " and "))"
-        case .badInput(let why):
+        case .badInput(let why), .unreadableInput(let why, _):
             return why
         case .failed(let provider, let reason):
             return "\(provider) could not make the video (\(reason)); the server log has the details"
@@ -48,11 +59,21 @@ public enum VideoError: Error, Equatable, Sendable, CustomStringConvertible, Con
     public var code: String {
         switch self {
         case .notConfigured: return "not_configured"
-        case .badInput: return "bad_input"
+        case .badInput, .unreadableInput: return "bad_input"
         case .failed: return "video_failed"
         case .timedOut: return "video_timeout"
         }
     }
 
     public var userMessage: String { description }
+}
+
+/// Which talking-head provider `VIDEO_PROVIDER` chooses.
+public enum VideoProviderChoice: String, Sendable, CaseIterable {
+    /// On this machine: ffmpeg puts the portrait over the voice's waveform (no face movement).
+    case offline
+    /// Volcano Engine's audio-driven portrait video, with `VOLCENGINE_ACCESS_KEY` / `VOLCENGINE_SECRET_KEY`.
+    case volcengine
+    /// No video: the route answers "not configured" and the page shows no video panel.
+    case off
 }

@@ -6,12 +6,19 @@ import Foundation
 /// replayed by its cassette (unsigned, and the video link without its signature).
 public struct VolcengineTalkingHead: TalkingHeadGenerator {
     public let name = "volcengine"
+    public let fetchesInputs = true
     public let client: LLMClient
     /// The vendor's name for the model (`req_key`).
     public let model: String
     public let pollInterval: Duration
     public let timeout: Duration
     private let clock: any Clock<Duration>
+    /// The settings the client lacks to sign calls (its keys), so the status can say so before a request fails.
+    public var missingSettings: [String] = []
+
+    public var unavailableReason: VideoError? {
+        missingSettings.isEmpty ? nil : .notConfigured(provider: name, settings: missingSettings)
+    }
 
     public init(
         client: LLMClient, model: String = "realman_avatar_picture_omni_v2", pollInterval: Duration = .seconds(5),

@@ -344,6 +344,7 @@ function onTwinFrame(frame) {
       if (line) {
         line.classList.remove("streaming");
         playButton(line, null, () => replyText(line));
+        tw.lastReply = line;
       }
       break;
     }
@@ -930,30 +931,55 @@ wireMicrophone($("tw-mic"), $("tw-voice-status"), "/api/celebrity/digital-human/
   $("tw-form").requestSubmit();
 });
 
-// A talking head: the vendor fetches both inputs itself, so they are URLs it can reach, not uploads.
+// A talking head, shown only when the server's video provider can work: a portrait uploaded here (or, for a
+// provider that fetches, a link) speaking a text, by default the twin's last reply without its citation markers.
+async function loadVideoPanel() {
+  let state;
+  try { state = await fetch("/api/celebrity/digital-human/video").then((r) => r.json()); } catch (error) { return; }
+  if (!state.ready) return;
+  $("tw-video-provider").textContent = state.provider === "offline"
+    ? "Made on this server by ffmpeg: the portrait over the voice's waveform (no lip movement)."
+    : `Made by ${state.provider}; it fetches the portrait and the speech itself.`;
+  $("tw-video-image").hidden = !state.fetches_inputs;
+  $("tw-video-panel").hidden = false;
+}
+
 $("tw-video-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const status = $("tw-video-status");
   const button = $("tw-video-make");
-  button.disabled = true;
-  status.textContent = "making the video (the service takes a minute or more)…";
-  try {
-    const response = await fetch("/api/celebrity/digital-human/generate-video", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ image_url: $("tw-video-image").value.trim(), audio_url: $("tw-video-audio").value.trim() }),
-    });
+  const post = async (path, init) => {
+    const response = await fetch(path, { method: "POST", ...init });
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) { status.textContent = body.detail || `failed (HTTP ${response.status})`; return; }
+    if (!response.ok) throw new Error(body.detail || `failed (HTTP ${response.status})`);
+    return body;
+  };
+  const text = $("tw-video-text").value.trim() || (tw.lastReply ? replyText(tw.lastReply).replace(/\[\d+\]/g, "").trim() : "");
+  if (!text) { status.textContent = "write what the twin says, or ask it something first"; return; }
+  button.disabled = true;
+  try {
+    let image = $("tw-video-image").value.trim();
+    const file = $("tw-video-file").files[0];
+    if (file) {
+      status.textContent = "uploading the portrait…";
+      image = (await post("/api/celebrity/digital-human/upload-image", { headers: { "Content-Type": file.type || "application/octet-stream" }, body: file })).image_url;
+    }
+    if (!image) { status.textContent = "choose a portrait"; return; }
+    status.textContent = "making the video…";
+    const made = await post("/api/celebrity/digital-human/generate-video", {
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify({ image_url: image, text }),
+    });
     const video = $("tw-video");
-    video.src = body.video_url;
+    video.src = made.video_url;
     video.hidden = false;
-    status.textContent = `made by ${body.provider} (task ${body.task_id})`;
+    status.textContent = `made by ${made.provider} (task ${made.task_id})`;
   } catch (error) {
-    status.textContent = "the server could not be reached";
+    status.textContent = error instanceof TypeError ? "the server could not be reached" : error.message;
   } finally {
     button.disabled = false;
   }
 });
 
+loadVideoPanel();
 loadDemo();
 showView();
