@@ -27,6 +27,12 @@ struct VoiceCommand: AsyncParsableCommand {
     @Option(help: "Seed of the sample.")
     var seed: UInt64 = 7
 
+    @Option(help: "Talking-head videos made offline (ffmpeg) from the first English texts, for their speed; 0 for none.")
+    var videos = 10
+
+    @Option(help: "The portrait of those videos.")
+    var portrait = "Tests/Fixtures/video/portrait.png"
+
     @Option(help: "Directory for the reports.")
     var reports = "reports"
 
@@ -43,6 +49,10 @@ struct VoiceCommand: AsyncParsableCommand {
         var spokenSecondsEnglish: Double
         var spokenSecondsChinese: Double
         var turnSpeechMilliseconds: Double
+        var videos: Int = 0
+        var videoSpeechSeconds: Double = 0
+        var videoRealTimeFactor: Double = 0
+        var videoBytesPerSecond: Double = 0
         var examples: [Example]
 
         struct Example: Codable {
@@ -63,6 +73,10 @@ struct VoiceCommand: AsyncParsableCommand {
             case spokenSecondsEnglish = "spoken_seconds_english"
             case spokenSecondsChinese = "spoken_seconds_chinese"
             case turnSpeechMilliseconds = "turn_speech_ms"
+            case videos
+            case videoSpeechSeconds = "video_speech_seconds"
+            case videoRealTimeFactor = "video_rtf"
+            case videoBytesPerSecond = "video_bytes_per_second"
         }
     }
 
@@ -111,7 +125,7 @@ struct VoiceCommand: AsyncParsableCommand {
             chineseSeconds += (ContinuousClock.now - started).seconds
             chineseSpoken += audio.durationSeconds
         }
-        let report = Report(
+        var report = Report(
             englishTexts: englishTexts.count, words: words, wordErrorRate: Double(edits) / Double(max(words, 1)),
             sentencesExact: exact, medianSentenceErrorRate: Self.median(rates),
             synthesisRealTimeFactorEnglish: synthesisSeconds / max(spoken, 1e-9),
@@ -119,9 +133,36 @@ struct VoiceCommand: AsyncParsableCommand {
             recognitionRealTimeFactor: recognitionSeconds / max(spoken, 1e-9), chineseTexts: chineseTexts.count,
             spokenSecondsEnglish: spoken, spokenSecondsChinese: chineseSpoken, turnSpeechMilliseconds: Self.median(turns),
             examples: examples)
+        if videos > 0 { try await measureVideos(Array(englishTexts.prefix(videos)), synthesizer: synthesizer, into: &report) }
         try writeJSON(report, to: "\(reports)/voice.json")
         try writeText(markdown(report), to: "\(reports)/voice.md")
         print(markdown(report))
+    }
+
+    /// Offline talking heads of `texts` spoken: seconds of work per second of video, and the file size.
+    func measureVideos(_ texts: [String], synthesizer: EspeakSynthesizer, into report: inout Report) async throws {
+        guard let ffmpeg = ExternalProgram.locate("ffmpeg") else {
+            throw ValidationError("ffmpeg is not installed (scripts/ensure-system-packages.sh); pass --videos 0 to skip the videos")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vividcrowd-voice-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let media = MediaStore(directory: folder)
+        let maker = FFmpegTalkingHead(media: media, ffmpeg: ffmpeg)
+        let image = MediaStore.urlPath(for: try await media.store(Data(contentsOf: URL(fileURLWithPath: portrait)), fileExtension: "png"))
+        var working = 0.0, spoken = 0.0, bytes = 0
+        for text in texts {
+            let audio = try await synthesizer.synthesize(text, language: "en", voice: nil)
+            let speech = MediaStore.urlPath(for: try await media.store(audio.data, fileExtension: "wav"))
+            let started = ContinuousClock.now
+            let video = try await maker.generate(imageURL: image, audioURL: speech)
+            working += (ContinuousClock.now - started).seconds
+            spoken += audio.durationSeconds
+            bytes += video.data.count
+        }
+        report.videos = texts.count
+        report.videoSpeechSeconds = spoken
+        report.videoRealTimeFactor = working / max(spoken, 1e-9)
+        report.videoBytesPerSecond = Double(bytes) / max(spoken, 1e-9)
     }
 
     func markdown(_ report: Report) -> String {
@@ -129,8 +170,8 @@ struct VoiceCommand: AsyncParsableCommand {
         var lines = [
             "# Offline speech",
             "",
-            "`vividcrowd-bench voice --english \(english) --chinese \(chinese) --count \(count) --seed \(seed)` (release build, one",
-            "thread each). espeak-ng speaks a seeded sample of held texts; pocketsphinx (Debian's en-us model) hears the English",
+            "`vividcrowd-bench voice --english \(english) --chinese \(chinese) --count \(count) --seed \(seed) --videos \(videos)` (release",
+            "build, one thread each; ffmpeg uses both cores). espeak-ng speaks a seeded sample of held texts; pocketsphinx (Debian's en-us model) hears the English",
             "back. This measures the two offline engines together; espeak-ng's formant voice is far from the human speech",
             "pocketsphinx's model was trained on, so it is not pocketsphinx's rate on people (no freely licensed recorded",
             "speech set was available offline here). espeak-ng varies its output a little from call to call, so reruns differ",
@@ -146,6 +187,10 @@ struct VoiceCommand: AsyncParsableCommand {
             "| synthesis real-time factor, English | \(f(report.synthesisRealTimeFactorEnglish, 4)) |",
             "| synthesis real-time factor, Chinese | \(f(report.synthesisRealTimeFactorChinese, 4)) (\(report.chineseTexts) texts, \(f(report.spokenSecondsChinese, 1)) s) |",
             "| a spoken turn's speech work, median (hear a line + speak one as long) | \(f(report.turnSpeechMilliseconds, 0)) ms |",
+            "| offline talking-head video (ffmpeg, 512×608 H.264/AAC), real-time factor | \(report.videos == 0 ? "not measured" : "\(f(report.videoRealTimeFactor)) (\(report.videos) videos, \(f(report.videoSpeechSeconds, 1)) s; \(f(report.videoBytesPerSecond / 1024, 0)) KB per second)") |",
+            "",
+            "A whole spoken training turn through the server (hear, evaluate and reply with replayed LLM calls, speak, fetch):",
+            "`scripts/voice-latency.sh`, reports/spoken-turn.md.",
             "",
             "Chinese recognition: no offline engine with a Chinese model is packaged by Debian or bundled on PyPI without a",
             "download, so there is no character error rate here; `SPEECH_RECOGNIZER=offline` refuses `zh`.",
