@@ -121,6 +121,12 @@ extension ServerServices {
                 ].filter { $0.1 == nil }.map(\.0)
             }
             return volcengine
+        case .dashscope:
+            var dashScope = DashScopeTalkingHead(
+                client: llm, model: settings.video.model, pollInterval: settings.video.pollInterval, timeout: settings.video.timeout,
+                clock: clock)
+            if settings.llm.mode != .replay, settings.llm.apiKey == nil { dashScope.missingSettings = ["DASHSCOPE_API_KEY"] }
+            return dashScope
         }
     }
 

@@ -143,3 +143,112 @@ struct TalkingHeadTests {
         return formatter.date(from: stamp)
     }
 }
+
+/// DashScope's EMO as its API reference shows it: the portrait checked, a task submitted asynchronously, polled,
+/// the video fetched from a signed link.
+private func emoAPI(video: Data, passes: Bool = true, statuses: [String] = ["PENDING", "RUNNING", "SUCCEEDED"]) -> FakeOpenAIServer.Behaviour {
+    let polls = Counter()
+    return { request, _ in
+        switch request.path {
+        case "/files/emo.mp4":
+            return .bytes(video, contentType: "video/mp4")
+        case "/api/v1/services/aigc/image2video/face-detect":
+            return .json(.object(["output": passes
+                ? .object(["check_pass": .bool(true), "face_bbox": .array([302, 286, 610, 593].map { .number($0) }),
+                           "ext_bbox": .array([71, 9, 840, 778].map { .number($0) })])
+                : .object(["check_pass": .bool(false), "message": .string("The input image has multi human bodies. Please upload other image with single person.")]),
+                "request_id": .string("r1")]))
+        case "/api/v1/services/aigc/image2video/video-synthesis":
+            return .json(.object(["output": .object(["task_id": .string("a8532587-fa8c-4ef8-82be"), "task_status": .string("PENDING")])]))
+        default:
+            let status = statuses[min(await polls.next(), statuses.count - 1)]
+            var output: [String: JSONValue] = ["task_id": .string("a8532587-fa8c-4ef8-82be"), "task_status": .string(status)]
+            if status == "SUCCEEDED" {
+                output["results"] = .object(["video_url": .string("FILES/files/emo.mp4?Expires=1&OSSAccessKeyId=LTAI&Signature=do-not-keep")])
+            }
+            if status == "FAILED" { output["code"] = .string("InvalidFile.Content") }
+            return .json(.object(["output": .object(output), "usage": .object(["video_duration": .number(2.5)])]))
+        }
+    }
+}
+
+@Suite("Talking-head video: DashScope's EMO, portrait check, task submit and poll, recorded and replayed")
+struct DashScopeTalkingHeadTests {
+    static let key = "sk-dashscope-test-key"
+
+    @Test("the portrait is checked, its boxes passed on, the task submitted asynchronously, polled and its video fetched without the key; the cassette replays it")
+    func recordAndReplay() async throws {
+        let video = Data("....ftypisom emo bytes".utf8)
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await FakeOpenAIServer.with(emoAPI(video: video)) { base, log in
+            let root = base.absoluteString.replacingOccurrences(of: "/v1", with: "")
+            var settings = HTTPTransport.Settings(chatBaseURL: base, apiKey: Self.key, retry: RetryPolicy(maxRetries: 0))
+            settings.dashScopeAPIBaseURL = URL(string: root + "/api/v1")!
+            let http = HTTPTransport(settings: settings, logger: .init(label: "test"))
+            let live = LinkRewritingTransport(inner: http, from: "FILES/", to: root + "/")
+            func generator(_ mode: LLMMode, clock: VirtualClock) throws -> DashScopeTalkingHead {
+                let cassette = try Cassette(directory: directory, name: "emo", startEmpty: mode == .record, redactor: Redactor(secrets: [Self.key]))
+                let client = LLMClient(
+                    transport: CassetteTransport(cassette: cassette, mode: mode, live: mode == .replay ? nil : live), models: testModels)
+                return DashScopeTalkingHead(client: client, pollInterval: .seconds(5), timeout: .seconds(60), clock: clock)
+            }
+            let clock = VirtualClock(start: Date())
+            let made = try await generator(.record, clock: clock).generate(imageURL: "https://example.com/p.png", audioURL: "https://example.com/a.wav")
+            #expect(made == TalkingHeadVideo(data: video, contentType: "video/mp4", taskID: "a8532587-fa8c-4ef8-82be"))
+            #expect(clock.now.offset == .seconds(15))
+
+            let received = await log.requests
+            #expect(received.map(\.path) == [
+                "/api/v1/services/aigc/image2video/face-detect", "/api/v1/services/aigc/image2video/video-synthesis",
+                "/api/v1/tasks/a8532587-fa8c-4ef8-82be", "/api/v1/tasks/a8532587-fa8c-4ef8-82be", "/api/v1/tasks/a8532587-fa8c-4ef8-82be",
+                "/files/emo.mp4",
+            ])
+            #expect(received[0].body["model"]?.stringValue == "emo-detect-v1" && received[0].body["parameters"]?["ratio"]?.stringValue == "1:1")
+            let submit = received[1]
+            #expect(submit.headers["x-dashscope-async"] == "enable" && submit.authorization == "Bearer \(Self.key)")
+            #expect(submit.body["model"]?.stringValue == "emo-v1" && submit.body["input"]?["audio_url"]?.stringValue == "https://example.com/a.wav")
+            #expect(submit.body["input"]?["face_bbox"] == .array([302, 286, 610, 593].map { .number($0) }))
+            #expect(submit.body["input"]?["ext_bbox"] == .array([71, 9, 840, 778].map { .number($0) }))
+            #expect(received[2].authorization == "Bearer \(Self.key)" && received[5].authorization == nil)
+
+            let file = try String(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent("emo.json"), encoding: .utf8)
+            #expect(!file.contains(Self.key) && !file.contains("do-not-keep"))
+
+            let replayClock = VirtualClock(start: Date())
+            let replayed = try await generator(.replay, clock: replayClock).generate(imageURL: "https://example.com/p.png", audioURL: "https://example.com/a.wav")
+            #expect(replayed == made && replayClock.now.offset == .seconds(15))
+            #expect(await log.requests.count == 6)
+            try await http.shutdown()
+        }
+    }
+
+    @Test("no key names DASHSCOPE_API_KEY; a refused portrait is bad input with the vendor's reason; a failed task and a slow one get their own errors")
+    func failures() async throws {
+        let noKey = HTTPTransport(settings: .init(chatBaseURL: URL(string: "http://127.0.0.1:9/v1")!, apiKey: nil), logger: .init(label: "test"))
+        let unconfigured = DashScopeTalkingHead(client: LLMClient(transport: noKey, models: testModels), clock: VirtualClock(start: Date()))
+        await #expect(throws: VideoError.notConfigured(provider: "dashscope", settings: ["DASHSCOPE_API_KEY"])) {
+            try await unconfigured.generate(imageURL: "https://example.com/p.png", audioURL: "https://example.com/a.wav")
+        }
+        try await noKey.shutdown()
+
+        for (passes, statuses, expected) in [
+            (false, ["SUCCEEDED"], VideoError.badInput("the portrait does not suit emo-v1: The input image has multi human bodies. Please upload other image with single person.")),
+            (true, ["PENDING", "FAILED"], VideoError.failed(provider: "dashscope", reason: "task FAILED (InvalidFile.Content)")),
+            (true, ["RUNNING"], VideoError.timedOut(provider: "dashscope", seconds: 30)),
+        ] {
+            try await FakeOpenAIServer.with(emoAPI(video: Data([1]), passes: passes, statuses: statuses)) { base, _ in
+                var settings = HTTPTransport.Settings(chatBaseURL: base, apiKey: Self.key, retry: RetryPolicy(maxRetries: 0))
+                settings.dashScopeAPIBaseURL = URL(string: base.absoluteString.replacingOccurrences(of: "/v1", with: "/api/v1"))!
+                let http = HTTPTransport(settings: settings, logger: .init(label: "test"))
+                let generator = DashScopeTalkingHead(
+                    client: LLMClient(transport: http, models: testModels), pollInterval: .seconds(5), timeout: .seconds(30),
+                    clock: VirtualClock(start: Date()))
+                await #expect(throws: expected) {
+                    try await generator.generate(imageURL: "https://example.com/p.png", audioURL: "https://example.com/a.wav")
+                }
+                try await http.shutdown()
+            }
+        }
+    }
+}

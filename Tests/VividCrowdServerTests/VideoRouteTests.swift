@@ -72,6 +72,13 @@ extension ServerSuites {
                     client, Self.path, method: .post, body: #"{"image_url": "/api/media/00000000000000000000000000000000.png", "text": "hi"}"#)
                 #expect(refused.status == .serviceUnavailable && refused.json["detail"]?.stringValue?.contains("FFMPEG_PATH") == true)
             }
+            try await withTestServer(extra: ["LLM_MODE": "live", "VIDEO_PROVIDER": "dashscope"]) { client, _ in
+                let status = try await requestJSON(client, Self.statusPath)
+                #expect(status.json["provider"]?.stringValue == "dashscope" && status.json["ready"]?.boolValue == false)
+                #expect(status.json["fetches_inputs"]?.boolValue == true && status.json["detail"]?.stringValue?.contains("DASHSCOPE_API_KEY") == true)
+                let refused = try await requestJSON(client, Self.path, method: .post, body: Self.ask)
+                #expect(refused.status == .serviceUnavailable && refused.json["detail"]?.stringValue?.contains("DASHSCOPE_API_KEY") == true)
+            }
             try await withTestServer(extra: ["VIDEO_PROVIDER": "off"]) { client, _ in
                 let status = try await requestJSON(client, Self.statusPath)
                 #expect(status.json["provider"] == .null && status.json["ready"]?.boolValue == false)

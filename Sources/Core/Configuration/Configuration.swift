@@ -112,7 +112,7 @@ public struct VividCrowdConfiguration: Sendable {
         public var provider: VideoProviderChoice
         /// `FFMPEG_PATH`: the ffmpeg the offline provider runs (a name looked up on `PATH`, or a path).
         public var ffmpegPath: String
-        /// `VIDEO_MODEL`: the provider's model (Volcano Engine's `req_key`).
+        /// `VIDEO_MODEL`: the provider's model (Volcano Engine's `req_key`, DashScope's EMO model).
         public var model: String
         /// `VIDEO_TIMEOUT`: how long a task is polled before giving up.
         public var timeout: Duration
@@ -357,11 +357,11 @@ public struct VividCrowdConfiguration: Sendable {
         speech.recognizerModel = env.string("SPEECH_RECOGNIZER_MODEL", default: speech.recognizer.defaultRecognizerModel)
         speech.synthesizerModel = env.string("SPEECH_SYNTHESIZER_MODEL", default: speech.synthesizer.defaultSynthesizerModel)
         speech.voice = env.string("SPEECH_VOICE", default: speech.synthesizer.defaultVoice)
+        let videoProvider = try env.choice(
+            "VIDEO_PROVIDER", default: llm.volcengineAccessKey == nil ? VideoProviderChoice.offline : .volcengine)
         video = Video(
-            provider: try env.choice(
-                "VIDEO_PROVIDER", default: llm.volcengineAccessKey == nil ? VideoProviderChoice.offline : .volcengine),
-            ffmpegPath: env.string("FFMPEG_PATH", default: "ffmpeg"),
-            model: env.string("VIDEO_MODEL", default: "realman_avatar_picture_omni_v2"),
+            provider: videoProvider, ffmpegPath: env.string("FFMPEG_PATH", default: "ffmpeg"),
+            model: env.string("VIDEO_MODEL", default: videoProvider.defaultModel),
             timeout: .milliseconds(Int(try env.double("VIDEO_TIMEOUT", default: 600, in: 10...3600) * 1000)),
             pollInterval: .milliseconds(Int(try env.double("VIDEO_POLL_SECONDS", default: 5, in: 0.5...60) * 1000)))
         logLevel = try env.choice("LOG_LEVEL", default: LogLevelSetting.info)

@@ -69,7 +69,7 @@ public enum BinaryBody {
     /// A reply as a cassette stores it: links signed for a storage service (a `Signature` in the query) without
     /// their query, since the signature is a credential; replay then downloads the same link as `compact` keys it.
     static func compactReply(_ endpoint: LLMEndpoint, _ reply: JSONValue) -> JSONValue {
-        [.dashScopeGeneration, .volcengineResult].contains(endpoint) ? unsigned(reply) : reply
+        [.dashScopeGeneration, .dashScopeTask, .volcengineResult].contains(endpoint) ? unsigned(reply) : reply
     }
 
     private static func unsigned(_ reply: JSONValue) -> JSONValue {

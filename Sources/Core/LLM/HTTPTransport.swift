@@ -189,15 +189,28 @@ public final class HTTPTransport: LLMTransport {
             switch endpoint {
             case .embeddings: base = settings.embeddingBaseURL
             case .audioTranscriptions, .audioSpeech: base = settings.speechBaseURL
-            case .dashScopeGeneration: base = settings.dashScopeAPIBaseURL
+            case .dashScopeGeneration, .dashScopeFaceDetect, .dashScopeVideoSynthesis, .dashScopeTask:
+                base = settings.dashScopeAPIBaseURL
             default: base = settings.chatBaseURL
             }
             if settings.apiKey == nil, base.host?.hasSuffix("dashscope.aliyuncs.com") == true {
                 throw LLMError.missingAPIKey(endpoint: base.absoluteString)
             }
-            request = HTTPClientRequest(url: base.appendingPathComponent(endpoint.rawValue).absoluteString)
-            request.method = .POST
-            if endpoint == .audioTranscriptions {
+            if endpoint == .dashScopeTask {
+                // The id goes into the path: only the characters task ids are made of.
+                guard let id = body["task_id"]?.stringValue, !id.isEmpty, id.count <= 128,
+                    id.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" })
+                else { throw LLMError.malformedResponse("the task id is not one DashScope makes") }
+                request = HTTPClientRequest(url: base.appendingPathComponent("tasks").appendingPathComponent(id).absoluteString)
+                request.method = .GET
+            } else {
+                request = HTTPClientRequest(url: base.appendingPathComponent(endpoint.rawValue).absoluteString)
+                request.method = .POST
+            }
+            if endpoint == .dashScopeVideoSynthesis { request.headers.add(name: "X-DashScope-Async", value: "enable") }
+            if endpoint == .dashScopeTask {
+                // A GET carries no body.
+            } else if endpoint == .audioTranscriptions {
                 let form = try MultipartForm.transcription(body)
                 request.headers.add(name: "Content-Type", value: form.contentType)
                 request.body = .bytes(ByteBuffer(bytes: form.encoded))

@@ -17,6 +17,12 @@ public enum LLMEndpoint: String, Sendable, Codable, CaseIterable {
     case volcengineSubmit = "CVSync2AsyncSubmitTask"
     /// Volcano Engine's visual API: a submitted task's status and result.
     case volcengineResult = "CVSync2AsyncGetResult"
+    /// DashScope's portrait check for its talking-head model (EMO): whether a picture suits it, and its face boxes.
+    case dashScopeFaceDetect = "services/aigc/image2video/face-detect"
+    /// DashScope's talking-head video (EMO), submitted as an asynchronous task.
+    case dashScopeVideoSynthesis = "services/aigc/image2video/video-synthesis"
+    /// A DashScope asynchronous task's status and result: a GET of `tasks/{task_id}` (the body's `task_id`).
+    case dashScopeTask = "tasks"
     /// An object-storage upload (Alibaba Cloud OSS `PutObject`): the body's `file` to its `url`, signed.
     case objectPut = "oss/put-object"
 

@@ -30,6 +30,21 @@ extension TalkingHeadGenerator {
     public var unavailableReason: VideoError? { nil }
 }
 
+/// A provider in the cloud: it fetches its inputs itself, and the settings it lacks (its keys) are named before a
+/// request fails.
+public protocol CloudTalkingHead: TalkingHeadGenerator {
+    /// The settings the client lacks to call the vendor; empty when configured (or replaying).
+    var missingSettings: [String] { get set }
+}
+
+extension CloudTalkingHead {
+    public var fetchesInputs: Bool { true }
+
+    public var unavailableReason: VideoError? {
+        missingSettings.isEmpty ? nil : .notConfigured(provider: name, settings: missingSettings)
+    }
+}
+
 /// Why a video could not be made; each case says what the user can do.
 public enum VideoError: Error, Equatable, Sendable, CustomStringConvertible, ConversationFailure {
     /// The provider needs settings it does not have; names them.
@@ -74,6 +89,16 @@ public enum VideoProviderChoice: String, Sendable, CaseIterable {
     case offline
     /// Volcano Engine's audio-driven portrait video, with `VOLCENGINE_ACCESS_KEY` / `VOLCENGINE_SECRET_KEY`.
     case volcengine
+    /// DashScope's EMO with `DASHSCOPE_API_KEY` (China (Beijing) region).
+    case dashscope
     /// No video: the route answers "not configured" and the page shows no video panel.
     case off
+
+    /// The model used unless `VIDEO_MODEL` names another.
+    public var defaultModel: String {
+        switch self {
+        case .dashscope: return "emo-v1"
+        case .volcengine, .offline, .off: return "realman_avatar_picture_omni_v2"
+        }
+    }
 }

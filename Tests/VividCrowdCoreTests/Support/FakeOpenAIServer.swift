@@ -59,16 +59,19 @@ enum FakeOpenAIServer {
         let router = Router()
         let paths = [
             "/v1/chat/completions", "/v1/embeddings", "/v1/audio/transcriptions", "/v1/audio/speech",
-            "/api/v1/services/aigc/multimodal-generation/generation",
+            "/api/v1/services/aigc/multimodal-generation/generation", "/api/v1/services/aigc/image2video/face-detect",
+            "/api/v1/services/aigc/image2video/video-synthesis",
         ]
         for path in paths {
             router.post(RouterPath(path)) { request, _ -> Response in
                 var request = request
                 let bytes = try await request.collectBody(upTo: 16 * 1024 * 1024)
+                var headers: [String: String] = [:]
+                for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
                 let received = ReceivedRequest(
                     path: path, authorization: request.headers[.authorization],
                     body: (try? JSONValue.parse(Data(bytes.readableBytesView))) ?? .null,
-                    contentType: request.headers[.contentType], raw: Data(bytes.readableBytesView))
+                    contentType: request.headers[.contentType], raw: Data(bytes.readableBytesView), headers: headers)
                 let index = await log.begin(received)
                 let reply = await behaviour(received, index)
                 return try await respond(reply, log: log)
@@ -96,6 +99,13 @@ enum FakeOpenAIServer {
             let received = ReceivedRequest(
                 path: "/oss-bucket/media/" + (context.parameters.get("name") ?? ""), authorization: request.headers[.authorization],
                 body: .null, contentType: request.headers[.contentType], raw: Data(bytes.readableBytesView), headers: headers)
+            let index = await log.begin(received)
+            return try await respond(await behaviour(received, index), log: log)
+        }
+        router.get("/api/v1/tasks/{id}") { request, context -> Response in
+            let received = ReceivedRequest(
+                path: "/api/v1/tasks/" + (context.parameters.get("id") ?? ""), authorization: request.headers[.authorization],
+                body: .null, contentType: nil)
             let index = await log.begin(received)
             return try await respond(await behaviour(received, index), log: log)
         }
