@@ -13,9 +13,10 @@ public struct FFmpegTalkingHead: TalkingHeadGenerator {
     public let ffmpeg: ExternalProgram?
     /// The longest video made; longer speech is cut.
     public let maximumSeconds: Double
-    /// How long one ffmpeg run may take.
+    /// How long one ffmpeg run may take (waiting for a turn not counted).
     public let timeout: Duration
     private let clock: any Clock<Duration>
+    private let runs: AsyncSemaphore
 
     /// The video's width; the portrait is fitted into a square of it, the waveform strip goes under it.
     static let width = 512
@@ -24,8 +25,9 @@ public struct FFmpegTalkingHead: TalkingHeadGenerator {
 
     public init(
         media: MediaStore, ffmpeg: ExternalProgram?, maximumSeconds: Double = 120, timeout: Duration = .seconds(120),
-        clock: any Clock<Duration> = ContinuousClock()
+        concurrentRuns: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), clock: any Clock<Duration> = ContinuousClock()
     ) {
+        self.runs = AsyncSemaphore(permits: max(1, concurrentRuns))
         self.media = media
         self.ffmpeg = ffmpeg
         self.maximumSeconds = maximumSeconds
@@ -33,9 +35,9 @@ public struct FFmpegTalkingHead: TalkingHeadGenerator {
         self.clock = clock
     }
 
-    public var unavailableReason: VideoError? {
-        ffmpeg == nil ? .notConfigured(provider: name, settings: ["FFMPEG_PATH (or install Debian's ffmpeg)"]) : nil
-    }
+    public var unavailableReason: VideoError? { ffmpeg == nil ? missingProgram : nil }
+
+    private var missingProgram: VideoError { .notConfigured(provider: name, settings: ["FFMPEG_PATH (or install Debian's ffmpeg)"]) }
 
     public func generate(imageURL: String, audioURL: String) async throws -> TalkingHeadVideo {
         if let unavailableReason { throw unavailableReason }
@@ -47,6 +49,16 @@ public struct FFmpegTalkingHead: TalkingHeadGenerator {
         guard let audioExtension = MediaKind.audioExtension(of: audio) else {
             throw VideoError.badInput("audio_url must be WAV, MP3 or Ogg audio")
         }
+        // ffmpeg uses every core: a few videos at a time, the others wait their turn.
+        let video = try await runs.withPermit {
+            try await render(image: image, imageExtension: imageExtension, audio: audio, audioExtension: audioExtension)
+        }
+        let digest = SHA256.hash(data: image + audio).prefix(8).hexString
+        return TalkingHeadVideo(data: video, contentType: "video/mp4", taskID: "offline-\(digest)")
+    }
+
+    /// The three ffmpeg runs in a folder of their own, removed afterwards.
+    private func render(image: Data, imageExtension: String, audio: Data, audioExtension: String) async throws -> Data {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vividcrowd-video-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -54,29 +66,28 @@ public struct FFmpegTalkingHead: TalkingHeadGenerator {
         try audio.write(to: folder.appendingPathComponent("speech.\(audioExtension)"))
         // The portrait is fitted into a still first: a damaged picture fails here at once, where looping it would
         // make ffmpeg wait for frames until the timeout.
-        try await run(
+        _ = try await run(
             stillArguments(image: "portrait.\(imageExtension)", output: "still.png"), in: folder,
             timeout: min(timeout, .seconds(30)), expecting: "still.png")
-        // The speech becomes a bounded 16 kHz WAV whose length is known: silence-free input of no length would
-        // leave the looped still waiting forever.
+        // The speech becomes a bounded 16 kHz WAV whose length is known: speech of no length would leave
+        // the looped still waiting forever.
         let speech = try await run(
             speechArguments(audio: "speech.\(audioExtension)", output: "speech-16k.wav"), in: folder,
             timeout: min(timeout, .seconds(30)), expecting: "speech-16k.wav")
         guard let clip = try? WAVCodec.decode(speech), clip.duration >= 0.1 else {
             throw VideoError.badInput("the speech is empty (shorter than 0.1 s)")
         }
-        let video = try await run(
+        return try await run(
             videoArguments(still: "still.png", audio: "speech-16k.wav", output: "video.mp4"), in: folder,
             timeout: timeout, expecting: "video.mp4")
-        let digest = SHA256.hash(data: image + audio).prefix(8).hexString
-        return TalkingHeadVideo(data: video, contentType: "video/mp4", taskID: "offline-\(digest)")
     }
 
     /// One ffmpeg run that must leave `expecting` behind; its diagnostics go to the error, for the log.
     private func run(_ arguments: [String], in folder: URL, timeout: Duration, expecting output: String) async throws -> Data {
+        guard let ffmpeg else { throw missingProgram }
         let outcome: ExternalProgram.Outcome
         do {
-            outcome = try await ffmpeg!.run(arguments, in: folder, timeout: timeout, clock: clock)
+            outcome = try await ffmpeg.run(arguments, in: folder, timeout: timeout, clock: clock)
         } catch is TimeoutError {
             throw VideoError.timedOut(provider: name, seconds: timeout.seconds)
         } catch is CancellationError {
