@@ -6,12 +6,14 @@ import VividCrowdCore
 /// Talking-head video for the twins:
 /// - `GET /api/celebrity/digital-human/video`: which provider `VIDEO_PROVIDER` chose and whether it can work (the
 ///   page shows its video panel only then);
-/// - `POST /api/celebrity/digital-human/upload-image`: a portrait (PNG, JPEG or WebP) kept in the media store;
+/// - `POST /api/celebrity/digital-human/upload-image`: a portrait (PNG, JPEG or WebP) kept in the media store (a
+///   protected write, like a twin's document);
 /// - `POST /api/celebrity/digital-human/generate-video`: a portrait and a speech recording (or a text spoken here)
 ///   become a video kept in the media store and served at `/api/media/{id}`.
 ///
-/// The offline provider works on files this server holds. Volcano Engine fetches its inputs itself, so files held
-/// here are handed to it as links to their copy in the bucket (`OSS_*`) or under `PUBLIC_BASE_URL`.
+/// The offline provider works on files this server holds. The cloud providers (Volcano Engine, DashScope) fetch their
+/// inputs themselves, so files held here are handed to them as links to their copy in the bucket (`OSS_*`) or under
+/// `PUBLIC_BASE_URL`.
 enum VideoRoutes {
     /// The largest portrait kept.
     static let maximumImageBytes = 10 * 1024 * 1024
@@ -30,7 +32,9 @@ enum VideoRoutes {
             ])
         }
         router.post("/api/celebrity/digital-human/upload-image") { request, context -> Response in
-            if let wait = await services.protection.wait(.messages, client: context.clientKey) {
+            // A stored upload, like a twin's document: the admin token when one is set, and the uploads budget.
+            if let refusal = await services.protection.admit(request, client: context.clientKey) { return refusal }
+            if let wait = await services.protection.wait(.uploads, client: context.clientKey) {
                 return ServerProtection.tooMany(wait, what: "uploads")
             }
             let body: ByteBuffer
@@ -78,14 +82,14 @@ enum VideoRoutes {
                 return .error(.unprocessableContent, error.description)
             }
             guard let video = services.video else {
-                return .error(.serviceUnavailable, "video is off: set VIDEO_PROVIDER to offline or volcengine")
+                return .error(.serviceUnavailable, "video is off: set VIDEO_PROVIDER to offline, volcengine or dashscope")
             }
             if let reason = video.unavailableReason { return .error(.serviceUnavailable, reason.description) }
             let media = services.speech.media
             do {
                 // The portrait is checked before any speech is made, so a bad request costs no synthesis.
                 let image = try await inputLink(asked.imageURL, what: "image_url", for: video, services: services)
-                var audio = asked.audioURL ?? ""
+                let audio: String
                 if let text = asked.text {
                     if video.fetchesInputs, services.settings.server.publicBaseURL == nil, media.mirror == nil {
                         return .error(
@@ -95,7 +99,7 @@ enum VideoRoutes {
                     let (id, _) = try await services.speech.synthesize(text, language: asked.language, voice: asked.voice)
                     audio = try await inputLink(MediaStore.urlPath(for: id), what: "audio_url", for: video, services: services)
                 } else {
-                    audio = try await inputLink(audio, what: "audio_url", for: video, services: services)
+                    audio = try await inputLink(asked.audioURL ?? "", what: "audio_url", for: video, services: services)
                 }
                 let made = try await video.generate(imageURL: image, audioURL: audio)
                 let id = try await media.store(made.data, fileExtension: "mp4")

@@ -65,6 +65,14 @@ extension ServerSuites {
                     uri: Self.uploadPath, method: .post, body: ByteBuffer(repeating: 0xFF, count: VideoRoutes.maximumImageBytes + 1))
                 #expect(huge.status == .contentTooLarge)
             }
+            // A stored upload is a protected write: with ADMIN_TOKEN set, only the token's holder may keep a portrait.
+            try await withTestServer(extra: ["ADMIN_TOKEN": "video-admin-token"]) { client, _ in
+                let anonymous = try await client.execute(uri: Self.uploadPath, method: .post, body: ByteBuffer(data: portrait))
+                #expect(anonymous.status == .unauthorized)
+                let admitted = try await client.execute(
+                    uri: Self.uploadPath, method: .post, headers: [.authorization: "Bearer video-admin-token"], body: ByteBuffer(data: portrait))
+                #expect(admitted.status == .ok)
+            }
             try await withTestServer(extra: ["FFMPEG_PATH": "/nonexistent/ffmpeg"]) { client, _ in
                 let status = try await requestJSON(client, Self.statusPath)
                 #expect(status.json["ready"]?.boolValue == false && status.json["detail"]?.stringValue?.contains("FFMPEG_PATH") == true)

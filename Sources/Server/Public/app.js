@@ -962,7 +962,9 @@ $("tw-video-form").addEventListener("submit", async (event) => {
     const file = $("tw-video-file").files[0];
     if (file) {
       status.textContent = "uploading the portrait…";
-      image = (await post("/api/celebrity/digital-human/upload-image", { headers: { "Content-Type": file.type || "application/octet-stream" }, body: file })).image_url;
+      const headers = { "Content-Type": file.type || "application/octet-stream" };
+      if ($("tw-token").value) headers.Authorization = `Bearer ${$("tw-token").value}`;
+      image = (await post("/api/celebrity/digital-human/upload-image", { headers, body: file })).image_url;
     }
     if (!image) { status.textContent = "choose a portrait"; return; }
     status.textContent = "making the video…";
