@@ -140,19 +140,12 @@ enum VideoRoutes {
         let media = services.speech.media
         let heldID = MediaStore.id(inLink: link)
         if !video.fetchesInputs {
-            guard let heldID else {
-                throw VideoError.badInput(
-                    "\(what) must be a file this server holds (/api/media/…): upload the portrait to /api/celebrity/digital-human/upload-image, and send text instead of audio_url")
-            }
-            guard await media.holds(heldID) else {
-                throw VideoError.badInput("\(what) names no file this server holds (it may have been removed)")
-            }
+            guard let heldID else { throw FFmpegTalkingHead.notHeld(what) }
+            guard await media.holds(heldID) else { throw FFmpegTalkingHead.gone(what) }
             return link
         }
         guard let heldID, URL(string: link)?.scheme == nil else { return link }
-        guard await media.holds(heldID) else {
-            throw VideoError.badInput("\(what) names no file this server holds (it may have been removed)")
-        }
+        guard await media.holds(heldID) else { throw FFmpegTalkingHead.gone(what) }
         if let copy = media.fetchableURL(for: heldID) { return copy.absoluteString }
         if let base = services.settings.server.publicBaseURL {
             return base.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + link

@@ -37,12 +37,17 @@ public enum StoreBackend: String, CaseIterable, Sendable {
         return components.string
     }
 
+    /// How long a test's statement waits for a connection. Swift Testing's pool is busy for about 100 s at the
+    /// start of a full run on 2 cores (server start-ups), when a new connection can take longer than the product's
+    /// 5 s; a server that is really gone still fails the test. Tests of unavailability set their own, short one.
+    public static let leaseTimeout: Duration = .seconds(120)
+
     /// A store on a new, empty database of the test server.
     public static func freshPostgresStore(maximumConnections: Int = 4) async throws -> PostgresStore {
         guard let raw = postgresURL else { throw StoreError.unsupportedURL(scheme: "postgres", supported: StoreFactory.supportedSchemes) }
         let server = try PostgresURL(raw)
         let name = "vividcrowd_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         try await PostgresAdmin.createDatabase(name, on: server)
-        return try PostgresStore(url: server.with(database: name), maximumConnections: maximumConnections)
+        return try PostgresStore(url: server.with(database: name), maximumConnections: maximumConnections, leaseTimeout: leaseTimeout)
     }
 }

@@ -63,7 +63,7 @@ struct PostgresStoreTests {
           .enabled(if: StoreBackend.postgresURL != nil))
     func concurrentMigrations() async throws {
         let first = try await StoreBackend.freshPostgresStore()
-        let others = try (0..<3).map { _ in try PostgresStore(url: first.backend.url, maximumConnections: 2) }
+        let others = try (0..<3).map { _ in try PostgresStore(url: first.backend.url, maximumConnections: 2, leaseTimeout: StoreBackend.leaseTimeout) }
         let versions = try await withThrowingTaskGroup(of: Int.self) { group in
             for store in others + [first] { group.addTask { try await store.schemaVersion() } }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -75,7 +75,7 @@ struct PostgresStoreTests {
           .enabled(if: StoreBackend.postgresURL != nil))
     func twoInstances() async throws {
         let a = try await StoreBackend.freshPostgresStore()
-        let b = try PostgresStore(url: a.backend.url)
+        let b = try PostgresStore(url: a.backend.url, leaseTimeout: StoreBackend.leaseTimeout)
         let day = Date(timeIntervalSince1970: 1_780_000_000.5)
         _ = try await a.customerService.replaceKnowledgeBase(
             fileName: "kb.csv", md5: "m", encoding: "UTF-8",

@@ -60,7 +60,7 @@ struct RoomBroadcastTests {
           .enabled(if: StoreBackend.postgresURL != nil))
     func acrossInstances() async throws {
         let a = try await StoreBackend.freshPostgresStore()
-        let b = try PostgresStore(url: a.backend.url, maximumConnections: 2)
+        let b = try PostgresStore(url: a.backend.url, maximumConnections: 2, leaseTimeout: StoreBackend.leaseTimeout)
         let (speaker, listener, bystander) = (UUID(), UUID(), UUID())
         let heard = await b.rooms.subscribe(room: "room:lobby", connection: listener)
         let elsewhere = await b.rooms.subscribe(room: "room:other", connection: bystander)

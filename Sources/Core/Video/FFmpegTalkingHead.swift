@@ -3,7 +3,7 @@ import Foundation
 
 /// The offline talking head: Debian's ffmpeg turns a portrait and a speech recording this server holds into an
 /// H.264/AAC MP4 of the portrait above the voice's moving waveform. No face moves (that takes a model: Volcano
-/// Engine's); it runs on this machine in well under the recording's length and never touches the network.
+/// Engine's, or DashScope's EMO); it runs on this machine in well under the recording's length and never touches the network.
 public struct FFmpegTalkingHead: TalkingHeadGenerator {
     public let name = "offline"
     public let fetchesInputs = false
@@ -142,13 +142,19 @@ public struct FFmpegTalkingHead: TalkingHeadGenerator {
     /// A file of the media store, named by its link (`/api/media/{id}`, or an absolute URL with that path). Other
     /// links are refused: fetching what a user names from here would let anyone reach this server's network.
     private func load(_ link: String, what: String) async throws -> Data {
-        guard let id = MediaStore.id(inLink: link) else {
-            throw VideoError.badInput(
-                "\(what) must be a file this server holds (/api/media/…): upload the portrait to /api/celebrity/digital-human/upload-image, and send text instead of audio_url")
-        }
-        guard let file = await media.read(id) else {
-            throw VideoError.badInput("\(what) names no file this server holds (it may have been removed)")
-        }
+        guard let id = MediaStore.id(inLink: link) else { throw Self.notHeld(what) }
+        guard let file = await media.read(id) else { throw Self.gone(what) }
         return file.data
+    }
+
+    /// The refusal of a link to anything but a file this server holds.
+    public static func notHeld(_ what: String) -> VideoError {
+        .badInput(
+            "\(what) must be a file this server holds (/api/media/…): upload the portrait to /api/celebrity/digital-human/upload-image, and send text instead of audio_url")
+    }
+
+    /// The refusal of a link to a file this server no longer holds.
+    public static func gone(_ what: String) -> VideoError {
+        .badInput("\(what) names no file this server holds (it may have been removed)")
     }
 }
