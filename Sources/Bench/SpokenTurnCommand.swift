@@ -122,7 +122,7 @@ struct SpokenTurnCommand: AsyncParsableCommand {
         let started = try await Self.json(
             http, .POST, base + "/api/digital-customer/training/sessions/start",
             body: .object(["customer_id": .number(Double(customerID)), "user_id": .string("spoken-turn-bench")]))
-        guard let sessionID = started["session_id"]?.stringValue ?? started["id"]?.stringValue else {
+        guard let sessionID = started["session_id"]?.stringValue else {
             throw CommandFailure("no session id in \(started.canonicalString)")
         }
         var clock = ContinuousClock.now

@@ -206,18 +206,16 @@ public final class HTTPTransport: LLMTransport {
             } else {
                 request = HTTPClientRequest(url: base.appendingPathComponent(endpoint.rawValue).absoluteString)
                 request.method = .POST
+                if endpoint == .audioTranscriptions {
+                    let form = try MultipartForm.transcription(body)
+                    request.headers.add(name: "Content-Type", value: form.contentType)
+                    request.body = .bytes(ByteBuffer(bytes: form.encoded))
+                } else {
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.body = .bytes(ByteBuffer(string: body.canonicalString))
+                }
             }
             if endpoint == .dashScopeVideoSynthesis { request.headers.add(name: "X-DashScope-Async", value: "enable") }
-            if endpoint == .dashScopeTask {
-                // A GET carries no body.
-            } else if endpoint == .audioTranscriptions {
-                let form = try MultipartForm.transcription(body)
-                request.headers.add(name: "Content-Type", value: form.contentType)
-                request.body = .bytes(ByteBuffer(bytes: form.encoded))
-            } else {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(string: body.canonicalString))
-            }
             request.headers.add(
                 name: "Accept", value: endpoint.repliesWithBytes ? "audio/*" : "application/json, text/event-stream")
             if let key = settings.apiKey { request.headers.add(name: "Authorization", value: "Bearer \(key)") }

@@ -15,8 +15,8 @@ public enum MediaKind {
 
     /// `wav`, `mp3` or `ogg` for audio of that format, nil for anything else.
     public static func audioExtension(of data: Data) -> String? {
-        let head = [UInt8](data.prefix(12))
-        if head.count == 12, head.starts(with: Array("RIFF".utf8)), Array(head[8..<12]) == Array("WAVE".utf8) { return "wav" }
+        if WAVCodec.looksLikeWAV(data) { return "wav" }
+        let head = [UInt8](data.prefix(4))
         if head.starts(with: Array("OggS".utf8)) { return "ogg" }
         if head.starts(with: Array("ID3".utf8)) { return "mp3" }
         if head.count >= 2, head[0] == 0xFF, head[1] & 0xE0 == 0xE0 { return "mp3" }

@@ -111,8 +111,11 @@ public enum WAVCodec {
         func starts(_ text: String) -> Bool { head.starts(with: Array(text.utf8)) }
         if head.isEmpty { return "an empty file" }
         if head.starts(with: [0x1A, 0x45, 0xDF, 0xA3]) { return "WebM/Matroska audio" }
-        if starts("OggS") { return "Ogg audio" }
-        if starts("ID3") || (head.count >= 2 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0) { return "MP3 audio" }
+        switch MediaKind.audioExtension(of: data) {
+        case "ogg": return "Ogg audio"
+        case "mp3": return "MP3 audio"
+        default: break
+        }
         if starts("fLaC") { return "FLAC audio" }
         if head.count >= 8, head[4...7].elementsEqual("ftyp".utf8) { return "MP4/M4A audio" }
         if starts("RIFF") { return "a RIFF file that is not WAVE" }
