@@ -76,7 +76,7 @@ struct ServerServices: Sendable {
         let copilot = SalesCopilot(
             store: store.salesMaterials, client: trainingLLM, embedder: CachingEmbedder(client: trainingLLM, cache: store.embeddings),
             documents: documents, spreadsheets: XLSXReader(),
-            tokenizer: twins.tokenizer, now: date)
+            tokenizer: twins.tokenizer, denseSearch: settings.retrieval.denseSearch, now: date)
         let training = try TrainingDesk.make(
             store: store.training, customers: customers, copilot: copilot, settings: settings.training,
             directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), now: date)

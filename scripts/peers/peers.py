@@ -18,12 +18,19 @@ import time
 import numpy as np
 
 root = pathlib.Path(__file__).resolve().parents[2]
-ANN_MAX = int(os.environ.get("PEERS_ANN_MAX", "100000"))  # HNSW builds above this take hours on one thread
+ANN_MAX = int(os.environ.get("PEERS_ANN_MAX", "100000"))  # largest size the HNSW peers are built at
+USEARCH_MAX = int(os.environ.get("PEERS_USEARCH_MAX", "100000"))  # usearch's 1M build took 1,363 s on one thread
 
 
 def summary(latencies):
     ordered = sorted(latencies)
     return {"p50": statistics.median(ordered), "p99": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]}
+
+
+def resident_mb():
+    """This process's resident memory now (MB): an index's size is the growth while it is built."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
 def timed_each(items, fn):
@@ -102,6 +109,7 @@ def measure_dense(folder, size):
 
     if size <= ANN_MAX:
         import hnswlib
+        resident = resident_mb()
         started = time.perf_counter()
         graph = hnswlib.Index(space="ip", dim=dimension)
         graph.init_index(max_elements=size, M=16, ef_construction=200)
@@ -110,17 +118,19 @@ def measure_dense(folder, size):
         build = time.perf_counter() - started
         graph.set_ef(128)
         found = [graph.knn_query(queries[i], k=10, num_threads=1)[0][0] for i in range(len(queries))]
-        row["hnswlib"] = {"build_s": build, "M": 16, "ef_construction": 200, "ef": 128, "recall_at_10": recall(found),
+        row["hnswlib"] = {"build_s": build, "memory_mb": resident_mb() - resident, "M": 16, "ef_construction": 200,
+                          "ef": 128, "recall_at_10": recall(found),
                           **timed_each(list(queries), lambda q: graph.knn_query(q, k=10, num_threads=1))}
         del graph
 
+    if size <= min(ANN_MAX, USEARCH_MAX):
         from usearch.index import Index
         started = time.perf_counter()
         usearch_index = Index(ndim=dimension, metric="ip", dtype="f32", connectivity=16, expansion_add=200, expansion_search=256)
         usearch_index.add(np.arange(size), vectors, threads=1)
         build = time.perf_counter() - started
         found = [usearch_index.search(queries[i], 10, threads=1).keys for i in range(len(queries))]
-        row["usearch"] = {"build_s": build, "connectivity": 16, "expansion_add": 200, "expansion_search": 256,
+        row["usearch"] = {"build_s": build, "memory_mb": usearch_index.memory_usage / 1e6, "connectivity": 16, "expansion_add": 200, "expansion_search": 256,
                           "recall_at_10": recall(found),
                           **timed_each(list(queries), lambda q: usearch_index.search(q, 10, threads=1))}
     return row
@@ -237,15 +247,26 @@ def report(runs):
                      f"{'' if ratio is None else f'{ratio:.2f}×'} |")
         out_rows.append({"kernel": section, "size": size, "figure": figure, "ours": ours, "peer": name,
                          "peer_figure": peer, "ratio": ratio})
-    approximate = [(size, name, p["dense"][size][name]) for p in peers[-1:] for size in p["dense"]
-                   for name in ("hnswlib", "usearch") if name in p["dense"][size]]
+    # Sizes above 100k are built in the first run only: each size's figures come from the latest run that has it.
+    approximate = {}
+    for p in peers:
+        for size in p["dense"]:
+            for name in ("hnswlib", "usearch"):
+                if name in p["dense"][size]:
+                    approximate[(int(size), name)] = p["dense"][size][name]
+    for run in scale:
+        for row in run["dense"]:
+            if row.get("hnsw_ms"):
+                approximate[(row["size"], "ours")] = {
+                    "recall_at_10": row["hnsw_recall_at_10"], "build_s": row["hnsw_build_s"],
+                    "memory_mb": row["hnsw_bytes"] / 1e6, "p50": row["hnsw_ms"]["p50"], "p99": row["hnsw_ms"]["p99"]}
     if approximate:
-        lines += ["", "Approximate peers (last run): recall@10 against exact search, build time on one thread.", "",
-                  "| size | peer | recall@10 | build s | p50 ms |", "|---|---|---|---|---|"]
-        lines += [f"| {size} | {name} | {row['recall_at_10']:.3f} | {row['build_s']:.1f} | {row['p50']:.4f} |"
-                  for size, name, row in approximate]
-        lines += [f"| {row['size']} | ours | {row['hnsw_recall_at_10']:.3f} | {row['hnsw_build_s']:.1f} | {row['hnsw_ms']['p50']:.4f} |"
-                  for row in scale[-1]["dense"] if row.get("hnsw_ms")]
+        lines += ["", "Approximate search: recall@10 against exact search, build on one thread, memory (ours: the "
+                  "graph's own bytes, which hnswlib reports; hnswlib: resident growth while building; usearch: its "
+                  "memory_usage), from the latest run that built each size.", "",
+                  "| size | index | recall@10 | build s | memory MB | p50 ms | p99 ms |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| {size} | {name} | {row['recall_at_10']:.3f} | {row['build_s']:.1f} | {row.get('memory_mb', 0):.0f} | "
+                  f"{row['p50']:.4f} | {row['p99']:.4f} |" for (size, name), row in sorted(approximate.items())]
     identical = peers[-1]["segmentation"]
     lines += ["", "Segmentation agreement with Python jieba 0.42.1 (texts segmented identically): ours "
               f"{segmentation[-1]['identical_texts']}/{segmentation[-1]['texts']}, rjieba "

@@ -3,7 +3,9 @@
 # times (3 by default), then medians and ranges into reports/peers.{md,json}. The last run's own reports also land
 # in reports/ (scale.md, segmentation.md). One thread each. A run took about 12 minutes on 2 cores here.
 #   PEERS_SIZES   index sizes (default 100000,1000000)
-#   PEERS_ANN_MAX largest size the HNSW peers build at (default 100000: a 1M build takes hours on one thread)
+#   PEERS_ANN_MAX largest size the HNSW indexes (ours, hnswlib, usearch) are built at (default 100000). Sizes above
+#                 100000 are built in the first run only, and usearch only up to PEERS_USEARCH_MAX (default 100000:
+#                 its 1M build took 1,363 s here); hnswlib and ours took about 10 minutes each at 1M.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VENV=${PEERS_VENV:-.venv/peers}
@@ -19,8 +21,14 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 swift build -c release --product vividcrowd-bench
 bench=.build/release/vividcrowd-bench
+ANN_MAX=${PEERS_ANN_MAX:-100000}
+ANN_REPEAT_MAX=$(( ANN_MAX < 100000 ? ANN_MAX : 100000 ))
+sizes_up_to() { tr ',' '\n' <<< "$SIZES" | awk -v max="$1" '$1 <= max' | paste -sd, -; }
 runs=()
 for run in $(seq 1 "$RUNS"); do
+    ann_max=$ANN_REPEAT_MAX
+    [ "$run" = 1 ] && ann_max=$ANN_MAX
+    hnsw_sizes=$(sizes_up_to "$ann_max")
     out="$WORK/run$run"
     mkdir -p "$out/ours"
     reports="$out/ours"
@@ -28,13 +36,14 @@ for run in $(seq 1 "$RUNS"); do
     echo "== run $run of $RUNS: ours"
     "$bench" segmentation --reports "$reports"
     if [ "$run" = 1 ]; then
-        "$bench" scale --sizes "$SIZES" --export "$WORK/data" --export-sizes "$SIZES" --reports "$reports"
+        "$bench" scale --sizes "$SIZES" --hnsw-sizes "$hnsw_sizes" --export "$WORK/data" --export-sizes "$SIZES" \
+            --reports "$reports"
     else
-        "$bench" scale --sizes "$SIZES" --reports "$reports"
+        "$bench" scale --sizes "$SIZES" --hnsw-sizes "$hnsw_sizes" --reports "$reports"
     fi
     [ "$reports" = reports ] && cp reports/scale.json reports/segmentation.json "$out/ours/"
     echo "== run $run of $RUNS: peers"
-    PEERS_ANN_MAX=${PEERS_ANN_MAX:-100000} "$VENV/bin/python" scripts/peers/peers.py measure "$WORK/data" "$out/peers.json"
+    PEERS_ANN_MAX=$ann_max "$VENV/bin/python" scripts/peers/peers.py measure "$WORK/data" "$out/peers.json"
     runs+=("$out")
 done
 "$VENV/bin/python" scripts/peers/peers.py report "${runs[@]}"

@@ -188,6 +188,13 @@ public struct VividCrowdConfiguration: Sendable {
         public var evidenceGatePath: String
     }
 
+    /// Dense search over large corpora (knowledge bases, twins, sales materials).
+    public struct Retrieval: Sendable {
+        /// When an HNSW graph replaces exact scanning, how it is built, and the folder graphs are kept in (one
+        /// subfolder per corpus).
+        public var denseSearch: DenseSearchPolicy
+    }
+
     /// Sales training: when the stage controller moves a conversation on.
     public struct Training: Sendable {
         /// Judged completion (0…1) at which a stage is done.
@@ -221,6 +228,7 @@ public struct VividCrowdConfiguration: Sendable {
     public var matching: Matching
     public var twins: Twins
     public var training: Training
+    public var retrieval: Retrieval
     public var speech: Speech
     public var video: Video
     /// `OSS_URL_TTL`, kept apart so the summary shows it when no bucket is set.
@@ -346,6 +354,11 @@ public struct VividCrowdConfiguration: Sendable {
             stageAdvanceAt: try env.double("TRAINING_STAGE_ADVANCE_AT", default: 0.8, in: 0.05...1),
             stageRoundCap: try env.int("TRAINING_STAGE_ROUND_CAP", default: 6, in: 1...100),
             stageTurns: env.string("TRAINING_STAGE_TURNS", default: "corpora/sales/stages"))
+        retrieval = Retrieval(
+            denseSearch: DenseSearchPolicy(
+                approximateFrom: try env.int("DENSE_APPROXIMATE_FROM", default: 200_000, in: 1...Int(Int32.max)),
+                graphFolder: URL(fileURLWithPath: env.string(
+                    "HNSW_GRAPH_PATH", default: (storage.databasePath as NSString).appendingPathComponent("hnsw")))))
         speech = Speech(
             recognizer: try env.choice("SPEECH_RECOGNIZER", default: SpeechProviderChoice.offline),
             synthesizer: try env.choice("SPEECH_SYNTHESIZER", default: SpeechProviderChoice.offline),
@@ -453,6 +466,8 @@ public struct VividCrowdConfiguration: Sendable {
             ("TWIN_EVIDENCE_GATE", twins.evidenceGatePath),
             ("TRAINING_STAGE_ADVANCE_AT", String(training.stageAdvanceAt)),
             ("TRAINING_STAGE_ROUND_CAP", String(training.stageRoundCap)), ("TRAINING_STAGE_TURNS", training.stageTurns),
+            ("DENSE_APPROXIMATE_FROM", String(retrieval.denseSearch.approximateFrom)),
+            ("HNSW_GRAPH_PATH", retrieval.denseSearch.graphFolder?.path ?? ""),
             ("SPEECH_RECOGNIZER", speech.recognizer.rawValue), ("SPEECH_SYNTHESIZER", speech.synthesizer.rawValue),
             ("SPEECH_RECOGNIZER_MODEL", speech.recognizerModel), ("SPEECH_SYNTHESIZER_MODEL", speech.synthesizerModel),
             ("SPEECH_VOICE", speech.voice), ("SPEECH_BASE_URL", llm.speechBaseURL?.absoluteString ?? ""),

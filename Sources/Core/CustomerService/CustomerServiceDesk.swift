@@ -74,7 +74,8 @@ public struct CustomerServiceDesk: Sendable {
         let tokenizer = SearchTokenizer(segmenter: segmenter)
         let defaultCalibration = CustomerServiceMatcher.defaultCalibration(configuration.matching)
         let matcher = CustomerServiceMatcher(
-            store: store, embedder: embedder, tokenizer: tokenizer, defaultCalibration: defaultCalibration)
+            store: store, embedder: embedder, tokenizer: tokenizer, defaultCalibration: defaultCalibration,
+            denseSearch: configuration.retrieval.denseSearch)
         let importer = KnowledgeBaseImporter(
             store: store, embedder: embedder,
             keywords: try KeywordExtractor(

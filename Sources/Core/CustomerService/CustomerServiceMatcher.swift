@@ -24,6 +24,8 @@ public actor CustomerServiceMatcher {
     private let tokenizer: SearchTokenizer
     private let defaultCalibration: RetrievalCalibration
     private let inputType: String?
+    /// When the knowledge base is large enough for an HNSW graph, and where it is kept.
+    private let denseSearch: DenseSearchPolicy
     /// The index being or already built for a corpus version; one build serves every match that waits for it.
     private var index: (version: Int, build: Task<KnowledgeIndex, any Error>)?
 
@@ -39,8 +41,10 @@ public actor CustomerServiceMatcher {
     /// A matcher that uses the calibration stored for its embedding model, or `defaultCalibration` until one is fitted.
     public init(
         store: any CustomerServiceStore, embedder: CachingEmbedder, tokenizer: SearchTokenizer,
-        defaultCalibration: RetrievalCalibration, inputType: String? = defaultInputType
+        defaultCalibration: RetrievalCalibration, inputType: String? = defaultInputType,
+        denseSearch: DenseSearchPolicy = DenseSearchPolicy()
     ) {
+        self.denseSearch = denseSearch.forCorpus("knowledge-base")
         self.store = store
         self.embedder = embedder
         self.tokenizer = tokenizer
@@ -137,6 +141,7 @@ public actor CustomerServiceMatcher {
         // only grow, so an index built for a later one serves too.
         if let index, index.version >= version { return try await index.build.value }
         let (store, embedder, tokenizer, inputType) = (self.store, self.embedder, self.tokenizer, self.inputType)
+        let denseSearch = self.denseSearch
         let fallback = defaultCalibration
         let build = Task {
             let calibration = try await store.calibration(embeddingModel: embedder.client.models.embedding) ?? fallback
@@ -150,7 +155,9 @@ public actor CustomerServiceMatcher {
             let units = KnowledgeEntry.retrievalUnits(of: entries, sources: stored.map(\.sourceFile))
             let retriever: HybridIndex
             do {
-                retriever = try HybridIndex(units: units, unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors)
+                retriever = try HybridIndex(
+                    units: units, unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors,
+                    denseSearch: denseSearch, corpusVersion: "\(version)-\(embedder.client.models.embedding)")
             } catch let mismatch as DimensionMismatch {
                 throw RetrievalError.dimensionMismatch(
                     model: embedder.client.models.embedding, modelDimension: mismatch.actual,

@@ -8,8 +8,11 @@ public struct PassageIndex: Sendable {
     public let index: HybridIndex
 
     /// Indexes `chunks`; `terms` and `vectors` are given per chunk in the same order (vectors may be empty for a
-    /// lexical-only index).
-    public init(chunks: [DocumentChunk], terms: [[String]], vectors: [[Float]], source: String = "document") throws {
+    /// lexical-only index). A document of `denseSearch`'s size gets an HNSW graph, kept under `version`.
+    public init(
+        chunks: [DocumentChunk], terms: [[String]], vectors: [[Float]], source: String = "document",
+        denseSearch: DenseSearchPolicy = DenseSearchPolicy(), version: String = ""
+    ) throws {
         self.chunks = chunks
         let units = chunks.map { chunk in
             RetrievalUnit(
@@ -18,7 +21,8 @@ public struct PassageIndex: Sendable {
         }
         let vectors = vectors.isEmpty ? chunks.map { _ in [Float]() } : vectors
         index = try HybridIndex(
-            units: units, unitTerms: terms, unitVectors: vectors, lexicalParameters: Self.lexicalParameters)
+            units: units, unitTerms: terms, unitVectors: vectors, lexicalParameters: Self.lexicalParameters,
+            denseSearch: denseSearch, corpusVersion: version)
     }
 
     /// BM25 as passages are ranked.

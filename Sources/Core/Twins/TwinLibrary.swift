@@ -71,14 +71,17 @@ public actor TwinLibrary {
     /// Estimated tokens of document text one prompt carries at most: the profile call's sample (from the start,
     /// middle and end) and an answer's passages.
     public let promptTokens: Int
+    /// When a twin's document is large enough for an HNSW graph, and where graphs are kept.
+    public let denseSearch: DenseSearchPolicy
     private let now: @Sendable () -> Date
     private var indexes: [Int: (updatedAt: Date, index: PassageIndex)] = [:]
 
     public init(
         store: any TwinStore, client: LLMClient, reader: DocumentReader, tokenizer: SearchTokenizer,
         chunker: DocumentChunker = DocumentChunker(), gates: EvidenceGates = .lexical, promptTokens: Int = 6_000,
-        now: @escaping @Sendable () -> Date = Date.init
+        denseSearch: DenseSearchPolicy = DenseSearchPolicy(), now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.denseSearch = denseSearch
         self.store = store
         self.client = client
         self.reader = reader
@@ -100,7 +103,8 @@ public actor TwinLibrary {
             tokenizer: SearchTokenizer(
                 segmenter: try segmenter ?? JiebaSegmenter(directory: corpora.appendingPathComponent("jieba")),
                 scriptFolding: try ChineseScriptFolding(directory: corpora.appendingPathComponent("opencc"))),
-            gates: gates, promptTokens: configuration.twins.promptTokens, now: now)
+            gates: gates, promptTokens: configuration.twins.promptTokens,
+            denseSearch: configuration.retrieval.denseSearch, now: now)
     }
 
     // MARK: - Making twins
@@ -239,7 +243,9 @@ public actor TwinLibrary {
             vectors = fresh
         }
         let index = try PassageIndex(
-            chunks: chunks, terms: chunks.map { tokenizer.terms($0.text) }, vectors: vectors ?? [], source: twin.fileName)
+            chunks: chunks, terms: chunks.map { tokenizer.terms($0.text) }, vectors: vectors ?? [], source: twin.fileName,
+            denseSearch: denseSearch.forCorpus("twin-\(twin.id)"),
+            version: "\(Int(twin.updatedAt.timeIntervalSince1970 * 1000))-\(client.models.embedding)")
         indexes[twin.id] = (twin.updatedAt, index)
         return index
     }

@@ -102,18 +102,24 @@ public struct DenseIndex: Sendable {
         return result
     }
 
-    /// The `k` best of `candidates` (row numbers) by exact cosine with `unit` (a normalised query), best first:
-    /// the last step of every approximate search over this index.
-    func rescored<S: Sequence<Int>>(_ candidates: S, unit: [Float], k: Int) -> [ScoredDocument] {
-        var heap = TopKHeap(capacity: k)
+    /// The exact cosines of `rows` with `unit` (a normalised query), in their order.
+    func cosines<C: Collection<Int>>(of rows: C, unit: [Float]) -> [Float] {
         matrix.withUnsafeBufferPointer { matrix in
-            for row in candidates {
+            rows.map { row in
                 let base = row * dimension
                 var score: Float = 0
                 for column in 0..<dimension { score += matrix[base + column] * unit[column] }
-                heap.insert(row, score)
+                return score
             }
         }
+    }
+
+    /// The `k` best of `candidates` (row numbers) by exact cosine with `unit` (a normalised query), best first:
+    /// the last step of every approximate search over this index.
+    func rescored<S: Sequence<Int>>(_ candidates: S, unit: [Float], k: Int) -> [ScoredDocument] {
+        let rows = Array(candidates)
+        var heap = TopKHeap(capacity: k)
+        for (row, score) in zip(rows, cosines(of: rows, unit: unit)) { heap.insert(row, score) }
         return heap.sorted()
     }
 

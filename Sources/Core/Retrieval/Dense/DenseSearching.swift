@@ -21,10 +21,29 @@ public struct DenseSearchPolicy: Sendable, Hashable, Codable {
     public var approximateFrom: Int
     /// The graph's parameters.
     public var graph: HNSWIndex.Parameters
+    /// With a graph, how many units a hybrid query scores by BM25 and how many by cosine.
+    public var candidates: Int
+    /// With a graph, how many rows' cosines estimate a hybrid query's dense mean and spread.
+    public var statisticsSample: Int
 
-    public init(approximateFrom: Int = 200_000, graph: HNSWIndex.Parameters = .init()) {
+    /// The folder graphs are kept in between runs (nil: built in memory whenever an index is).
+    public var graphFolder: URL?
+
+    public init(approximateFrom: Int = 200_000, graph: HNSWIndex.Parameters = .init(), candidates: Int = 100,
+                statisticsSample: Int = 2_048, graphFolder: URL? = nil) {
         self.approximateFrom = approximateFrom
         self.graph = graph
+        self.candidates = candidates
+        self.statisticsSample = statisticsSample
+        self.graphFolder = graphFolder
+    }
+
+    /// The same policy keeping its graphs in the subfolder `corpus` (a folder holds the graphs of one corpus).
+    public func forCorpus(_ corpus: String) -> DenseSearchPolicy {
+        var copy = self
+        let safe = corpus.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "-" ? String($0) : "_" }
+        copy.graphFolder = graphFolder?.appendingPathComponent(safe.joined(), isDirectory: true)
+        return copy
     }
 
     /// The searcher for `index`: exact below the threshold; above it an HNSW graph, read from `folder` when one was

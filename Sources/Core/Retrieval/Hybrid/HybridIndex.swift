@@ -12,6 +12,17 @@ public struct HybridIndex: Sendable {
     public let lexical: BM25Index
     /// Unit vectors.
     public let dense: DenseIndex
+    /// Answers dense queries: `dense` itself, or past the policy's size an HNSW graph over it, in which case a query
+    /// scores exactly only its candidates (the best units by BM25 and by the graph) instead of every unit.
+    public let denseSearcher: any DenseSearching
+    /// Units kept by BM25 and by cosine when only candidates are scored; nil when every unit is.
+    let candidateCount: Int?
+    /// Rows whose exact cosines stand for every unit's in a query's dense statistics when only candidates are scored.
+    let statisticsSample: [Int]
+    /// Each group's units, `groupUnits[groupUnitStarts[g]..<groupUnitStarts[g + 1]]` (filled only when only
+    /// candidates are scored).
+    let groupUnits: [Int32]
+    let groupUnitStarts: [Int]
     /// For each unit, its group.
     let unitGroups: [Int]
     /// For each group, how many units it has.
@@ -19,10 +30,13 @@ public struct HybridIndex: Sendable {
     /// Each group's position in `groups`.
     let groupIndex: [String: Int]
 
-    /// Indexes `units`; `terms` and `vectors` are given per unit in the same order.
+    /// Indexes `units`; `terms` and `vectors` are given per unit in the same order. From `denseSearch`'s size an
+    /// HNSW graph answers dense queries; it is kept in the policy's folder (when it has one) under `corpusVersion`,
+    /// and read back from there while the version stays the same.
     public init(
         units: [RetrievalUnit], unitTerms terms: [[String]], unitVectors vectors: [[Float]],
-        lexicalParameters: BM25Index.Parameters = BM25Index.Parameters()
+        lexicalParameters: BM25Index.Parameters = BM25Index.Parameters(),
+        denseSearch: DenseSearchPolicy = DenseSearchPolicy(), corpusVersion: String = ""
     ) throws {
         guard terms.count == units.count, vectors.count == units.count else {
             throw RetrievalError.misalignedInputs(units: units.count, termLists: terms.count, vectors: vectors.count)
@@ -45,7 +59,34 @@ public struct HybridIndex: Sendable {
         var groupTerms = [[String]](repeating: [], count: groups.count)
         for (unit, group) in unitGroups.enumerated() { groupTerms[group] += terms[unit] }
         self.lexical = BM25Index(documents: groupTerms, parameters: lexicalParameters)
-        self.dense = try DenseIndex(dimension: vectors.first?.count ?? 0, vectors: vectors)
+        let dense = try DenseIndex(dimension: vectors.first?.count ?? 0, vectors: vectors)
+        self.dense = dense
+        let approximate = dense.dimension > 0 && dense.count >= denseSearch.approximateFrom
+        self.denseSearcher = approximate
+            ? try denseSearch.searcher(for: dense, version: corpusVersion, folder: denseSearch.graphFolder) : dense
+        if approximate {
+            candidateCount = max(1, denseSearch.candidates)
+            var generator = SeededGenerator(seed: denseSearch.graph.seed)
+            var rows = Array(0..<dense.count)
+            rows.shuffle(using: &generator)
+            statisticsSample = Array(rows.prefix(denseSearch.statisticsSample)).sorted()
+            var starts = [Int](repeating: 0, count: groups.count + 1)
+            for group in unitGroups { starts[group + 1] += 1 }
+            for group in 0..<groups.count { starts[group + 1] += starts[group] }
+            var members = [Int32](repeating: 0, count: units.count)
+            var fill = starts
+            for (unit, group) in unitGroups.enumerated() {
+                members[fill[group]] = Int32(unit)
+                fill[group] += 1
+            }
+            groupUnits = members
+            groupUnitStarts = starts
+        } else {
+            candidateCount = nil
+            statisticsSample = []
+            groupUnits = []
+            groupUnitStarts = []
+        }
     }
 
     /// Mean and standard deviation (1 when the values are all equal).
@@ -76,8 +117,10 @@ public struct HybridIndex: Sendable {
 
     }
 
-    /// The raw scores of a query; a vector of another dimension than the index's is an error.
+    /// The raw scores of a query; a vector of another dimension than the index's is an error. Past the dense
+    /// policy's size they are a shortlist: see ``candidateScores(terms:vector:keeping:)``.
     public func scores(terms: [String], vector: [Float]) throws -> QueryScores {
+        if let candidateCount { return try candidateScores(terms: terms, vector: vector, keeping: candidateCount) }
         let count = units.count
         var groupBM25 = [Float](repeating: 0, count: groups.count)
         var scratch = ScoreAccumulator(documentCount: groups.count)
@@ -102,6 +145,16 @@ public struct HybridIndex: Sendable {
             byCosine.insert(unit, scores.cosines[unit])
         }
         let kept = Array(Set(byBM25.sorted().map(\.document) + byCosine.sorted().map(\.document))).sorted()
+        var copy = scores
+        copy.shortlist = kept
+        copy.slots = slots(of: kept)
+        copy.bm25 = kept.map { scores.bm25[$0] }
+        copy.cosines = kept.map { scores.cosines[$0] }
+        return copy
+    }
+
+    /// For shortlisted units (in order), each one's slot and each slot's group: the shortlist's distinct groups.
+    private func slots(of kept: [Int]) -> (ofPosition: [Int], groups: [Int]) {
         var slotOfGroup: [Int: Int] = [:]
         var slotGroups: [Int] = []
         let slotOfPosition = kept.map { unit in
@@ -111,12 +164,54 @@ public struct HybridIndex: Sendable {
             slotGroups.append(group)
             return slotGroups.count - 1
         }
-        var copy = scores
-        copy.shortlist = kept
-        copy.slots = (slotOfPosition, slotGroups)
-        copy.bm25 = kept.map { scores.bm25[$0] }
-        copy.cosines = kept.map { scores.cosines[$0] }
-        return copy
+        return (slotOfPosition, slotGroups)
+    }
+
+    /// A query's scores over its candidates only, for a corpus too large to score every unit's cosine: the units of
+    /// the `count` best groups by BM25 and the `count` nearest units by the graph, each with its exact BM25 and exact
+    /// cosine. BM25's statistics are exact (every matching group is scored, as lexical search is cheap); the dense
+    /// ones come from a fixed sample of rows, since only the graph's candidates are scored.
+    func candidateScores(terms: [String], vector: [Float], keeping count: Int) throws -> QueryScores {
+        var scratch = ScoreAccumulator(documentCount: groups.count)
+        var byBM25 = TopKHeap(capacity: count)
+        var sum = 0.0
+        var squares = 0.0
+        var topBM25: Float = 0
+        for match in lexical.matches(terms, scratch: &scratch) {
+            let size = Double(groupSizes[match.document])
+            sum += size * Double(match.score)
+            squares += size * Double(match.score) * Double(match.score)
+            topBM25 = max(topBM25, match.score)
+            byBM25.insert(match.document, match.score)
+        }
+        var kept = Set<Int>()
+        for group in byBM25.sorted() {
+            for unit in groupUnits[groupUnitStarts[group.document]..<groupUnitStarts[group.document + 1]].prefix(count) {
+                kept.insert(Int(unit))
+            }
+        }
+        var denseStatistics: (mean: Float, scale: Float) = (0, 1)
+        var cosineOf: [Int: Float] = [:]
+        if !vector.isEmpty {
+            for found in try denseSearcher.search(vector, k: count) {
+                kept.insert(found.document)
+                cosineOf[found.document] = found.score
+            }
+            let unit = DenseIndex.normalised(vector)
+            denseStatistics = Self.meanAndScale(dense.cosines(of: statisticsSample, unit: unit))
+            let missing = kept.filter { cosineOf[$0] == nil }
+            for (row, cosine) in zip(missing, dense.cosines(of: missing, unit: unit)) { cosineOf[row] = cosine }
+        }
+        let shortlist = kept.sorted()
+        let unitCount = Double(max(units.count, 1))
+        let mean = sum / unitCount
+        let variance = squares / unitCount - mean * mean
+        return QueryScores(
+            shortlist: shortlist, slots: slots(of: shortlist),
+            bm25: shortlist.map { scratch.score(of: unitGroups[$0]) },
+            cosines: shortlist.map { cosineOf[$0] ?? 0 }, attainable: lexical.maximumAttainableScore(for: terms),
+            topBM25: topBM25, denseStatistics: denseStatistics,
+            lexicalStatistics: (Float(mean), variance > 1e-12 ? Float(variance.squareRoot()) : 1))
     }
 
     /// The fused score of one unit.

@@ -272,6 +272,9 @@ public struct ScoreAccumulator: Sendable {
         touched.reserveCapacity(1024)
     }
 
+    /// The current query's score of `document` (0 when the query did not touch it).
+    public func score(of document: Int) -> Float { stamps[document] == epoch ? scores[document] : 0 }
+
     fileprivate mutating func begin() {
         touched.removeAll(keepingCapacity: true)
         if epoch == .max {

@@ -3,9 +3,9 @@ import Foundation
 /// jieba's prefix dictionary: every word with its frequency, and every prefix of a word (frequency 0).
 ///
 /// A trie node holds the code of its word's frequency: the dictionary's few thousand distinct frequencies are kept
-/// once, each with its logarithm, so nodes cost four bytes and routes never compute a logarithm.
+/// once, each with its logarithm, so a node's value fits beside its links and routes never compute a logarithm.
 public struct JiebaDictionary: Sendable {
-    var trie: ScalarTrie
+    let trie: DoubleArrayTrie
     /// Sum of all word frequencies.
     public let total: Int64
     let logTotal: Double
@@ -53,9 +53,13 @@ public struct JiebaDictionary: Sendable {
                 total += frequency
             }
         }
-        trie.compact()
-        trie.renumber { frequencies[Int($0)] }
-        self.trie = trie
+        guard let frozen = DoubleArrayTrie(trie) else {
+            throw SegmentationDataError(
+                file: url.path, line: lineNumber,
+                reason: "the dictionary does not fit a double-array trie (\(DoubleArrayTrie.capacity) positions, "
+                    + "\(DoubleArrayTrie.maximumValue) distinct frequencies, 65,535 distinct characters)")
+        }
+        self.trie = frozen
         self.total = total
         self.logTotal = log(Double(total))
         self.frequencies = frequencies
@@ -65,7 +69,7 @@ public struct JiebaDictionary: Sendable {
     /// The frequency of `word`: 0 for a prefix that is not itself a word, nil when unknown.
     public func frequency(of word: String) -> Int64? {
         let node = trie.node(for: word.unicodeScalars.map(\.value))
-        return node == ScalarTrie.absent ? nil : frequencies[Int(trie.values[Int(node)])]
+        return node == DoubleArrayTrie.absent ? nil : frequencies[Int(trie.value(node))]
     }
 }
 

@@ -64,40 +64,42 @@ struct JiebaHMM: Sendable {
         return row < 0 ? Self.minFloat : emissionTable[Int(row) * 4 + state]
     }
 
-    /// The most likely state sequence for `observations` (jieba's viterbi, ties broken the same way).
-    func tag(_ observations: ArraySlice<UInt32>) -> [Int] {
+    /// The most likely state sequence for `observations` (jieba's viterbi, ties broken the same way), written into
+    /// `path` (one state per observation). Scratch lives on the stack: runs are short, and allocating arrays here
+    /// cost more than the tagging (each allocation looks up the array's generic metadata under a lock).
+    func tag(_ observations: ArraySlice<UInt32>, into path: UnsafeMutableBufferPointer<Int8>) {
         let count = observations.count
-        guard count > 0 else { return [] }
-        // scores[t * 4 + state], back[t * 4 + state]: flat arrays of plain numbers.
-        var scores = [Double](repeating: 0, count: count * 4)
-        var back = [Int32](repeating: 0, count: count * 4)
-        let first = observations[observations.startIndex]
-        for state in 0..<4 { scores[state] = start[state] + emission(first, state) }
-        for t in 1..<count {
-            let observation = observations[observations.startIndex + t]
-            for state in 0..<4 {
-                let emitted = emission(observation, state)
-                let (candidate, other) = Self.previousStates(of: state)
-                var best = scores[(t - 1) * 4 + candidate] + transition[candidate * 4 + state] + emitted
-                var bestPrevious = candidate
-                let score = scores[(t - 1) * 4 + other] + transition[other * 4 + state] + emitted
-                // Python's max over (score, state) tuples: a tie goes to the later letter.
-                if score > best || (score == best && other > bestPrevious) {
-                    best = score
-                    bestPrevious = other
+        guard count > 0 else { return }
+        // scores[t * 4 + state], back[t * 4 + state]: flat buffers of plain numbers.
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: count * 4) { scores in
+            withUnsafeTemporaryAllocation(of: Int8.self, capacity: count * 4) { back in
+                let first = observations[observations.startIndex]
+                for state in 0..<4 { scores[state] = start[state] + emission(first, state) }
+                for t in 1..<count {
+                    let observation = observations[observations.startIndex + t]
+                    for state in 0..<4 {
+                        let emitted = emission(observation, state)
+                        let (candidate, other) = Self.previousStates(of: state)
+                        var best = scores[(t - 1) * 4 + candidate] + transition[candidate * 4 + state] + emitted
+                        var bestPrevious = candidate
+                        let score = scores[(t - 1) * 4 + other] + transition[other * 4 + state] + emitted
+                        // Python's max over (score, state) tuples: a tie goes to the later letter.
+                        if score > best || (score == best && other > bestPrevious) {
+                            best = score
+                            bestPrevious = other
+                        }
+                        scores[t * 4 + state] = best
+                        back[t * 4 + state] = Int8(bestPrevious)
+                    }
                 }
-                scores[t * 4 + state] = best
-                back[t * 4 + state] = Int32(bestPrevious)
+                let last = (count - 1) * 4
+                var state = scores[last + Self.s] >= scores[last + Self.e] ? Self.s : Self.e
+                for t in stride(from: count - 1, through: 0, by: -1) {
+                    path[t] = Int8(state)
+                    state = Int(back[t * 4 + state])
+                }
             }
         }
-        let last = (count - 1) * 4
-        var state = scores[last + Self.s] >= scores[last + Self.e] ? Self.s : Self.e
-        var path = [Int](repeating: 0, count: count)
-        for t in stride(from: count - 1, through: 0, by: -1) {
-            path[t] = state
-            state = Int(back[t * 4 + state])
-        }
-        return path
     }
 
     /// Which states may precede `state` (jieba's PrevStatus), in its order.

@@ -125,35 +125,36 @@ public struct JiebaSegmenter: Sendable {
         route.score.withUnsafeMutableBufferPointer { routeScore in
             route.end.withUnsafeMutableBufferPointer { routeEnd in
                 scalars.withUnsafeBufferPointer { scalars in
-                    trie.values.withUnsafeBufferPointer { codes in
-                        dictionary.logFrequencies.withUnsafeBufferPointer { logFrequencies in
-                            routeScore[count] = 0
-                            for index in stride(from: count - 1, through: 0, by: -1) {
-                                var best = -Double.infinity
-                                var bestEnd = index
-                                var node = trie.rootChild(scalars[start + index])
-                                var i = index
-                                while node != ScalarTrie.absent {
-                                    let code = Int(codes[Int(node)])
-                                    if code != 0 {
-                                        let score = logFrequencies[code] - logTotal + routeScore[i + 1]
-                                        if score > best || (score == best && i > bestEnd) {
-                                            best = score
-                                            bestEnd = i
-                                        }
+                    dictionary.logFrequencies.withUnsafeBufferPointer { logFrequencies in
+                        routeScore[count] = 0
+                        let rootEntry = trie.entry(DoubleArrayTrie.root)
+                        for index in stride(from: count - 1, through: 0, by: -1) {
+                            var best = -Double.infinity
+                            var bestEnd = index
+                            var node = trie.child(of: DoubleArrayTrie.root, entry: rootEntry, scalars[start + index])
+                            var i = index
+                            while node != DoubleArrayTrie.absent {
+                                // The entry that proved the step holds the node's value and the next step's base.
+                                let entry = trie.entry(node)
+                                let code = Int(DoubleArrayTrie.value(entry))
+                                if code != 0 {
+                                    let score = logFrequencies[code] - logTotal + routeScore[i + 1]
+                                    if score > best || (score == best && i > bestEnd) {
+                                        best = score
+                                        bestEnd = i
                                     }
-                                    i += 1
-                                    guard i < count else { break }
-                                    node = trie.child(node, scalars[start + i])
                                 }
-                                if best == -.infinity {
-                                    // No word starts here: the character alone, counted once (jieba's `or 1`).
-                                    best = 0 - logTotal + routeScore[index + 1]
-                                    bestEnd = index
-                                }
-                                routeScore[index] = best
-                                routeEnd[index] = bestEnd
+                                i += 1
+                                guard i < count else { break }
+                                node = trie.child(of: node, entry: entry, scalars[start + i])
                             }
+                            if best == -.infinity {
+                                // No word starts here: the character alone, counted once (jieba's `or 1`).
+                                best = 0 - logTotal + routeScore[index + 1]
+                                bestEnd = index
+                            }
+                            routeScore[index] = best
+                            routeEnd[index] = bestEnd
                         }
                     }
                 }
@@ -186,7 +187,7 @@ public struct JiebaSegmenter: Sendable {
             return
         }
         let node = dictionary.trie.node(for: scalars[buffer])
-        if node != ScalarTrie.absent, dictionary.trie.values[Int(node)] != 0 {
+        if node != DoubleArrayTrie.absent, dictionary.trie.value(node) != 0 {
             for index in buffer { tokens.append(index..<index + 1) }
         } else {
             cutUnknown(scalars, buffer, into: &tokens)
@@ -212,22 +213,24 @@ public struct JiebaSegmenter: Sendable {
     }
 
     private func tagWithHMM(_ scalars: [UInt32], _ run: Range<Int>, into tokens: inout [Range<Int>]) {
-        let states = hmm.tag(scalars[run])
-        var begin = 0
-        var next = 0
-        for (offset, state) in states.enumerated() {
-            switch state {
-            case JiebaHMM.b: begin = offset
-            case JiebaHMM.e:
-                tokens.append(run.lowerBound + begin..<run.lowerBound + offset + 1)
-                next = offset + 1
-            case JiebaHMM.s:
-                tokens.append(run.lowerBound + offset..<run.lowerBound + offset + 1)
-                next = offset + 1
-            default: break
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: run.count) { states in
+            hmm.tag(scalars[run], into: states)
+            var begin = 0
+            var next = 0
+            for offset in 0..<run.count {
+                switch Int(states[offset]) {
+                case JiebaHMM.b: begin = offset
+                case JiebaHMM.e:
+                    tokens.append(run.lowerBound + begin..<run.lowerBound + offset + 1)
+                    next = offset + 1
+                case JiebaHMM.s:
+                    tokens.append(run.lowerBound + offset..<run.lowerBound + offset + 1)
+                    next = offset + 1
+                default: break
+                }
             }
+            if next < run.count { tokens.append(run.lowerBound + next..<run.upperBound) }
         }
-        if next < run.count { tokens.append(run.lowerBound + next..<run.upperBound) }
     }
 
     /// re_skip = ([a-zA-Z0-9]+(?:\.\d+)?%?) split: matches and the text between them, non-empty pieces only.

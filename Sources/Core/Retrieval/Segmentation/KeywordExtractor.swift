@@ -30,7 +30,7 @@ public struct KeywordExtractor: Sendable {
             }
             let node = trie.node(for: fields[0].unicodeScalars.map(\.value))
             // Later lines override earlier ones, as a Python dict built from the file does.
-            if node != ScalarTrie.absent { byNode[Int(node)] = value } else { outside[String(fields[0])] = value }
+            if node != DoubleArrayTrie.absent { byNode[Int(node)] = value } else { outside[String(fields[0])] = value }
         }
         self.segmenter = segmenter
         self.idfByNode = byNode
@@ -42,7 +42,7 @@ public struct KeywordExtractor: Sendable {
     /// The IDF of `word`, nil when the table lacks it.
     private func idf(_ word: String) -> Double? {
         let node = segmenter.dictionary.trie.node(for: word.unicodeScalars.map(\.value))
-        if node != ScalarTrie.absent, !idfByNode[Int(node)].isNaN { return idfByNode[Int(node)] }
+        if node != DoubleArrayTrie.absent, !idfByNode[Int(node)].isNaN { return idfByNode[Int(node)] }
         return idfOutside[word]
     }
 

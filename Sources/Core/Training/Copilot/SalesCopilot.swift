@@ -73,6 +73,8 @@ public actor SalesCopilot {
     let chunker: DocumentChunker
     let tokenizer: SearchTokenizer
     let now: @Sendable () -> Date
+    /// When the materials are many enough for an HNSW graph, and where it is kept.
+    let denseSearch: DenseSearchPolicy
     /// z-scored BM25 and cosine, the fusion measured best for the twins' passages, which these units resemble.
     public static let fusion = Fusion.zScore(weight: 0.55)
     /// The index over every material's units, rebuilt when the set of materials changes.
@@ -81,8 +83,9 @@ public actor SalesCopilot {
     public init(
         store: any SalesMaterialStore, client: LLMClient, embedder: CachingEmbedder, documents: DocumentReader,
         spreadsheets: any SpreadsheetReader, tokenizer: SearchTokenizer, chunker: DocumentChunker = DocumentChunker(),
-        now: @escaping @Sendable () -> Date = Date.init
+        denseSearch: DenseSearchPolicy = DenseSearchPolicy(), now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.denseSearch = denseSearch.forCorpus("sales-materials")
         self.store = store
         self.client = client
         self.embedder = embedder
@@ -170,7 +173,8 @@ public actor SalesCopilot {
         }
         let index = try HybridIndex(
             units: retrievalUnits, unitTerms: units.map { tokenizer.terms($0.unit.text) }, unitVectors: vectors,
-            lexicalParameters: PassageIndex.lexicalParameters)
+            lexicalParameters: PassageIndex.lexicalParameters, denseSearch: denseSearch,
+            corpusVersion: KnowledgeBaseImporter.md5(Data("\(materials.map(\.id))-\(embedder.client.models.embedding)".utf8)))
         cached = (materials.map(\.id), index, units)
         return (index, units)
     }
