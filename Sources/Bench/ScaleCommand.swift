@@ -46,6 +46,9 @@ struct ScaleCommand: AsyncParsableCommand {
     @Option(help: "Sizes at which an HNSW graph is built and measured (comma-separated; a 1M build takes minutes).")
     var hnswSizes = "100000"
 
+    @Option(help: "Search candidate lists (hnswlib's ef) each graph is also measured at, beside the default 128.")
+    var hnswEf = "256,512"
+
     @Flag(inversion: .prefixedNo, help: "Measure the dense indexes (--no-dense measures BM25 alone and writes no report).")
     var dense = true
 
@@ -206,12 +209,31 @@ struct ScaleCommand: AsyncParsableCommand {
             row.hnswBuildSeconds = (ContinuousClock.now - buildStarted).seconds
             row.hnswBytes = graph.graphBytes
             row.hnsw = try timed(queryVectors.rows) { _ = try graph.search($0, k: 10) }
-            var found = 0
-            for query in queryVectors.rows {
-                let exact = Set(try dense.search(query, k: 10).map(\.document))
-                found += exact.intersection(try graph.search(query, k: 10).map(\.document)).count
+            let exact = try queryVectors.rows.map { Set(try dense.search($0, k: 10).map(\.document)) }
+            func recall(_ graph: HNSWIndex) throws -> Double {
+                var found = 0
+                for (query, truth) in zip(queryVectors.rows, exact) {
+                    found += truth.intersection(try graph.search(query, k: 10).map(\.document)).count
+                }
+                return Double(found) / Double(max(1, queryVectors.rows.count * 10))
             }
-            row.hnswRecallAt10 = Double(found) / Double(max(1, queryVectors.rows.count * 10))
+            row.hnswRecallAt10 = try recall(graph)
+            row.hnswSweep = [HNSWSweepPoint(ef: graph.parameters.searchCandidates, latency: row.hnsw!, recallAt10: row.hnswRecallAt10!)]
+            // Other candidate lists on the same graph: saved once, read back with each (a graph's ef is fixed when
+            // it is opened, so searches may share it).
+            let candidateLists = hnswEf.split(separator: ",").compactMap { Int($0) }
+            if !candidateLists.isEmpty {
+                let file = FileManager.default.temporaryDirectory.appendingPathComponent("vividcrowd-scale-\(UUID().uuidString).bin")
+                defer { try? FileManager.default.removeItem(at: file) }
+                try graph.save(to: file)
+                for ef in candidateLists {
+                    var parameters = graph.parameters
+                    parameters.searchCandidates = ef
+                    let wider = try HNSWIndex(loading: file, exact: dense, parameters: parameters)
+                    let latency = try timed(queryVectors.rows) { _ = try wider.search($0, k: 10) }
+                    row.hnswSweep?.append(HNSWSweepPoint(ef: ef, latency: latency, recallAt10: try recall(wider)))
+                }
+            }
         }
         row.bytesF32 = size * dimension * 4
         row.bytesInt8 = size * (dimension + MemoryLayout<Float>.stride)
@@ -412,6 +434,8 @@ struct ScaleRow: Codable {
     var hnswBytes: Int?
     var hnsw: LatencySummary?
     var hnswRecallAt10: Double?
+    /// The graph at each candidate list measured, the default first.
+    var hnswSweep: [HNSWSweepPoint]?
 
     init(size: Int) { self.size = size }
 
@@ -433,6 +457,7 @@ struct ScaleRow: Codable {
         case hnswBytes = "hnsw_bytes"
         case hnsw = "hnsw_ms"
         case hnswRecallAt10 = "hnsw_recall_at_10"
+        case hnswSweep = "hnsw_sweep"
     }
 
     var summary: String {
@@ -483,6 +508,13 @@ struct ScaleRow: Codable {
                 text += String(format: "| %d | %.1f | %.1f | %.4f | %.4f | %.3f |\n", row.size, row.hnswBuildSeconds ?? 0,
                                Double(row.hnswBytes ?? 0) / 1e6, row.hnsw?.p50 ?? 0, row.hnsw?.p99 ?? 0, row.hnswRecallAt10 ?? 0)
             }
+            text += "\nThe same graphs searched with other candidate lists (ef):\n\n| size | ef | p50 ms | p99 ms | recall@10 |\n|---|---|---|---|---|\n"
+            for row in graphs {
+                for point in row.hnswSweep ?? [] {
+                    text += String(format: "| %d | %d | %.4f | %.4f | %.3f |\n", row.size, point.ef, point.latency.p50,
+                                   point.latency.p99, point.recallAt10)
+                }
+            }
         }
         return text
     }
@@ -512,5 +544,17 @@ struct ScaleRow: Codable {
             svg += "<text x=\"\(width + 10)\" y=\"\(top + 20 + Double(index) * 16)\" fill=\"\(colour)\">\(name)</text>\n"
         }
         return svg + "</svg>\n"
+    }
+}
+
+/// One candidate-list size (ef) an HNSW graph was searched with: latency and recall@10 against exact search.
+struct HNSWSweepPoint: Codable {
+    var ef: Int
+    var latency: LatencySummary
+    var recallAt10: Double
+
+    enum CodingKeys: String, CodingKey {
+        case ef, latency = "ms"
+        case recallAt10 = "recall_at_10"
     }
 }

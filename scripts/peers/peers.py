@@ -19,6 +19,7 @@ import numpy as np
 
 root = pathlib.Path(__file__).resolve().parents[2]
 ANN_MAX = int(os.environ.get("PEERS_ANN_MAX", "100000"))  # largest size the HNSW peers are built at
+HNSW_EF = [int(ef) for ef in os.environ.get("PEERS_HNSW_EF", "256,512").split(",") if ef]  # beside 128
 USEARCH_MAX = int(os.environ.get("PEERS_USEARCH_MAX", "100000"))  # usearch's 1M build took 1,363 s on one thread
 
 
@@ -116,11 +117,15 @@ def measure_dense(folder, size):
         graph.set_num_threads(1)
         graph.add_items(vectors, num_threads=1)
         build = time.perf_counter() - started
-        graph.set_ef(128)
-        found = [graph.knn_query(queries[i], k=10, num_threads=1)[0][0] for i in range(len(queries))]
-        row["hnswlib"] = {"build_s": build, "memory_mb": resident_mb() - resident, "M": 16, "ef_construction": 200,
-                          "ef": 128, "recall_at_10": recall(found),
-                          **timed_each(list(queries), lambda q: graph.knn_query(q, k=10, num_threads=1))}
+        memory = resident_mb() - resident
+        sweep = []
+        for ef in [128] + HNSW_EF:
+            graph.set_ef(ef)
+            found = [graph.knn_query(queries[i], k=10, num_threads=1)[0][0] for i in range(len(queries))]
+            sweep.append({"ef": ef, "recall_at_10": recall(found),
+                          **timed_each(list(queries), lambda q: graph.knn_query(q, k=10, num_threads=1))})
+        row["hnswlib"] = {"build_s": build, "memory_mb": memory, "M": 16, "ef_construction": 200, **sweep[0],
+                          "sweep": sweep}
         del graph
 
     if size <= min(ANN_MAX, USEARCH_MAX):
@@ -212,11 +217,13 @@ def report(runs):
             table.append(("dense exact f32", int(size), "p50 ms", ours_dense(int(size), "dense_f32_ms"), name,
                           spread([p["dense"][size][name]["p50"] for p in peers]), False))
         for name in ("hnswlib", "usearch"):
-            if name in peers[0]["dense"][size]:
+            # Graphs above 100k are built in the first run only: each side's spread is over the runs that built one.
+            built = [p["dense"][size][name]["p50"] for p in peers if name in p["dense"].get(size, {})]
+            if built:
                 ours_graph = spread([row["hnsw_ms"]["p50"] for run in scale for row in run["dense"]
                                      if row["size"] == int(size) and row.get("hnsw_ms")])
                 table.append(("dense approximate (ours: hnswlib 0.6.2 in C++ + exact rescoring)", int(size), "p50 ms", ours_graph, name,
-                              spread([p["dense"][size][name]["p50"] for p in peers]), False))
+                              spread(built), False))
     seg_ours = spread([s["chars_per_second"] for s in segmentation])
     for name in ("jieba", "rjieba"):
         table.append(("segmentation", None, "chars/s", seg_ours, name,
@@ -267,6 +274,27 @@ def report(runs):
                   "| size | index | recall@10 | build s | memory MB | p50 ms | p99 ms |", "|---|---|---|---|---|---|---|"]
         lines += [f"| {size} | {name} | {row['recall_at_10']:.3f} | {row['build_s']:.1f} | {row.get('memory_mb', 0):.0f} | "
                   f"{row['p50']:.4f} | {row['p99']:.4f} |" for (size, name), row in sorted(approximate.items())]
+    # The same graphs at wider candidate lists: recall bought with latency, ours beside hnswlib's at each ef.
+    sweeps = {}
+    for p in peers:
+        for size in p["dense"]:
+            for point in p["dense"][size].get("hnswlib", {}).get("sweep", []):
+                sweeps.setdefault((int(size), point["ef"]), {})["hnswlib"] = point
+    for run in scale:
+        for row in run["dense"]:
+            for point in row.get("hnsw_sweep") or []:
+                sweeps.setdefault((row["size"], point["ef"]), {})["ours"] = {
+                    "recall_at_10": point["recall_at_10"], "p50": point["ms"]["p50"], "p99": point["ms"]["p99"]}
+    if sweeps:
+        lines += ["", "HNSW by candidate list (ef), same graphs, latest run that built each size:", "",
+                  "| size | ef | ours recall@10 | ours p50 ms | hnswlib recall@10 | hnswlib p50 ms | ours ÷ hnswlib p50 |",
+                  "|---|---|---|---|---|---|---|"]
+        for (size, ef), pair in sorted(sweeps.items()):
+            ours, theirs = pair.get("ours"), pair.get("hnswlib")
+            cell = lambda point, key, form: form.format(point[key]) if point else ""
+            ratio = f"{ours['p50'] / theirs['p50']:.2f}×" if ours and theirs else ""
+            lines.append(f"| {size} | {ef} | {cell(ours, 'recall_at_10', '{:.3f}')} | {cell(ours, 'p50', '{:.4f}')} | "
+                         f"{cell(theirs, 'recall_at_10', '{:.3f}')} | {cell(theirs, 'p50', '{:.4f}')} | {ratio} |")
     identical = peers[-1]["segmentation"]
     lines += ["", "Segmentation agreement with Python jieba 0.42.1 (texts segmented identically): ours "
               f"{segmentation[-1]['identical_texts']}/{segmentation[-1]['texts']}, rjieba "

@@ -19,6 +19,9 @@ if [ -n "$core" ]; then export OPENBLAS_CORETYPE=$core; fi
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 MKL_NUM_THREADS=1
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+# Each run's measurements are kept beside the report (small JSON files), so a report can be redone or audited.
+KEEP=reports/peers-runs
+rm -rf "$KEEP"
 swift build -c release --product vividcrowd-bench
 bench=.build/release/vividcrowd-bench
 ANN_MAX=${PEERS_ANN_MAX:-100000}
@@ -44,6 +47,9 @@ for run in $(seq 1 "$RUNS"); do
     [ "$reports" = reports ] && cp reports/scale.json reports/segmentation.json "$out/ours/"
     echo "== run $run of $RUNS: peers"
     PEERS_ANN_MAX=$ann_max "$VENV/bin/python" scripts/peers/peers.py measure "$WORK/data" "$out/peers.json"
-    runs+=("$out")
+    mkdir -p "$KEEP/run$run/ours"
+    cp "$out/peers.json" "$KEEP/run$run/"
+    cp "$out/ours/scale.json" "$out/ours/segmentation.json" "$KEEP/run$run/ours/"
+    runs+=("$KEEP/run$run")
 done
 "$VENV/bin/python" scripts/peers/peers.py report "${runs[@]}"

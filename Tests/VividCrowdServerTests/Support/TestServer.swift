@@ -170,8 +170,9 @@ func socketLog(
 /// `{"message": text}` as a frame.
 func messageFrame(_ text: String) -> String { JSONValue.object(["message": .string(text)]).canonicalString }
 
-/// Every server suite, one after another: each starts a real server, and two at once starve a 2-core machine.
-@Suite(.serialized) enum ServerSuites {}
+/// Every server suite, one after another: each starts a real server, and two at once starve a 2-core machine. A
+/// test that waits for a frame or a response that never comes fails at the time limit instead of holding the run.
+@Suite(.serialized, .timeLimit(.minutes(10))) enum ServerSuites {}
 
 /// POSTs a multipart form to `path`: the text `fields`, then `contents` as the field `file` named `fileName`.
 func uploadForm(
