@@ -41,8 +41,7 @@ public struct DenseSearchPolicy: Sendable, Hashable, Codable {
     /// The same policy keeping its graphs in the subfolder `corpus` (a folder holds the graphs of one corpus).
     public func forCorpus(_ corpus: String) -> DenseSearchPolicy {
         var copy = self
-        let safe = corpus.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "-" ? String($0) : "_" }
-        copy.graphFolder = graphFolder?.appendingPathComponent(safe.joined(), isDirectory: true)
+        copy.graphFolder = graphFolder?.appendingPathComponent(HNSWIndex.pathComponent(corpus), isDirectory: true)
         return copy
     }
 

@@ -94,8 +94,12 @@ public final class HNSWIndex: DenseSearching, @unchecked Sendable {
 
     /// The file name a graph of corpus `version` built with `parameters` is saved under.
     public static func fileName(version: String, parameters: Parameters) -> String {
-        let safe = version.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) ? String($0) : "_" }.joined()
-        return "hnsw-\(safe)-m\(parameters.links)-ef\(parameters.buildCandidates)-s\(parameters.seed).bin"
+        "hnsw-\(pathComponent(version))-m\(parameters.links)-ef\(parameters.buildCandidates)-s\(parameters.seed).bin"
+    }
+
+    /// `text` as one safe file or folder name: letters, digits and "-" kept, anything else "_".
+    static func pathComponent(_ text: String) -> String {
+        text.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "-" ? String($0) : "_" }.joined()
     }
 
     /// Bytes the graph holds beside the exact index (its own copy of the vectors and its links).
