@@ -34,6 +34,22 @@ struct HNSWIndexTests {
         #expect(try graph.search(queries[0], k: 0).isEmpty)
     }
 
+    @Test("every kernel the machine runs computes the scalar inner product, tails included; the widest is the one used")
+    func kernels() throws {
+        var generator = SeededGenerator(seed: 7)
+        let runnable = HNSWIndex.Kernel.allCases.filter { $0.innerProduct([1], [1]) != nil }
+        #expect(runnable.contains(.scalar) && runnable.last == HNSWIndex.Kernel.selected)
+        for count in Array(1...70) + [127, 128, 129, 383, 384, 385] {
+            let a = (0..<count).map { _ in Float.random(in: -1...1, using: &generator) }
+            let b = (0..<count).map { _ in Float.random(in: -1...1, using: &generator) }
+            let expected = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            for kernel in runnable {
+                let found = try #require(kernel.innerProduct(a, b))
+                #expect(abs(Double(found) - expected) < 1e-4, "\(kernel) at \(count)")
+            }
+        }
+    }
+
     @Test("a saved graph reads back to the same answers, and not over other rows")
     func persistence() throws {
         let folder = URL(fileURLWithPath: try temporaryDirectory())

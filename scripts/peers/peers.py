@@ -19,7 +19,7 @@ import numpy as np
 
 root = pathlib.Path(__file__).resolve().parents[2]
 ANN_MAX = int(os.environ.get("PEERS_ANN_MAX", "100000"))  # largest size the HNSW peers are built at
-HNSW_EF = [int(ef) for ef in os.environ.get("PEERS_HNSW_EF", "256,512").split(",") if ef]  # beside 128
+HNSW_EF = [int(ef) for ef in os.environ.get("PEERS_HNSW_EF", "256,512,1024,2048").split(",") if ef]  # beside 128
 USEARCH_MAX = int(os.environ.get("PEERS_USEARCH_MAX", "100000"))  # usearch's 1M build took 1,363 s on one thread
 
 
@@ -274,27 +274,49 @@ def report(runs):
                   "| size | index | recall@10 | build s | memory MB | p50 ms | p99 ms |", "|---|---|---|---|---|---|---|"]
         lines += [f"| {size} | {name} | {row['recall_at_10']:.3f} | {row['build_s']:.1f} | {row.get('memory_mb', 0):.0f} | "
                   f"{row['p50']:.4f} | {row['p99']:.4f} |" for (size, name), row in sorted(approximate.items())]
-    # The same graphs at wider candidate lists: recall bought with latency, ours beside hnswlib's at each ef.
+    # The same graphs at wider candidate lists: recall bought with latency, ours beside hnswlib's at each ef, p50 as
+    # the median over the runs that searched that size (recall does not change between runs: same graph, same seed).
     sweeps = {}
     for p in peers:
         for size in p["dense"]:
             for point in p["dense"][size].get("hnswlib", {}).get("sweep", []):
-                sweeps.setdefault((int(size), point["ef"]), {})["hnswlib"] = point
+                sweeps.setdefault((int(size), point["ef"]), {}).setdefault("hnswlib", []).append(point)
     for run in scale:
         for row in run["dense"]:
             for point in row.get("hnsw_sweep") or []:
-                sweeps.setdefault((row["size"], point["ef"]), {})["ours"] = {
-                    "recall_at_10": point["recall_at_10"], "p50": point["ms"]["p50"], "p99": point["ms"]["p99"]}
-    if sweeps:
-        lines += ["", "HNSW by candidate list (ef), same graphs, latest run that built each size:", "",
+                sweeps.setdefault((row["size"], point["ef"]), {}).setdefault("ours", []).append({
+                    "recall_at_10": point["recall_at_10"], "p50": point["ms"]["p50"], "p99": point["ms"]["p99"]})
+    merged = {key: {name: {"recall_at_10": points[-1]["recall_at_10"], "runs": len(points),
+                           "p50": statistics.median(point["p50"] for point in points)}
+                    for name, points in pair.items()} for key, pair in sweeps.items()}
+    if merged:
+        lines += ["", "HNSW by candidate list (ef), same graphs (p50: median of the runs that searched the size, "
+                  "their number in brackets):", "",
                   "| size | ef | ours recall@10 | ours p50 ms | hnswlib recall@10 | hnswlib p50 ms | ours ÷ hnswlib p50 |",
                   "|---|---|---|---|---|---|---|"]
-        for (size, ef), pair in sorted(sweeps.items()):
+        for (size, ef), pair in sorted(merged.items()):
             ours, theirs = pair.get("ours"), pair.get("hnswlib")
             cell = lambda point, key, form: form.format(point[key]) if point else ""
+            runs_of = lambda point: f" ({point['runs']})" if point else ""
             ratio = f"{ours['p50'] / theirs['p50']:.2f}×" if ours and theirs else ""
-            lines.append(f"| {size} | {ef} | {cell(ours, 'recall_at_10', '{:.3f}')} | {cell(ours, 'p50', '{:.4f}')} | "
-                         f"{cell(theirs, 'recall_at_10', '{:.3f}')} | {cell(theirs, 'p50', '{:.4f}')} | {ratio} |")
+            lines.append(f"| {size} | {ef} | {cell(ours, 'recall_at_10', '{:.3f}')} | {cell(ours, 'p50', '{:.4f}')}{runs_of(ours)} | "
+                         f"{cell(theirs, 'recall_at_10', '{:.3f}')} | {cell(theirs, 'p50', '{:.4f}')}{runs_of(theirs)} | {ratio} |")
+        # The bar: p50 where each first reaches recall@10 0.99, ours against hnswlib's.
+        for size in sorted({size for size, _ in merged}):
+            first = {}
+            for name in ("ours", "hnswlib"):
+                reached = [(ef, pair[name]) for (at, ef), pair in sorted(merged.items())
+                           if at == size and name in pair and pair[name]["recall_at_10"] >= 0.99]
+                if reached: first[name] = reached[0]
+            if len(first) == 2:
+                (ours_ef, ours), (their_ef, theirs) = first["ours"], first["hnswlib"]
+                lines.append(f"\nAt {size:,} vectors recall@10 ≥ 0.99 is first reached at ef {ours_ef} by ours "
+                             f"({ours['recall_at_10']:.3f}, p50 {ours['p50']:.4f} ms) and ef {their_ef} by hnswlib "
+                             f"({theirs['recall_at_10']:.3f}, p50 {theirs['p50']:.4f} ms): ours ÷ hnswlib "
+                             f"{ours['p50'] / theirs['p50']:.2f}×.")
+            elif first or any(at == size for at, _ in merged):
+                lines.append(f"\nAt {size:,} vectors recall@10 0.99 was reached by "
+                             f"{', '.join(first) if first else 'neither'} within the candidate lists measured.")
     identical = peers[-1]["segmentation"]
     lines += ["", "Segmentation agreement with Python jieba 0.42.1 (texts segmented identically): ours "
               f"{segmentation[-1]['identical_texts']}/{segmentation[-1]['texts']}, rjieba "

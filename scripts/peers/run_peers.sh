@@ -5,7 +5,8 @@
 #   PEERS_SIZES   index sizes (default 100000,1000000)
 #   PEERS_ANN_MAX largest size the HNSW indexes (ours, hnswlib, usearch) are built at (default 100000). Sizes above
 #                 100000 are built in the first run only, and usearch only up to PEERS_USEARCH_MAX (default 100000:
-#                 its 1M build took 1,363 s here); hnswlib and ours took about 10 minutes each at 1M.
+#                 its 1M build took 1,363 s here); hnswlib and ours took about 15 minutes each at 1M.
+#   PEERS_HNSW_EF candidate lists (ef) both graphs are also searched with, beside 128 (default 256,512,1024,2048)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VENV=${PEERS_VENV:-.venv/peers}
@@ -25,6 +26,7 @@ rm -rf "$KEEP"
 swift build -c release --product vividcrowd-bench
 bench=.build/release/vividcrowd-bench
 ANN_MAX=${PEERS_ANN_MAX:-100000}
+export PEERS_HNSW_EF=${PEERS_HNSW_EF:-256,512,1024,2048}
 ANN_REPEAT_MAX=$(( ANN_MAX < 100000 ? ANN_MAX : 100000 ))
 sizes_up_to() { tr ',' '\n' <<< "$SIZES" | awk -v max="$1" '$1 <= max' | paste -sd, -; }
 runs=()
@@ -39,10 +41,10 @@ for run in $(seq 1 "$RUNS"); do
     echo "== run $run of $RUNS: ours"
     "$bench" segmentation --reports "$reports"
     if [ "$run" = 1 ]; then
-        "$bench" scale --sizes "$SIZES" --hnsw-sizes "$hnsw_sizes" --export "$WORK/data" --export-sizes "$SIZES" \
+        "$bench" scale --sizes "$SIZES" --hnsw-sizes "$hnsw_sizes" --hnsw-ef "$PEERS_HNSW_EF" --export "$WORK/data" --export-sizes "$SIZES" \
             --reports "$reports"
     else
-        "$bench" scale --sizes "$SIZES" --hnsw-sizes "$hnsw_sizes" --reports "$reports"
+        "$bench" scale --sizes "$SIZES" --hnsw-sizes "$hnsw_sizes" --hnsw-ef "$PEERS_HNSW_EF" --reports "$reports"
     fi
     [ "$reports" = reports ] && cp reports/scale.json reports/segmentation.json "$out/ours/"
     echo "== run $run of $RUNS: peers"

@@ -26,6 +26,13 @@ int vc_hnsw_add(vc_hnsw *index, const float *vectors, size_t count, size_t first
 /// Writes the graph to `path`; returns 0, or -1 with `error` filled.
 int vc_hnsw_save(const vc_hnsw *index, const char *path, char *error, size_t error_size);
 
+/// The inner-product kernels the graph's distance can use; the widest the machine runs is chosen at creation.
+enum { VC_HNSW_KERNEL_SCALAR = 0, VC_HNSW_KERNEL_AVX2 = 1, VC_HNSW_KERNEL_AVX512 = 2 };
+/// The kernel graphs use on this machine.
+int vc_hnsw_kernel(void);
+/// The inner product of `count` floats by `kernel` into `result`; 0, or -1 when this machine cannot run it.
+int vc_hnsw_dot(int kernel, const float *a, const float *b, size_t count, float *result);
+
 /// The size of the candidate list kept while searching (hnswlib's ef); not to be changed while searches run.
 void vc_hnsw_set_ef(vc_hnsw *index, size_t ef);
 /// The `k` nearest labels to `query` by inner product, best first, with their inner products; returns how many.

@@ -2,7 +2,7 @@ import CHNSW
 import Foundation
 
 /// An HNSW graph (hnswlib) over the rows of a ``DenseIndex`` for approximate search on large corpora: the graph
-/// proposes candidates, and exact cosines from the index order them, so every returned score is exact.
+/// finds the candidates, and the index re-scores them, so every returned score is the one exact search gives.
 ///
 /// Immutable once built; hnswlib's searches may run concurrently (its visited lists come from a locked pool), which
 /// is why the class can be shared.
@@ -15,16 +15,12 @@ public final class HNSWIndex: DenseSearching, @unchecked Sendable {
         public var buildCandidates: Int
         /// Candidate list while searching (ef); at least the number of candidates asked for.
         public var searchCandidates: Int
-        /// Candidates rescored exactly, as a multiple of k.
-        public var rescoreFactor: Int
         public var seed: UInt64
 
-        public init(links: Int = 16, buildCandidates: Int = 200, searchCandidates: Int = 128, rescoreFactor: Int = 4,
-                    seed: UInt64 = 100) {
+        public init(links: Int = 16, buildCandidates: Int = 200, searchCandidates: Int = 128, seed: UInt64 = 100) {
             self.links = links
             self.buildCandidates = buildCandidates
             self.searchCandidates = searchCandidates
-            self.rescoreFactor = rescoreFactor
             self.seed = seed
         }
     }
@@ -105,16 +101,39 @@ public final class HNSWIndex: DenseSearching, @unchecked Sendable {
     /// Bytes the graph holds beside the exact index (its own copy of the vectors and its links).
     public var graphBytes: Int { vc_hnsw_memory_bytes(handle) }
 
-    /// The `k` rows most similar to `query`: k × rescoreFactor candidates from the graph, ordered by exact cosine.
+    /// The `k` rows most similar to `query` by the graph, with the cosines exact search gives them.
+    ///
+    /// The graph holds the same f32 rows, so asking it for more than k candidates and re-ranking would change
+    /// nothing but the time: its distances differ from the index's only in summation order. The re-scoring keeps
+    /// scores bit-identical on both sides of ``DenseSearchPolicy/approximateFrom``.
     public func search(_ query: [Float], k: Int) throws -> [ScoredDocument] {
         guard query.count == exact.dimension else { throw DimensionMismatch(expected: exact.dimension, actual: query.count) }
         guard k > 0, exact.count > 0 else { return [] }
         let unit = DenseIndex.normalised(query)
-        let wanted = min(exact.count, max(k * max(parameters.rescoreFactor, 1), k))
-        var labels = [Int64](repeating: 0, count: wanted)
-        var similarities = [Float](repeating: 0, count: wanted)
-        let found = unit.withUnsafeBufferPointer { vc_hnsw_search(handle, $0.baseAddress, wanted, &labels, &similarities) }
-        return exact.rescored(labels.prefix(found).lazy.map { Int($0) }, unit: unit, k: k)
+        let wanted = min(exact.count, k)
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: wanted) { labels in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: wanted) { similarities in
+                let found = unit.withUnsafeBufferPointer {
+                    vc_hnsw_search(handle, $0.baseAddress, wanted, labels.baseAddress, similarities.baseAddress)
+                }
+                return exact.rescored(labels.prefix(found).lazy.map { Int($0) }, unit: unit, k: k)
+            }
+        }
+    }
+
+    /// An inner-product kernel the graph's distance can use.
+    public enum Kernel: Int32, CaseIterable, Sendable {
+        case scalar = 0, avx2 = 1, avx512 = 2
+
+        /// The widest kernel this machine runs: the one every graph uses.
+        public static var selected: Kernel { Kernel(rawValue: vc_hnsw_kernel()) ?? .scalar }
+
+        /// `a` · `b` by this kernel, or nil when the machine cannot run it.
+        public func innerProduct(_ a: [Float], _ b: [Float]) -> Float? {
+            precondition(a.count == b.count, "vectors of different lengths")
+            var result: Float = 0
+            return vc_hnsw_dot(rawValue, a, b, a.count, &result) == 0 ? result : nil
+        }
     }
 }
 
