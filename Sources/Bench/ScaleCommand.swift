@@ -181,12 +181,12 @@ struct ScaleCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         let dense = try DenseIndex(dimension: dimension, vectors: vectors.rows)
         row.denseBuildSeconds = (ContinuousClock.now - started).seconds
-        row.denseF32 = try timed(queryVectors.rows) { _ = try dense.search($0, k: 10) }
-        row.denseSGEMV = try timed(queryVectors.rows) { _ = Self.sgemvSearch(dense, try dense.scores(for: $0), k: 10) }
+        row.denseF32 = try Self.timed(queryVectors.rows) { _ = try dense.search($0, k: 10) }
+        row.denseSGEMV = try Self.timed(queryVectors.rows) { _ = Self.sgemvSearch(dense, try dense.scores(for: $0), k: 10) }
         let scalarQueries = Array(queryVectors.rows.prefix(size >= 100_000 ? 20 : queryVectors.rows.count))
-        row.denseScalar = try timed(scalarQueries) { _ = Self.scalarSearch(dense, $0, k: 10) }
+        row.denseScalar = try Self.timed(scalarQueries) { _ = Self.scalarSearch(dense, $0, k: 10) }
         let quantised = QuantizedDenseIndex(dense)
-        row.denseInt8 = try timed(queryVectors.rows) { _ = try quantised.search($0, k: 10) }
+        row.denseInt8 = try Self.timed(queryVectors.rows) { _ = try quantised.search($0, k: 10) }
         var overlap = 0
         for query in queryVectors.rows.prefix(100) {
             let exact = Set(try dense.search(query, k: 10).map(\.document))
@@ -219,7 +219,7 @@ struct ScaleCommand: AsyncParsableCommand {
             // Recall first, then time, at every candidate list: the peers script measures hnswlib in this order, so
             // both are timed over a graph the same queries have just walked.
             row.hnswRecallAt10 = try recall(graph)
-            row.hnsw = try timed(queryVectors.rows) { _ = try graph.search($0, k: 10) }
+            row.hnsw = try Self.timed(queryVectors.rows) { _ = try graph.search($0, k: 10) }
             row.hnswSweep = [HNSWSweepPoint(ef: graph.parameters.searchCandidates, latency: row.hnsw!, recallAt10: row.hnswRecallAt10!)]
             // Other candidate lists on the same graph: saved once, read back with each (a graph's ef is fixed when
             // it is opened, so searches may share it).
@@ -233,7 +233,7 @@ struct ScaleCommand: AsyncParsableCommand {
                     parameters.searchCandidates = ef
                     let wider = try HNSWIndex(loading: file, exact: dense, parameters: parameters)
                     let recallAt10 = try recall(wider)
-                    let latency = try timed(queryVectors.rows) { _ = try wider.search($0, k: 10) }
+                    let latency = try Self.timed(queryVectors.rows) { _ = try wider.search($0, k: 10) }
                     row.hnswSweep?.append(HNSWSweepPoint(ef: ef, latency: latency, recallAt10: recallAt10))
                 }
             }
@@ -243,7 +243,8 @@ struct ScaleCommand: AsyncParsableCommand {
         return row
     }
 
-    private func timed(_ queries: [[Float]], _ body: ([Float]) throws -> Void) rethrows -> LatencySummary {
+    /// Each query's latency through `body`, after one untimed call.
+    static func timed(_ queries: [[Float]], _ body: ([Float]) throws -> Void) rethrows -> LatencySummary {
         if let first = queries.first { try body(first) }
         var latencies: [Double] = []
         for query in queries {

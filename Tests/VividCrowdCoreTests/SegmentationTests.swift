@@ -75,6 +75,30 @@ struct SegmentationTests {
         #expect(identical == fixtures.count)
     }
 
+    @Test("a malformed dictionary or IDF line is refused with its line number (blank lines counted); CRLF and padding are read")
+    func malformedDataFiles() throws {
+        let folder = URL(fileURLWithPath: try temporaryDirectory())
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let dictionary = folder.appendingPathComponent("dict.txt")
+        try Data("苹果 30 n\r\n\n  香蕉 20 n  \n".utf8).write(to: dictionary)
+        let loaded = try JiebaDictionary(contentsOf: dictionary)
+        #expect(loaded.frequency(of: "苹果") == 30 && loaded.frequency(of: "香蕉") == 20 && loaded.total == 50)
+        try Data("苹果 30 n\n\n香蕉 many n\n".utf8).write(to: dictionary)
+        #expect(throws: SegmentationDataError.self) { _ = try JiebaDictionary(contentsOf: dictionary) }
+        do { _ = try JiebaDictionary(contentsOf: dictionary) } catch { #expect((error as? SegmentationDataError)?.line == 3) }
+
+        let idf = folder.appendingPathComponent("idf.txt")
+        for (text, line) in [("苹果 1.5\n\n香蕉\n", 3), ("苹果 1.5\n香蕉 inf\n", 2), ("苹果 1.5 2.0\n", 1)] {
+            try Data(text.utf8).write(to: idf)
+            do {
+                _ = try KeywordExtractor(segmenter: sharedSegmenter, idfFile: idf)
+                Issue.record("\(text.debugDescription) was accepted")
+            } catch {
+                #expect((error as? SegmentationDataError)?.line == line, "\(error)")
+            }
+        }
+    }
+
     @Test("the Porter stemmer gives the published stems")
     func porterStems() {
         // Porter (1980)'s examples and NLTK's PorterStemmer(mode=ORIGINAL_ALGORITHM) on the rest.

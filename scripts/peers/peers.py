@@ -2,6 +2,8 @@
 
     peers.py measure DATA OUT.json   one run of every peer (one thread each)
     peers.py report RUN...           medians and ranges over runs, ours beside the peers: reports/peers.{json,md}
+    peers.py hnsw-graph DATA GRAPH OUT.json   hnswlib searching a graph file `vividcrowd-bench hnsw` saved
+    peers.py hnsw-report FOLDER      ours and hnswlib on that one graph, round by round: reports/hnsw-same-graph.{json,md}
 
 Each RUN folder holds peers.json (from `measure`) and ours/scale.json + ours/segmentation.json from the bench run
 interleaved with it by scripts/peers/run_peers.sh. Peers: tantivy (block-max WAND) and bm25s + numba for BM25,
@@ -328,9 +330,83 @@ def report(runs):
     print("\n".join(lines))
 
 
+def hnsw_graph(folder, graph_file, out):
+    """hnswlib 0.8.0 searching the graph our shim built and saved (the same file format), with the queries and exact
+    top 10 `vividcrowd-bench hnsw --export` wrote: recall first, then time, at each candidate list."""
+    import hnswlib
+    queries = np.fromfile(folder / "queries.f32", dtype="<f4")
+    truth = [set(ids) for ids in json.loads((folder / "truth.json").read_text())]
+    queries = queries.reshape(len(truth), -1)
+    graph = hnswlib.Index(space="ip", dim=queries.shape[1])
+    graph.load_index(str(graph_file))
+    graph.set_num_threads(1)
+    sweep = []
+    for ef in [128] + HNSW_EF:
+        graph.set_ef(ef)
+        found = [graph.knn_query(query, k=10, num_threads=1)[0][0] for query in queries]
+        recall = sum(len(truth[i] & set(map(int, found[i]))) for i in range(len(truth))) / (10 * len(truth))
+        sweep.append({"ef": ef, "recall_at_10": recall,
+                      **timed_each(list(queries), lambda q: graph.knn_query(q, k=10, num_threads=1))})
+        print(f"hnswlib ef {ef}: recall@10 {recall:.3f}, p50 {sweep[-1]['p50']:.4f} ms", flush=True)
+    out.write_text(json.dumps({"hnswlib": hnswlib.__version__ if hasattr(hnswlib, "__version__") else "0.8.0",
+                               "sweep": sweep}, indent=2) + "\n", encoding="utf-8")
+
+
+def hnsw_report(folder):
+    """Medians over the rounds of ours-N.json and hnswlib-N.json in `folder`: one graph, two searches."""
+    def ranged(values):
+        return f"{values['median']:.4f} ({values['min']:.4f}–{values['max']:.4f})"
+
+    rounds = sorted(folder.glob("ours-*.json"))
+    ours = [json.loads(path.read_text()) for path in rounds]
+    theirs = [json.loads((folder / path.name.replace("ours-", "hnswlib-")).read_text()) for path in rounds]
+    size = ours[0]["size"]
+    built = next((run for run in ours if run.get("build_s")), {})
+    rows = []
+    for ef in [point["ef"] for point in ours[0]["sweep"]]:
+        mine = [next(p for p in run["sweep"] if p["ef"] == ef) for run in ours]
+        other = [next(p for p in run["sweep"] if p["ef"] == ef) for run in theirs]
+        rows.append({"ef": ef, "ours_recall_at_10": mine[-1]["recall_at_10"], "hnswlib_recall_at_10": other[-1]["recall_at_10"],
+                     "ours_p50": spread([p["ms"]["p50"] for p in mine]),
+                     "hnswlib_p50": spread([p["p50"] for p in other]),
+                     "ratios": [m["ms"]["p50"] / o["p50"] for m, o in zip(mine, other)]})
+    lines = ["# HNSW search on one graph: ours and hnswlib", "",
+             f"One graph of {size:,} × {ours[0].get('dimension', 384)} vectors (scale's clustered rows; M 16, "
+             f"ef_construction 200), built once by our shim"
+             + (f" ({built['graph_bytes'] / 1e6:.0f} MB; build times are in peers.md, measured beside hnswlib's)"
+                if built else "")
+             + ", then searched in turn by `vividcrowd-bench hnsw` (the product's `HNSWIndex`: the shim's "
+             f"{ours[0]['kernel']} distance and exact re-scoring of the k found) and by hnswlib 0.8.0 from Python "
+             f"(`knn_query`), {len(rounds)} rounds, one thread each, 200 queries, recall pass then timed pass at each "
+             "candidate list. p50 is the median over rounds (min–max); the ratio column is ours ÷ hnswlib per round "
+             "(median, min–max).", "",
+             "| ef | ours recall@10 | hnswlib recall@10 | ours p50 ms | hnswlib p50 ms | ours ÷ hnswlib |",
+             "|---|---|---|---|---|---|"]
+    for row in rows:
+        ratio = spread(row["ratios"])
+        lines.append(f"| {row['ef']} | {row['ours_recall_at_10']:.3f} | {row['hnswlib_recall_at_10']:.3f} | "
+                     f"{ranged(row['ours_p50'])} | {ranged(row['hnswlib_p50'])} | "
+                     f"{ratio['median']:.2f}× ({ratio['min']:.2f}–{ratio['max']:.2f}) |")
+    first = next((row for row in rows if row["ours_recall_at_10"] >= 0.99 and row["hnswlib_recall_at_10"] >= 0.99), None)
+    if first:
+        lines += ["", f"Recall@10 ≥ 0.99 is first reached by both at ef {first['ef']}: ours p50 "
+                  f"{first['ours_p50']['median']:.4f} ms, hnswlib {first['hnswlib_p50']['median']:.4f} ms, ours ÷ hnswlib "
+                  f"{spread(first['ratios'])['median']:.2f}×."]
+    lines += ["", "Reproduce: `scripts/peers/hnsw_same_graph.sh` (HNSW_SIZE, HNSW_ROUNDS)."]
+    reports = root / "reports"
+    (reports / "hnsw-same-graph.json").write_text(json.dumps({"size": size, "rounds": len(rounds), "rows": rows}, indent=2) + "\n",
+                                                   encoding="utf-8")
+    (reports / "hnsw-same-graph.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 4 and sys.argv[1] == "measure":
         measure(pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3]))
+    elif len(sys.argv) >= 5 and sys.argv[1] == "hnsw-graph":
+        hnsw_graph(pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3]), pathlib.Path(sys.argv[4]))
+    elif len(sys.argv) >= 3 and sys.argv[1] == "hnsw-report":
+        hnsw_report(pathlib.Path(sys.argv[2]))
     elif len(sys.argv) >= 3 and sys.argv[1] == "report":
         report([pathlib.Path(p) for p in sys.argv[2:]])
     else:

@@ -21,37 +21,27 @@ public struct JiebaDictionary: Sendable {
         var frequencies: [Int64] = [0]
         var codes: [Int64: UInt32] = [0: 0]
         var lineNumber = 0
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            var lineStart = 0
-            while lineStart < bytes.count {
-                var lineEnd = lineStart
-                while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
-                lineNumber += 1
-                let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[lineStart..<lineEnd]), as: UTF8.self)
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
-                lineStart = lineEnd + 1
-                if line.isEmpty { continue }
-                let fields = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-                guard fields.count >= 2, let frequency = Int64(fields[1]) else {
-                    throw SegmentationDataError(file: url.path, line: lineNumber, reason: "expected 'word frequency'")
-                }
-                // Later lines override earlier ones, as jieba's gen_pfdict does; prefixes default to 0.
-                guard let node = trie.insert(fields[0].unicodeScalars.map(\.value)) else {
-                    throw SegmentationDataError(
-                        file: url.path, line: lineNumber, reason: "the dictionary needs more than \(ScalarTrie.capacity) trie nodes")
-                }
-                let code: UInt32
-                if let known = codes[frequency] {
-                    code = known
-                } else {
-                    code = UInt32(frequencies.count)
-                    codes[frequency] = code
-                    frequencies.append(frequency)
-                }
-                trie.setValue(code, at: node)
-                total += frequency
+        try DataFileLines.forEach(in: data) { number, line in
+            lineNumber = number
+            let fields = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count >= 2, let frequency = Int64(fields[1]) else {
+                throw SegmentationDataError(file: url.path, line: number, reason: "expected 'word frequency'")
             }
+            // Later lines override earlier ones, as jieba's gen_pfdict does; prefixes default to 0.
+            guard let node = trie.insert(fields[0].unicodeScalars.map(\.value)) else {
+                throw SegmentationDataError(
+                    file: url.path, line: number, reason: "the dictionary needs more than \(ScalarTrie.capacity) trie nodes")
+            }
+            let code: UInt32
+            if let known = codes[frequency] {
+                code = known
+            } else {
+                code = UInt32(frequencies.count)
+                codes[frequency] = code
+                frequencies.append(frequency)
+            }
+            trie.setValue(code, at: node)
+            total += frequency
         }
         guard let frozen = DoubleArrayTrie(trie) else {
             throw SegmentationDataError(
