@@ -1,7 +1,7 @@
 import Foundation
 
-/// The lines of a UTF-8 data file (jieba's dictionary and IDF table), read from its bytes one at a time: neither the
-/// whole file as a String nor an array of its lines is ever held, which at load had cost more memory than the tables.
+/// The lines of a UTF-8 data file (jieba's dictionary), read from its bytes one at a time: neither the
+/// whole file as a String nor an array of its lines is held.
 enum DataFileLines {
     /// Calls `body` with each non-empty line, stripped of surrounding whitespace as Python's `str.strip` does, and its
     /// 1-based number in the file.
