@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # HNSW search alone, ours against hnswlib, on one graph: `vividcrowd-bench hnsw` builds the graph once (our shim, one
-# thread; about 12 minutes at 1M here) and saves it, then each round searches that file with the product's HNSWIndex
+# thread; 12–14 minutes at 1M here) and saves it, then each round searches that file with the product's HNSWIndex
 # and with hnswlib 0.8.0 from Python, in turn. Medians and ranges into reports/hnsw-same-graph.{md,json}; each
 # round's JSON stays in reports/hnsw-same-graph-runs.
 #   HNSW_SIZE    rows (default 1000000)

@@ -5,7 +5,7 @@
 #   PEERS_SIZES   index sizes (default 100000,1000000)
 #   PEERS_ANN_MAX largest size the HNSW indexes (ours, hnswlib, usearch) are built at (default 100000). Sizes above
 #                 100000 are built in the first run only, and usearch only up to PEERS_USEARCH_MAX (default 100000:
-#                 its 1M build took 1,363 s here); hnswlib and ours took about 15 minutes each at 1M.
+#                 its 1M build took 1,363 s here); hnswlib and ours took 11–12 minutes each at 1M (651 and 739 s).
 #   PEERS_HNSW_EF candidate lists (ef) both graphs are also searched with, beside 128 (default 256,512,1024,2048)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
