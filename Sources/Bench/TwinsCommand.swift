@@ -166,8 +166,8 @@ enum TwinsReportFormat {
         var lines = [
             "# Twins: document-grounded retrieval", "",
             "`vividcrowd-bench \(arguments)`", "",
-            "| suite | method | docs | chunks | mean chunk chars | R@1 | R@3 | R@5 | MRR | no-evidence refused % (same-topic / other-doc) | answerable refused % | AUC (same-topic / other-doc) | page acc % | p50 / p99 ms | pages/s (PyMuPDF) |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| suite | method | docs | chunks | mean chunk chars | R@1 | R@3 | R@5 | MRR | no-evidence refused % (same-topic / other-doc) | answerable refused % | AUC (same-topic / other-doc) | page acc % | cited page % | p50 / p99 ms | pages/s (PyMuPDF) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in reports {
             lines.append(
@@ -175,7 +175,7 @@ enum TwinsReportFormat {
                     + "\(number(r.recallAt3)) | \(number(r.recallAt5)) | \(number(r.mrr)) | \(percent(r.noEvidenceRefused)) "
                     + "(\(percent(r.sameTopicRefused)) / \(percent(r.otherDocumentRefused))) | \(percent(r.answerableRefused)) | "
                     + "\(number(r.noEvidenceAUC)) (\(number(r.sameTopicAUC)) / \(number(r.otherDocumentAUC))) | "
-                    + "\(percent(r.pageAccuracy)) | \(number(r.retrievalP50Milliseconds, "%.3f")) / \(number(r.retrievalP99Milliseconds, "%.3f")) | "
+                    + "\(percent(r.pageAccuracy)) | \(percent(r.citedPageAccuracy)) | \(number(r.retrievalP50Milliseconds, "%.3f")) / \(number(r.retrievalP99Milliseconds, "%.3f")) | "
                     + "\(number(r.pagesPerSecond, "%.0f")) (\(number(r.peerPagesPerSecond, "%.0f"))) |")
         }
         for r in reports {
@@ -189,7 +189,9 @@ enum TwinsReportFormat {
             "",
             "R@k: a chunk holding the gold answer among the top k (text suites: its position and text; PDF suites: its text, "
                 + "whitespace-insensitive). Refusal: the evidence gate's decision on the top five chunks. Latency: tokenising "
-                + "and ranking one question, its embedding excluded, one thread. pages/s: MuPDF read and chunking.",
+                + "and ranking one question, its embedding excluded, one thread. pages/s: MuPDF read and chunking. Cited page: for "
+                + "each answerable question whose answer is in a passage it was given, a reply restating the question with its "
+                + "answer cites that passage; the share whose citation names a page the answer is printed on.",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

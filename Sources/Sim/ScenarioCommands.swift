@@ -44,8 +44,9 @@ struct ScenarioOptions: ParsableArguments {
         }
     }
 
-    /// Runs every chosen scenario in process and writes reports/sim-NAME.{md,json}.
-    func runAll() async throws -> [SimulationReport] {
+    /// Runs every chosen scenario in process and writes reports/sim-NAME.{md,json}. Logging is set up on the first
+    /// run only: swift-log takes one bootstrap per process, and `check --write` runs twice (record, then replay).
+    func runAll(bootstrapsLogging: Bool = true) async throws -> [SimulationReport] {
         var settings = try VividCrowdConfiguration.load()
         settings.llm.mode = llmMode
         settings.llm.model = model
@@ -55,7 +56,7 @@ struct ScenarioOptions: ParsableArguments {
         settings.llm.localSchema = localSchema
         if let cassettes { settings.llm.cassetteDirectory = cassettes }
         if settings.logLevel == .info { settings.logLevel = .warning }
-        LoggingSetup.bootstrap(settings)
+        if bootstrapsLogging { LoggingSetup.bootstrap(settings) }
         BLASThreads.set(1)
         let corpora = URL(fileURLWithPath: self.corpora)
         var reports: [SimulationReport] = []
@@ -181,7 +182,7 @@ struct CheckScenarios: AsyncParsableCommand {
             // A recording run counts its misses; the baseline is what the new cassettes replay, offline.
             var replay = options
             replay.llmMode = .replay
-            reports = try await replay.runAll()
+            reports = try await replay.runAll(bootstrapsLogging: false)
         }
         let url = URL(fileURLWithPath: baseline)
         if write {

@@ -62,6 +62,22 @@ private let tokenizer = SearchTokenizer(segmenter: sharedSegmenter)
         #expect(children.chunks[0].pages == 1...1)
     }
 
+    @Test func aChunkIsNotRankedByTheOverlapItCarries() throws {
+        let text = DocumentText(format: .text, pages: [
+            "Aspirin comes from willow bark chemistry. Hoffmann synthesised it in 1897.\n\n"
+                + "Low doses reduce heart attacks.\n",
+        ])
+        let chunks = DocumentChunker(target: 20, maximum: 80).chunks(of: text)
+        #expect(chunks.count == 2)
+        #expect(chunks[1].overlap > 0 && chunks[1].text.contains("Hoffmann"))
+        #expect(!chunks[1].ownText.contains("Hoffmann") && chunks[1].ownText.hasPrefix("Low doses"))
+        let index = try PassageIndex(
+            chunks: chunks, terms: chunks.map { PassageIndex.terms(of: $0, tokenizer: tokenizer) }, vectors: [])
+        let ranking = try index.search(terms: tokenizer.terms("When did Hoffmann synthesise it?"), vector: [], fusion: .bm25, limit: 2)
+        #expect(ranking.chunks.first?.index == 0)
+        #expect(ranking.candidates.dropFirst().allSatisfy { $0.bm25Normalised == 0 })
+    }
+
     @Test func misalignedVectorsAreAnError() throws {
         let chunks = DocumentChunker().chunks(of: DocumentText(format: .text, pages: ["One paragraph.\n\nAnother one.\n"]))
         #expect(throws: RetrievalError.self) {
@@ -153,6 +169,39 @@ private let tokenizer = SearchTokenizer(segmenter: sharedSegmenter)
         }
     }
 
+    @Test func aCitationNamesThePageItsSentenceIsPrintedOn() async throws {
+        // One chunk spans three pages: the top chunk's page span always holds the answer's page, the citation's page
+        // only when the quoted sentence is on it. The third question's answer_pages is deliberately wrong.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("twins-pdf-\(UUID().uuidString)/pdf")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("%PDF-1.4 stand-in\n%%EOF\n".utf8).write(to: folder.appendingPathComponent("aspirin.pdf"))
+        let queries: [[String: Any]] = [
+            ["qid": "1", "doc": "aspirin", "query": "Who synthesised aspirin at Bayer?", "answer": "Felix Hoffmann",
+             "answers": ["Felix Hoffmann"], "type": "answerable", "answer_pages": [1]],
+            ["qid": "2", "doc": "aspirin", "query": "What do low doses of aspirin reduce?", "answer": "the risk of heart attacks",
+             "answers": ["the risk of heart attacks"], "type": "answerable", "answer_pages": [2]],
+            ["qid": "3", "doc": "aspirin", "query": "Which rare illness strikes children given aspirin?", "answer": "Reye's syndrome",
+             "answers": ["Reye's syndrome"], "type": "answerable", "answer_pages": [2]],
+        ]
+        try queries.map { String(data: try JSONSerialization.data(withJSONObject: $0), encoding: .utf8)! }.joined(separator: "\n")
+            .write(to: folder.appendingPathComponent("queries.jsonl"), atomically: true, encoding: .utf8)
+        let pages = [
+            "Aspirin was first synthesised by Felix Hoffmann at Bayer in 1897.",
+            "Low doses of aspirin reduce the risk of heart attacks in some patients.",
+            "Reye's syndrome is a rare but serious illness in children given aspirin.",
+        ]
+        let benchmark = TwinsBenchmark(
+            tokenizer: tokenizer, chunker: DocumentChunker(target: 400, maximum: 700),
+            reader: DocumentReader(pdf: FixedPages(pages: pages)), ingestionRuns: 1)
+        let prepared = try await benchmark.prepare(try TwinsSuite.load(folder, source: .pdf), embed: nil)
+        #expect(prepared.indexes["aspirin"]?.chunks.map(\.pages) == [1...3])
+        let report = try benchmark.evaluate(prepared, gates: .lexical, method: "bm25")
+        #expect(report.pageAccuracy == 1)
+        #expect(report.citedPageAccuracy == 2.0 / 3.0)
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as! [String: Any]
+        #expect(json["cited_page_accuracy"] as? Double == 2.0 / 3.0)
+    }
+
     @Test func aFolderWithoutSuitesIsAClearError() throws {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("no-suite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
@@ -205,4 +254,10 @@ private let tokenizer = SearchTokenizer(segmenter: sharedSegmenter)
         }
         #expect(throws: JSONLinesError.self) { try JSONLines.decode(Row.self, from: Data([0xFF, 0xFE, 0x00])) }
     }
+}
+
+/// A PDF reader that returns the same pages for any bytes.
+private struct FixedPages: PDFTextReader {
+    var pages: [String]
+    func pages(of data: Data, limits: DocumentLimits) throws -> [String] { pages }
 }

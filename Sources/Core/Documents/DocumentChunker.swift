@@ -23,6 +23,11 @@ public struct DocumentChunk: Sendable, Equatable, Codable {
     }
 }
 
+extension DocumentChunk {
+    /// The chunk's text without the overlap carried from the previous chunk: what it is ranked by.
+    public var ownText: Substring { text.dropFirst(overlap) }
+}
+
 extension DocumentText {
     /// The page texts joined by "\n": what `DocumentChunk.characters` points into.
     public var fullText: String { pages.joined(separator: "\n") }

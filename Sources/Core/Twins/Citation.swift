@@ -63,7 +63,8 @@ public enum CitationExtractor {
         passages.enumerated().map { citation(marker: $0.offset + 1, of: $0.element, for: reply, pageStarts: pageStarts) }
     }
 
-    static func citation(marker: Int, of chunk: DocumentChunk, for reply: String, pageStarts: [Int]) -> Citation {
+    /// The citation of `chunk` as passage `marker` of `reply`: its sentence closest to the reply's words, on its page.
+    public static func citation(marker: Int, of chunk: DocumentChunk, for reply: String, pageStarts: [Int]) -> Citation {
         let (snippet, offset) = bestSentence(of: chunk, for: reply)
         return Citation(
             marker: marker, chunkID: chunk.index, page: page(of: chunk, offset: offset, pageStarts: pageStarts),
@@ -73,7 +74,7 @@ public enum CitationExtractor {
     /// The chunk's own sentence (the carried overlap skipped) sharing the most characters bigrams with the reply,
     /// cut to the snippet limit, and its share of the way through the chunk's own text.
     static func bestSentence(of chunk: DocumentChunk, for reply: String) -> (String, Double) {
-        let own = String(chunk.text.dropFirst(chunk.overlap))
+        let own = String(chunk.ownText)
         let sentences = DocumentChunker.sentences(of: own)
         let replyBigrams = bigrams(reply)
         var best = (score: -1, index: 0)

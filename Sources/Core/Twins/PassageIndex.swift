@@ -25,6 +25,12 @@ public struct PassageIndex: Sendable {
             denseSearch: denseSearch, corpusVersion: version)
     }
 
+    /// The terms `chunk` is ranked by: its own text, not the overlap it carries from the chunk before, which would let
+    /// a chunk win a question on a sentence that its neighbour holds.
+    public static func terms(of chunk: DocumentChunk, tokenizer: SearchTokenizer) -> [String] {
+        tokenizer.terms(String(chunk.ownText))
+    }
+
     /// BM25 as passages are ranked.
     public static let lexicalParameters = BM25Index.Parameters(k1: 0.9, b: 0.4, idf: .lucene)
 

@@ -243,7 +243,7 @@ public actor TwinLibrary {
             vectors = fresh
         }
         let index = try PassageIndex(
-            chunks: chunks, terms: chunks.map { tokenizer.terms($0.text) }, vectors: vectors ?? [], source: twin.fileName,
+            chunks: chunks, terms: chunks.map { PassageIndex.terms(of: $0, tokenizer: tokenizer) }, vectors: vectors ?? [], source: twin.fileName,
             denseSearch: denseSearch.forCorpus("twin-\(twin.id)"),
             version: "\(Int(twin.updatedAt.timeIntervalSince1970 * 1000))-\(client.models.embedding)")
         indexes[twin.id] = (twin.updatedAt, index)

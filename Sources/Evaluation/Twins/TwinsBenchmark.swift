@@ -37,12 +37,15 @@ public struct TwinsBenchmark: Sendable {
         /// Seconds spent reading and chunking, one thread.
         public var ingestionSeconds: Double
         public var hasVectors: Bool
+        /// Where each page of each document begins in its full text (PDF suites), for placing citations on pages.
+        public var pageStarts: [String: [Int]] = [:]
     }
 
     /// Chunks every document of `suite` (reading PDFs first), tokenises and, with `embed`, embeds chunks and queries.
     public func prepare(_ suite: TwinsSuite, embed: Embed?) async throws -> Prepared {
         var chunksByDocument: [String: [DocumentChunk]] = [:]
         var languages: [String: String] = [:]
+        var pageStarts: [String: [Int]] = [:]
         var pages = 0
         var seconds = 0.0
         for document in suite.documents {
@@ -62,6 +65,7 @@ public struct TwinsBenchmark: Sendable {
                 }
                 chunksByDocument[document] = chunker.chunks(of: text)
                 languages[document] = text.language
+                if suite.source == .pdf { pageStarts[document] = text.pageStarts }
                 timings.append((ContinuousClock.now - started).seconds)
             }
             seconds += timings.sorted()[timings.count / 2]
@@ -73,14 +77,14 @@ public struct TwinsBenchmark: Sendable {
         for document in suite.documents {
             let chunks = chunksByDocument[document]!
             indexes[document] = try PassageIndex(
-                chunks: chunks, terms: chunks.map { tokenizer.terms($0.text) },
+                chunks: chunks, terms: chunks.map { PassageIndex.terms(of: $0, tokenizer: tokenizer) },
                 vectors: embed == nil ? [] : chunks.map { passageVectors[$0.text]! }, source: document)
         }
         return Prepared(
             suite: suite, indexes: indexes, queryTerms: suite.queries.map { tokenizer.terms($0.query) },
             queryVectors: suite.queries.map { queryVectorTable[$0.query] ?? [] }, pages: pages, languages: languages,
             ingestionSeconds: seconds,
-            hasVectors: embed != nil)
+            hasVectors: embed != nil, pageStarts: pageStarts)
     }
 
     /// Whether a ranked chunk holds the query's answer: in text suites the answer's position falls in the chunk and
@@ -107,6 +111,9 @@ public struct TwinsBenchmark: Sendable {
         var topText: String?
         /// Whether any chunk of the document holds the answer at all (an upper bound on recall).
         var answerHeld: Bool
+        /// PDF suites: the page a citation of the first given passage holding the answer names, for a reply that
+        /// restates the question with its answer; nil when no given passage holds it.
+        var citedPage: Int?
     }
 
     /// Answerable questions whose answer was not in the top chunk, with that chunk, for looking at failures.
@@ -137,9 +144,18 @@ public struct TwinsBenchmark: Sendable {
                 ? ranking.chunks.firstIndex { Self.holdsAnswer($0, query: query, source: prepared.suite.source) }.map { $0 + 1 } : nil
             let evidence = gate.evidence(top.candidates)
             let held = query.isAnswerable && (rank != nil || index.chunks.contains { Self.holdsAnswer($0, query: query, source: prepared.suite.source) })
+            var citedPage: Int?
+            if let pageStarts = prepared.pageStarts[query.doc], let answer = query.answer,
+                let given = top.chunks.firstIndex(where: { Self.holdsAnswer($0, query: query, source: prepared.suite.source) })
+            {
+                citedPage = CitationExtractor.citation(
+                    marker: given + 1, of: top.chunks[given], for: query.query + " " + answer, pageStarts: pageStarts
+                ).page
+            }
             outcomes.append(Outcome(
                 query: query, rank: rank, evidence: evidence, refused: evidence < gate.threshold,
-                topPages: top.chunks.first?.pages, seconds: seconds, topText: top.chunks.first?.text, answerHeld: held))
+                topPages: top.chunks.first?.pages, seconds: seconds, topText: top.chunks.first?.text, answerHeld: held,
+                citedPage: citedPage))
         }
         return outcomes
     }
@@ -178,6 +194,8 @@ public struct TwinsBenchmark: Sendable {
                 guard let pages = outcome.topPages else { return false }
                 return outcome.query.answerPages!.contains { pages.contains($0) }
             }
+            let cited = paged.filter { $0.citedPage != nil }
+            report.citedPageAccuracy = cited.isEmpty ? nil : share(cited) { $0.query.answerPages!.contains($0.citedPage!) }
         }
         return report
     }
@@ -207,7 +225,7 @@ public struct TwinsBenchmark: Sendable {
             spanned = offset
         }
         let long = try PassageIndex(
-            chunks: chunks, terms: chunks.map { tokenizer.terms($0.text) }, vectors: prepared.hasVectors ? vectors : [])
+            chunks: chunks, terms: chunks.map { PassageIndex.terms(of: $0, tokenizer: tokenizer) }, vectors: prepared.hasVectors ? vectors : [])
         var milliseconds: [Double] = []
         for (position, query) in prepared.suite.queries.enumerated() {
             let gate = gates.gate(for: prepared.languages[query.doc] ?? "en")
@@ -266,6 +284,10 @@ public struct TwinsSuiteReport: Sendable, Codable, Equatable {
     public var otherDocumentAUC: Double?
     /// Share of answerable questions whose top chunk's pages include a page the answer is printed on (PDF suites).
     public var pageAccuracy: Double?
+    /// Share of cited answers whose citation names a page the answer is printed on (PDF suites): each answerable
+    /// question whose answer is in a passage it was given, answered by restating it with the answer and citing that
+    /// passage, as a faithful model would. Measures the page a citation resolves to, not the model's choice of passage.
+    public var citedPageAccuracy: Double?
     public var retrievalP50Milliseconds: Double
     public var retrievalP99Milliseconds: Double
     public var pages: Int
@@ -292,6 +314,7 @@ public struct TwinsSuiteReport: Sendable, Codable, Equatable {
         case sameTopicAUC = "no_evidence_same_topic_auc"
         case otherDocumentAUC = "no_evidence_other_doc_auc"
         case pageAccuracy = "page_accuracy"
+        case citedPageAccuracy = "cited_page_accuracy"
         case retrievalP50Milliseconds = "retrieval_p50_ms"
         case retrievalP99Milliseconds = "retrieval_p99_ms"
         case pagesPerSecond = "pages_per_second"
@@ -323,6 +346,7 @@ public struct TwinsSuiteReport: Sendable, Codable, Equatable {
         try container.encode(sameTopicAUC, forKey: .sameTopicAUC)
         try container.encode(otherDocumentAUC, forKey: .otherDocumentAUC)
         try container.encode(pageAccuracy, forKey: .pageAccuracy)
+        try container.encode(citedPageAccuracy, forKey: .citedPageAccuracy)
         try container.encode(retrievalP50Milliseconds, forKey: .retrievalP50Milliseconds)
         try container.encode(retrievalP99Milliseconds, forKey: .retrievalP99Milliseconds)
         try container.encode(pages, forKey: .pages)
