@@ -56,9 +56,20 @@ struct TwinsCommand: AsyncParsableCommand {
     @Flag(help: "Also time PyMuPDF's text extraction on the same PDFs (scripts/peers/pymupdf-pages.sh).")
     var peers = false
 
+    @Option(help: "Ask the questions as written, or folded to simplified characters (a simplified reader of a traditional document).")
+    var questions: QuestionScript = .asWritten
+
+    @Flag(inversion: .prefixedNo, help: "Embed each question in its document's script, as twins do (--no-question-script measures without).")
+    var questionScript = true
+
     @OptionGroup var suiteOptions: SuiteOptions
 
     enum Half: String, ExpressibleByArgument, CaseIterable { case all, calibration, evaluation }
+
+    enum QuestionScript: String, ExpressibleByArgument, CaseIterable {
+        case asWritten = "as-written"
+        case simplified
+    }
 
     func run() async throws {
         guard !suite.isEmpty || !pdf.isEmpty else { throw ValidationError("give at least one --suite or --pdf folder") }
@@ -71,13 +82,16 @@ struct TwinsCommand: AsyncParsableCommand {
         let settings = try suiteOptions.settings()
         BLASThreads.set(1)
         // As twins are served: traditional Chinese folded to simplified (OpenCC's character table).
+        let folding = try ChineseScriptFolding(directory: URL(fileURLWithPath: suiteOptions.corpora + "/opencc"))
         let tokenizer = SearchTokenizer(
-            segmenter: try JiebaSegmenter(directory: URL(fileURLWithPath: suiteOptions.corpora + "/jieba")),
-            scriptFolding: try ChineseScriptFolding(directory: URL(fileURLWithPath: suiteOptions.corpora + "/opencc")))
-        let benchmark = TwinsBenchmark(tokenizer: tokenizer, reader: DocumentReader(pdf: MuPDFTextReader()))
+            segmenter: try JiebaSegmenter(directory: URL(fileURLWithPath: suiteOptions.corpora + "/jieba")), scriptFolding: folding)
+        var configured = TwinsBenchmark(tokenizer: tokenizer, reader: DocumentReader(pdf: MuPDFTextReader()))
+        configured.convertsQuestionScript = questionScript
+        let benchmark = configured
         var suites: [TwinsSuite] = []
         for folder in suite { suites += try TwinsSuite.folders(at: folder, pdf: false).map { try TwinsSuite.load($0, source: .text) } }
         for folder in pdf { suites += try TwinsSuite.folders(at: folder, pdf: true).map { try TwinsSuite.load($0, source: .pdf) } }
+        if questions == .simplified { suites = suites.map { $0.askedInSimplified(folding) } }
 
         var reports: [TwinsSuiteReport] = []
         var missed: [[String: String]] = []

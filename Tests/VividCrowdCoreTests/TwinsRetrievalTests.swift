@@ -45,6 +45,25 @@ private let tokenizer = SearchTokenizer(segmenter: sharedSegmenter)
         #expect(folding.fold(0x9EBC) == 0x4E48)  // 麼 → 么, the first of its two simplified forms
     }
 
+    @Test func aSimplifiedQuestionIsEmbeddedInItsTraditionalDocumentsScript() throws {
+        let folding = try ChineseScriptFolding(directory: repositoryRoot.appendingPathComponent("corpora/opencc"))
+        let traditional = "項籍者，下相人也，字羽。其季父項梁，梁父即楚將項燕。項梁發兵，項籍發憤，頭髮上指。"
+        let script = try #require(DocumentScript(texts: [traditional], folding: folding))
+        // 发 stands for 發 (twice in the document) and 髮 (once): the document's more frequent form wins.
+        #expect(script.converted("项梁为何发兵？") == "項梁为何發兵？")
+        #expect(script.converted("项梁為何發兵？") == "项梁為何發兵？")  // already holds traditional characters
+        #expect(script.converted("Who was Xiang Yu?") == "Who was Xiang Yu?")
+        #expect(folding.folded(script.converted("项羽的季父是谁")) == folding.folded("项羽的季父是谁"))
+        #expect(DocumentScript(texts: [folding.folded(traditional)], folding: folding) == nil)
+        #expect(DocumentScript(texts: ["Aspirin, 1897."], folding: folding) == nil)
+
+        let chunks = DocumentChunker().chunks(of: DocumentText(format: .text, pages: [traditional]))
+        let terms = chunks.map { PassageIndex.terms(of: $0, tokenizer: tokenizer) }
+        let converting = try PassageIndex(chunks: chunks, terms: terms, vectors: [], scriptFolding: folding)
+        #expect(converting.questionForEmbedding("项燕是谁？") == "項燕是谁？")
+        #expect(try PassageIndex(chunks: chunks, terms: terms, vectors: []).questionForEmbedding("项燕是谁？") == "项燕是谁？")
+    }
+
     @Test func passageIndexRanksTheChunkHoldingTheWords() throws {
         let text = DocumentText(format: .text, pages: [
             "Aspirin was first synthesised by Felix Hoffmann at Bayer in 1897.\n\n"

@@ -6,14 +6,18 @@ import Foundation
 public struct PassageIndex: Sendable {
     public let chunks: [DocumentChunk]
     public let index: HybridIndex
+    /// The document's traditional script, when it is written in one and a folding was given.
+    public let script: DocumentScript?
 
     /// Indexes `chunks`; `terms` and `vectors` are given per chunk in the same order (vectors may be empty for a
-    /// lexical-only index). A document of `denseSearch`'s size gets an HNSW graph, kept under `version`.
+    /// lexical-only index). A document of `denseSearch`'s size gets an HNSW graph, kept under `version`. With
+    /// `scriptFolding`, a document in traditional characters learns its script for questions (`questionForEmbedding`).
     public init(
         chunks: [DocumentChunk], terms: [[String]], vectors: [[Float]], source: String = "document",
-        denseSearch: DenseSearchPolicy = DenseSearchPolicy(), version: String = ""
+        denseSearch: DenseSearchPolicy = DenseSearchPolicy(), version: String = "", scriptFolding: ChineseScriptFolding? = nil
     ) throws {
         self.chunks = chunks
+        script = scriptFolding.flatMap { DocumentScript(texts: chunks.map { String($0.ownText) }, folding: $0) }
         let units = chunks.map { chunk in
             RetrievalUnit(
                 text: chunk.text, group: Self.group(of: chunk.index),
@@ -30,6 +34,10 @@ public struct PassageIndex: Sendable {
     public static func terms(of chunk: DocumentChunk, tokenizer: SearchTokenizer) -> [String] {
         tokenizer.terms(String(chunk.ownText))
     }
+
+    /// The text to embed for `question`: in the document's script, so a simplified question meets a traditional
+    /// document's passages in the script they were embedded in.
+    public func questionForEmbedding(_ question: String) -> String { script?.converted(question) ?? question }
 
     /// BM25 as passages are ranked.
     public static let lexicalParameters = BM25Index.Parameters(k1: 0.9, b: 0.4, idf: .lucene)

@@ -245,7 +245,8 @@ public actor TwinLibrary {
         let index = try PassageIndex(
             chunks: chunks, terms: chunks.map { PassageIndex.terms(of: $0, tokenizer: tokenizer) }, vectors: vectors ?? [], source: twin.fileName,
             denseSearch: denseSearch.forCorpus("twin-\(twin.id)"),
-            version: "\(Int(twin.updatedAt.timeIntervalSince1970 * 1000))-\(client.models.embedding)")
+            version: "\(Int(twin.updatedAt.timeIntervalSince1970 * 1000))-\(client.models.embedding)",
+            scriptFolding: tokenizer.scriptFolding)
         indexes[twin.id] = (twin.updatedAt, index)
         return index
     }
@@ -253,7 +254,7 @@ public actor TwinLibrary {
     /// Retrieves the passages for `question` and decides whether they are evidence enough to answer.
     public func retrieve(_ question: String, twin: TwinRecord, limit: Int = 5) async throws -> (ranking: PassageRanking, evidence: Double) {
         let index = try await index(for: twin)
-        let vector = try await client.embed([question], inputType: "query")[0]
+        let vector = try await client.embed([index.questionForEmbedding(question)], inputType: "query")[0]
         let gate = gates.gate(for: twin.language)
         let ranking = try index.search(terms: tokenizer.terms(question), vector: vector, fusion: gate.fusion, limit: limit)
         return (ranking, gate.evidence(ranking.candidates))

@@ -11,6 +11,8 @@ public struct TwinsBenchmark: Sendable {
     public var reader: DocumentReader?
     /// Reads of each PDF for the ingestion speed (the median is kept).
     public var ingestionRuns: Int
+    /// Whether questions are embedded in their document's script, as twins do (off only to measure what it adds).
+    public var convertsQuestionScript = true
 
     public init(
         tokenizer: SearchTokenizer, chunker: DocumentChunker = DocumentChunker(), reader: DocumentReader? = nil, ingestionRuns: Int = 5
@@ -72,17 +74,19 @@ public struct TwinsBenchmark: Sendable {
         }
         let chunkTexts = suite.documents.flatMap { chunksByDocument[$0]!.map(\.text) }
         let passageVectors = try await embed?(chunkTexts, "passage") ?? [:]
-        let queryVectorTable = try await embed?(suite.queries.map(\.query), "query") ?? [:]
         var indexes: [String: PassageIndex] = [:]
         for document in suite.documents {
             let chunks = chunksByDocument[document]!
             indexes[document] = try PassageIndex(
                 chunks: chunks, terms: chunks.map { PassageIndex.terms(of: $0, tokenizer: tokenizer) },
-                vectors: embed == nil ? [] : chunks.map { passageVectors[$0.text]! }, source: document)
+                vectors: embed == nil ? [] : chunks.map { passageVectors[$0.text]! }, source: document,
+                scriptFolding: convertsQuestionScript ? tokenizer.scriptFolding : nil)
         }
+        let embedded = suite.queries.map { indexes[$0.doc]?.questionForEmbedding($0.query) ?? $0.query }
+        let queryVectorTable = try await embed?(embedded, "query") ?? [:]
         return Prepared(
             suite: suite, indexes: indexes, queryTerms: suite.queries.map { tokenizer.terms($0.query) },
-            queryVectors: suite.queries.map { queryVectorTable[$0.query] ?? [] }, pages: pages, languages: languages,
+            queryVectors: embedded.map { queryVectorTable[$0] ?? [] }, pages: pages, languages: languages,
             ingestionSeconds: seconds,
             hasVectors: embed != nil, pageStarts: pageStarts)
     }

@@ -66,6 +66,18 @@ public struct TwinsSuite: Sendable {
     /// Document titles from docs.jsonl (text suites), by document name.
     public var titles: [String: String] = [:]
 
+    /// The same suite with every question folded to simplified characters, as a reader of simplified Chinese asks
+    /// a document written in traditional ones (the documents stay as they are).
+    public func askedInSimplified(_ folding: ChineseScriptFolding) -> TwinsSuite {
+        var copy = self
+        copy.queries = queries.map { query in
+            var folded = query
+            folded.query = folding.folded(query.query)
+            return folded
+        }
+        return copy
+    }
+
     struct DocumentLine: Decodable {
         var doc: String
         var title: String?

@@ -31,4 +31,11 @@ public struct ChineseScriptFolding: Sendable {
     /// The scalar in simplified script (itself when it has no traditional form).
     @inline(__always)
     public func fold(_ scalar: UInt32) -> UInt32 { map[scalar] ?? scalar }
+
+    /// `text` with every traditional character folded to its simplified form.
+    public func folded(_ text: String) -> String {
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars { result.append(Unicode.Scalar(fold(scalar.value)) ?? scalar) }
+        return String(result)
+    }
 }
