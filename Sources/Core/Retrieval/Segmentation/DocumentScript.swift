@@ -11,7 +11,8 @@ public struct DocumentScript: Sendable {
     let folding: ChineseScriptFolding
 
     /// The share of a document's Chinese characters that must have a simplified form other than themselves for the
-    /// document to count as traditional. Simplified text has almost none; traditional text about a quarter.
+    /// document to count as traditional. In the twins dev documents, simplified ones have at most 0.09%, traditional
+    /// ones 23–42%.
     public static let traditionalShare = 0.05
 
     /// Learns the document's script from its texts; nil when the document is not written in traditional characters.
