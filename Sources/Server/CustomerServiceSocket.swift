@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import VividCrowdCore
 
@@ -9,17 +8,17 @@ import VividCrowdCore
 /// A bad frame gets an `error` frame and the connection stays open.
 enum CustomerServiceSocket {
     static func add(to router: Router<AppWebSocketContext>, desk: CustomerServiceDesk, socket: SocketEnvironment) {
-        router.ws("/api/customer-service/ws", shouldUpgrade: { request, context in
+        router.socket("/api/customer-service/ws", shouldUpgrade: { request, context in
             // A new session per connection: counted like POST /session, refused before the upgrade.
             guard request.uri.queryParameters["session_id"] == nil,
                 let wait = await socket.protection.wait(.sessions, client: context.clientKey)
-            else { return .upgrade([:]) }
+            else { return }
             throw HTTPError(.tooManyRequests, headers: [.retryAfter: String(ServerProtection.seconds(wait))],
                             message: "too many new sessions; try again in \(ServerProtection.seconds(wait)) s")
-        }) { inbound, outbound, context in
+        }) { request, context, writer in
             let sessionID: String
             do {
-                if let requested = context.request.uri.queryParameters["session_id"].map(String.init) {
+                if let requested = request.uri.queryParameters["session_id"].map(String.init) {
                     guard requested.utf8.count <= 200 else { throw CustomerServiceError.unknownSession(String(requested.prefix(40)) + "…") }
                     sessionID = try await desk.session(requested).id
                 } else {
@@ -27,14 +26,14 @@ enum CustomerServiceSocket {
                 }
             } catch {
                 try await ConversationSocket.write(
-                    outbound, ConversationSocket.failure(error, code: "session_failed", logger: context.logger))
-                try await outbound.close(.policyViolation, reason: "unknown session")
-                return
+                    writer, ConversationSocket.failure(error, code: "session_failed", logger: context.logger))
+                try await writer.close(.policyViolation, reason: "unknown session")
+                return nil
             }
             try await ConversationSocket.write(
-                outbound, .notice(ConversationFrame(type: "session_created", fields: ["session_id": .string(sessionID)])))
-            try await ConversationSocket.serve(
-                CustomerServiceConversation(desk: desk, sessionID: sessionID), inbound: inbound, outbound: outbound,
+                writer, .notice(ConversationFrame(type: "session_created", fields: ["session_id": .string(sessionID)])))
+            return ConversationSocket.service(
+                CustomerServiceConversation(desk: desk, sessionID: sessionID), writer: writer,
                 logger: context.logger, environment: socket, route: "/api/customer-service/ws", failureCode: "reply_failed",
                 textHint: "send text frames holding {\"message\": \"...\"}")
         }

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import VividCrowdCore
 
@@ -9,9 +8,9 @@ import VividCrowdCore
 /// `round_end`. One connection is one session, kept in the conversation store.
 enum CustomerSocket {
     static func add(to router: Router<AppWebSocketContext>, library: CustomerLibrary, conversations: any ConversationStore, socket: SocketEnvironment) {
-        router.ws("/api/digital-customer/ws") { inbound, outbound, context in
-            try await ConversationSocket.serve(
-                CustomerConversation(library: library, conversations: conversations), inbound: inbound, outbound: outbound,
+        router.socket("/api/digital-customer/ws") { _, context, writer in
+            ConversationSocket.service(
+                CustomerConversation(library: library, conversations: conversations), writer: writer,
                 logger: context.logger, environment: socket, route: "/api/digital-customer/ws", failureCode: "reply_failed",
                 textHint: "send text frames holding {\"message\": \"...\", \"customer_id\": 1}")
         }

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import VividCrowdCore
 
@@ -10,38 +9,36 @@ import VividCrowdCore
 /// every other connection's round in it (a `user_message` frame, then the same frames), on any instance.
 enum GroupChatSocket {
     static func add(to router: Router<AppWebSocketContext>, chat: GroupChatService, socket: SocketEnvironment) {
-        router.ws("/api/chat/ws") { inbound, outbound, context in
-            let roomName = context.request.uri.queryParameters["room"].map(String.init)
+        router.socket("/api/chat/ws") { request, context, writer in
+            let roomName = request.uri.queryParameters["room"].map(String.init)
             let room: GroupChatRoom
             do {
                 room = try await chat.room(named: roomName)
             } catch {
                 try await ConversationSocket.write(
-                    outbound, ConversationSocket.failure(error, code: "unavailable", logger: context.logger))
-                return
+                    writer, ConversationSocket.failure(error, code: "unavailable", logger: context.logger))
+                return nil
             }
             let connection = UUID()
-            let serve = {
-                try await ConversationSocket.serve(
-                    GroupChatConversation(room: room, connection: connection), inbound: inbound, outbound: outbound,
-                    logger: context.logger, environment: socket, route: "/api/chat/ws", failureCode: "round_failed", textHint: "send text frames")
+            func service(closed: @escaping @Sendable () -> Void = {}) -> SocketService {
+                ConversationSocket.service(
+                    GroupChatConversation(room: room, connection: connection), writer: writer, logger: context.logger,
+                    environment: socket, route: "/api/chat/ws", failureCode: "round_failed", textHint: "send text frames",
+                    closed: closed)
             }
-            guard let broadcast = room.broadcast else { return try await serve() }
-            // A named room: what its other connections (here or on another instance) send and hear arrives too.
+            guard let broadcast = room.broadcast else { return service() }
+            // A named room: what its other connections (here or on another instance) send and hear arrives too, for
+            // as long as this connection is open.
             let events = await broadcast.subscribe(room: room.id, connection: connection)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for await event in events { try await ConversationSocket.write(outbound, event) }
+            let relay = Task {
+                for await event in events {
+                    do { try await ConversationSocket.write(writer, event) } catch { break }
                 }
-                do {
-                    try await serve()
-                } catch {
-                    await broadcast.unsubscribe(room: room.id, connection: connection)
-                    throw error
-                }
-                await broadcast.unsubscribe(room: room.id, connection: connection)
-                group.cancelAll()
             }
+            return service(closed: {
+                relay.cancel()
+                Task { await broadcast.unsubscribe(room: room.id, connection: connection) }
+            })
         }
     }
 }

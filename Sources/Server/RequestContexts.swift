@@ -1,5 +1,4 @@
 import Hummingbird
-import HummingbirdWebSocket
 import NIOCore
 import Synchronization
 
@@ -14,34 +13,53 @@ struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     }
 }
 
-/// The request context of the routes that upgrade to WebSocket, with the peer's address.
-struct AppWebSocketContext: WebSocketRequestContext, RemoteAddressRequestContext {
+/// The request context of the routes that upgrade to WebSocket, with the peer's address and the opener of the route
+/// that accepted the handshake.
+struct AppWebSocketContext: RequestContext, RemoteAddressRequestContext {
     var coreContext: CoreRequestContextStorage
     let remoteAddress: SocketAddress?
-    private let handlerReference: WebSocketHandlerHolder<AppWebSocketContext>
-
-    var webSocket: WebSocketHandlerReference<Self> { handlerReference.reference }
+    let socketOpening: SocketOpeningHolder
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
-        let holder = WebSocketHandlerHolder<AppWebSocketContext>()
-        handlerReference = holder
-        source.channel.closeFuture.whenComplete { _ in holder.release() }
+        let holder = SocketOpeningHolder()
+        socketOpening = holder
+        // The opener captures this context (its logger, the request): letting go of it when the channel closes
+        // breaks that cycle even when no upgrade took the opener.
+        source.channel.closeFuture.whenComplete { _ in _ = holder.take() }
     }
 }
 
-/// Holds a context's WebSocket handler reference until its connection closes. Hummingbird stores the handler
-/// together with a copy of the context, and the context refers back to the handler: a cycle that kept every
-/// connection's context (logger metadata, addresses) alive after its socket closed, about 1.5 KB per connection
-/// (reports/reliability.md). Letting go of the reference when the channel closes breaks the cycle.
-final class WebSocketHandlerHolder<Context: WebSocketRequestContext>: Sendable {
-    private let held = Mutex<WebSocketHandlerReference<Context>?>(WebSocketHandlerReference())
+/// The opener a socket route leaves for the upgrade, held until the upgrade takes it or the connection closes.
+final class SocketOpeningHolder: Sendable {
+    private let held = Mutex<SocketOpener?>(nil)
 
-    /// The reference while the connection is open; an empty one (no handler, so no upgrade) after it closed.
-    var reference: WebSocketHandlerReference<Context> { held.withLock { $0 } ?? WebSocketHandlerReference() }
+    func set(_ opener: @escaping SocketOpener) { held.withLock { $0 = opener } }
 
-    func release() { held.withLock { $0 = nil } }
+    /// The opener, once: taking it lets go of what it captured.
+    func take() -> SocketOpener? {
+        held.withLock { held in
+            defer { held = nil }
+            return held
+        }
+    }
+}
+
+extension Router where Context == AppWebSocketContext {
+    /// A WebSocket route on `path`: `shouldUpgrade` runs before the handshake is answered (throw to refuse it, and
+    /// no upgrade happens); `open` runs once the connection is upgraded, writes the opening frames, and returns what
+    /// serves the messages (nil when it closed the connection).
+    func socket(
+        _ path: RouterPath, shouldUpgrade: @escaping @Sendable (Request, Context) async throws -> Void = { _, _ in },
+        open: @escaping @Sendable (Request, Context, SocketWriter) async throws -> SocketService?
+    ) {
+        get(path) { request, context -> Response in
+            try await shouldUpgrade(request, context)
+            context.socketOpening.set { writer in try await open(request, context, writer) }
+            return Response(status: .ok)
+        }
+    }
 }
 
 extension RemoteAddressRequestContext {

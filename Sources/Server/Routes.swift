@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
-import HummingbirdWebSocket
 import Logging
 import VividCrowdCore
 
@@ -87,12 +86,12 @@ enum Routes {
                 maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes, maxHeaderFieldCount: 200))
         return Application(
             router: build(services, connections: connections),
-            server: .guardedHTTP1WebSocketUpgrade(
-                webSocketRouter: webSockets(services),
+            server: .guardedSocketUpgrade(
+                socketRouter: webSockets(services),
                 configuration: .init(
-                    http1: http1,
+                    http1: http1, maximumMessageBytes: ConversationSocket.maximumFrameBytes,
                     // Sockets answer pings and are closed when a ping goes unanswered for a period.
-                    ws: .init(maxFrameSize: ConversationSocket.maximumFrameBytes, autoPing: .enabled(timePeriod: .seconds(30)))),
+                    pingPeriod: .seconds(30)),
                 limits: limits, count: connections),
             configuration: .init(address: .hostname(host, port: port), serverName: "vividcrowd"),
             onServerRunning: { channel in

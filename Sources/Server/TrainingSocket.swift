@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import VividCrowdCore
 
@@ -10,25 +9,25 @@ import VividCrowdCore
 /// after every message, so a reconnect, or another instance, carries on.
 enum TrainingSocket {
     static func add(to router: Router<AppWebSocketContext>, desk: TrainingDesk, speech: SpeechDesk, socket: SocketEnvironment) {
-        router.ws("/api/digital-customer/training/ws/{session_id}") { inbound, outbound, context in
+        router.socket("/api/digital-customer/training/ws/{session_id}") { _, context, writer in
             let record: TrainingSessionRecord
             do {
-                let text = context.requestContext.parameters.get("session_id") ?? ""
+                let text = context.parameters.get("session_id") ?? ""
                 guard text.count <= 18, let number = Int(text), number >= 1 else { throw TrainingError.sessionNotFound(String(text.prefix(40))) }
                 record = try await desk.session(id: String(number))
             } catch {
-                try await ConversationSocket.write(outbound, ConversationSocket.failure(error, code: "session_failed", logger: context.logger))
-                try await outbound.close(.policyViolation, reason: "unknown session")
-                return
+                try await ConversationSocket.write(writer, ConversationSocket.failure(error, code: "session_failed", logger: context.logger))
+                try await writer.close(.policyViolation, reason: "unknown session")
+                return nil
             }
             let progress = record.state.progress
-            try await ConversationSocket.write(outbound, .notice(ConversationFrame(type: "session", fields: [
+            try await ConversationSocket.write(writer, .notice(ConversationFrame(type: "session", fields: [
                 "session_id": .string(record.id), "customer_id": .number(Double(record.customerID)), "status": .string(record.status),
                 "stage": .number(Double(progress.stage.rawValue)), "completed_stages": .array(progress.completed.map { .number(Double($0.rawValue)) }),
                 "turns": .number(Double(record.state.turns.count)),
             ])))
-            try await ConversationSocket.serve(
-                TrainingConversation(desk: desk, sessionID: record.id, speech: speech), inbound: inbound, outbound: outbound,
+            return ConversationSocket.service(
+                TrainingConversation(desk: desk, sessionID: record.id, speech: speech), writer: writer,
                 logger: context.logger, environment: socket, route: "/api/digital-customer/training/ws/{session_id}", failureCode: "reply_failed",
                 textHint: "send text frames holding {\"message\": \"...\"}")
         }

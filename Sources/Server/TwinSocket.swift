@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import VividCrowdCore
 
@@ -13,9 +12,9 @@ enum TwinSocket {
         to router: Router<AppWebSocketContext>, library: TwinLibrary, socket: SocketEnvironment, typingDelay: ClosedRange<Double>,
         clock: any Clock<Duration>
     ) {
-        router.ws("/api/celebrity/ws") { inbound, outbound, context in
-            try await ConversationSocket.serve(
-                TwinConversation(library: library, clock: clock, typingDelay: typingDelay), inbound: inbound, outbound: outbound,
+        router.socket("/api/celebrity/ws") { _, context, writer in
+            ConversationSocket.service(
+                TwinConversation(library: library, clock: clock, typingDelay: typingDelay), writer: writer,
                 logger: context.logger, environment: socket, route: "/api/celebrity/ws", failureCode: "reply_failed",
                 textHint: "send text frames holding {\"message\": \"...\", \"celebrity_ids\": [1], \"mode\": \"private\"}")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VividCrowdCore
+import VividCrowdTesting
 
 @testable import VividCrowdEvaluation
 
@@ -54,4 +55,58 @@ private func report(total: Double, agreed: Bool) -> TrainingReport {
         // pass^2: good passes in both runs with A only; poor never twice.
         #expect(metrics["pass_k_good"] == 0.5 && metrics["pass_k_poor"] == 0)
     }
+
+    @Test func observedSellersAreReadForStagesButStayOutOfTheSeparation() {
+        var tally = TrainingTally(runs: 1)
+        tally.add(customer: "A", trainee: trainee("consultative", good: true), run: 0,
+                  turns: [turn(stage: 1, score: 5, completed: true), turn(stage: 2, score: 5, completed: true)], report: report(total: 15, agreed: true))
+        tally.add(customer: "A", trainee: trainee("pushy", good: false), run: 0,
+                  turns: [turn(stage: 1, score: 2, completed: false), turn(stage: 2, score: 2, completed: false)], report: report(total: 5, agreed: false))
+        // A real seller who outscores the good script: it must change neither group's figures.
+        let observed = TrainingSimulation.Trainee(
+            name: "observed-donated", kind: "observed",
+            lines: [.init(stage: 1, completes: nil, text: "Hi"), .init(stage: 3, completes: nil, text: "They help children.")])
+        tally.add(customer: "A", trainee: observed, run: 0,
+                  turns: [turn(stage: 1, score: 4, completed: true), turn(stage: 2, score: nil, completed: true)], report: report(total: 20, agreed: true),
+                  readings: [1, 2])
+        let metrics = tally.metrics
+        #expect(metrics["sessions"] == 2 && metrics["trainee_lines"] == 4 && metrics["good_beats_poor_share"] == 1)
+        #expect(metrics["report_total_good_mean"] == 15 && metrics["stage_completion_agreement"] == 1)
+        #expect(metrics["observed_sessions"] == 1 && metrics["observed_lines"] == 2)
+        // The detector read the second line, labelled stage 3, as stage 2; its evaluation was unavailable.
+        #expect(metrics["observed_detector_accuracy"] == 0.5 && metrics["observed_evaluation_score_mean"] == 4)
+        #expect(metrics["observed_report_total_mean"] == 20 && metrics["observed_outcome_rate"] == 1)
+    }
 }
+
+@Suite struct ObservedSellerTests {
+    private let corpora = repositoryRoot.appendingPathComponent("corpora")
+
+    private func seller(persuaded: Bool) -> ObservedSeller {
+        ObservedSeller(
+            turns: "sales/stages/persuasionforgood_turns.jsonl", outcomes: "sales/stages/persuasionforgood_outcomes.jsonl", persuaded: persuaded)
+    }
+
+    @Test func aSeedChoosesOneWholeSaleWhoseStagedSellerTurnsComeInOrder() throws {
+        let (dialogue, lines) = try seller(persuaded: true).lines(corpora: corpora, seed: 7, count: 5, excluding: [])
+        #expect(lines.count == 5 && lines.allSatisfy { (1...5).contains($0.stage) && $0.completes == nil && !$0.text.isEmpty })
+        // The same seed gives the same dialogue; excluding it gives another.
+        #expect(try seller(persuaded: true).lines(corpora: corpora, seed: 7, count: 5, excluding: []).dialogue == dialogue)
+        #expect(try seller(persuaded: true).lines(corpora: corpora, seed: 7, count: 5, excluding: [dialogue]).dialogue != dialogue)
+        // The lines are that dialogue's own seller turns, in the order they were said.
+        let rows = try JSONLines.decode(SalesTurn.self, from: Data(contentsOf: corpora.appendingPathComponent("sales/stages/persuasionforgood_turns.jsonl")))
+        let said = rows.filter { $0.dialogueID == dialogue && $0.role == "seller" && $0.stage != nil }.map(\.text)
+        #expect(lines.map(\.text) == Array(said.prefix(5)))
+        #expect(Set(rows.filter { $0.dialogueID == dialogue && $0.role == "seller" }.compactMap(\.stage)).count == 5)
+    }
+
+    @Test func aDonorAndARefuserComeFromDifferentOutcomes() throws {
+        let outcomes = try String(contentsOf: corpora.appendingPathComponent("sales/stages/persuasionforgood_outcomes.jsonl"), encoding: .utf8)
+        for persuaded in [true, false] {
+            let dialogue = try seller(persuaded: persuaded).lines(corpora: corpora, seed: 3, count: 5, excluding: []).dialogue
+            let line = try #require(outcomes.split(separator: "\n").first { $0.contains("\"\(dialogue)\"") })
+            #expect(line.contains("\"donated\": \(persuaded)"))
+        }
+    }
+}
+

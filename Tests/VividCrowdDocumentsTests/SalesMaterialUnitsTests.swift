@@ -39,4 +39,25 @@ private func material(_ name: String) throws -> [SpreadsheetSheet] {
         let units = SalesMaterialUnits.units(of: [sheet])
         #expect(units.map(\.rows) == [1...1, 2...2])
     }
+
+    @Test func aPDFUnitIsRankedByItsOwnTextNotTheOverlapItCarries() throws {
+        // Paragraphs long enough that the chunker carries the last sentence of one chunk into the next.
+        let paragraphs = (1...6).map { number in
+            (1...8).map { "第\(number)段的第\($0)句话讲的是电话邀约的一个步骤和它的要点。" }.joined()
+        }
+        let document = DocumentText(format: .pdf, pages: [paragraphs.joined(separator: "\n\n")])
+        let chunks = DocumentChunker().chunks(of: document)
+        let units = SalesMaterialUnits.units(of: document, chunker: DocumentChunker())
+        let carried = try #require(chunks.first { $0.overlap > 0 })
+        let unit = units[carried.index]
+        #expect(unit.text == carried.text && unit.overlap == carried.overlap)
+        #expect(unit.ownText == carried.ownText && !unit.ownText.isEmpty && unit.ownText.count < unit.text.count)
+        #expect(units.filter { $0.overlap != nil }.count == chunks.filter { $0.overlap > 0 }.count)
+
+        // Stored units written before the field existed, and spreadsheet rows, have no overlap: all their text ranks.
+        let old = try JSONDecoder().decode(SalesMaterialUnit.self, from: Data(#"{"index":0,"text":"价格表","pages":[1,1]}"#.utf8))
+        #expect(old.overlap == nil && old.ownText == "价格表")
+        let row = SalesMaterialUnit(index: 0, text: "项目名称：线上咨询", sheet: "S", rows: 2...2)
+        #expect(!String(decoding: try JSONEncoder().encode(row), as: UTF8.self).contains("overlap"))
+    }
 }

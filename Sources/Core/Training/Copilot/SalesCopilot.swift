@@ -172,7 +172,7 @@ public actor SalesCopilot {
                     source: entry.material.fileName, record: position, row: entry.unit.rows?.lowerBound, pages: entry.unit.pages))
         }
         let index = try HybridIndex(
-            units: retrievalUnits, unitTerms: units.map { tokenizer.terms($0.unit.text) }, unitVectors: vectors,
+            units: retrievalUnits, unitTerms: units.map { tokenizer.terms(String($0.unit.ownText)) }, unitVectors: vectors,
             lexicalParameters: PassageIndex.lexicalParameters, denseSearch: denseSearch,
             corpusVersion: KnowledgeBaseImporter.md5(Data("\(materials.map(\.id))-\(embedder.client.models.embedding)".utf8)))
         cached = (materials.map(\.id), index, units)

@@ -10,14 +10,24 @@ public struct SalesMaterialUnit: Sendable, Codable, Equatable {
     /// The sheet's row numbers (from 1) the unit holds.
     public var rows: ClosedRange<Int>?
     public var pages: ClosedRange<Int>?
+    /// Characters at the start of `text` carried over from the unit before (a PDF chunk's overlap); nil for none.
+    public var overlap: Int?
 
-    public init(index: Int, text: String, sheet: String? = nil, rows: ClosedRange<Int>? = nil, pages: ClosedRange<Int>? = nil) {
+    public init(
+        index: Int, text: String, sheet: String? = nil, rows: ClosedRange<Int>? = nil, pages: ClosedRange<Int>? = nil,
+        overlap: Int? = nil
+    ) {
         self.index = index
         self.text = text
         self.sheet = sheet
         self.rows = rows
         self.pages = pages
+        self.overlap = overlap
     }
+
+    /// The text without the overlap carried from the unit before: what the unit is ranked by, so that a unit does not
+    /// win a question with a sentence its neighbour holds.
+    public var ownText: Substring { text.dropFirst(overlap ?? 0) }
 
     /// Where the unit is, for people: "sheet 价格, row 4", "sheet 价格, rows 3–4", "page 3" or "pages 3–4".
     public func location(chinese: Bool) -> String {

@@ -60,7 +60,8 @@ public enum SalesMaterialUnits {
     /// A PDF's (or text's) units: the document's chunks with their pages.
     public static func units(of document: DocumentText, chunker: DocumentChunker) -> [SalesMaterialUnit] {
         chunker.chunks(of: document).map { chunk in
-            SalesMaterialUnit(index: chunk.index, text: chunk.text, pages: chunk.pages)
+            SalesMaterialUnit(
+                index: chunk.index, text: chunk.text, pages: chunk.pages, overlap: chunk.overlap > 0 ? chunk.overlap : nil)
         }
     }
 
