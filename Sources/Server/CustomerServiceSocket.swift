@@ -27,7 +27,7 @@ enum CustomerServiceSocket {
             } catch {
                 try await ConversationSocket.write(
                     writer, ConversationSocket.failure(error, code: "session_failed", logger: context.logger))
-                try await writer.close(.policyViolation, reason: "unknown session")
+                writer.close(.policyViolation, reason: "unknown session")
                 return nil
             }
             try await ConversationSocket.write(

@@ -17,7 +17,7 @@ enum TrainingSocket {
                 record = try await desk.session(id: String(number))
             } catch {
                 try await ConversationSocket.write(writer, ConversationSocket.failure(error, code: "session_failed", logger: context.logger))
-                try await writer.close(.policyViolation, reason: "unknown session")
+                writer.close(.policyViolation, reason: "unknown session")
                 return nil
             }
             let progress = record.state.progress

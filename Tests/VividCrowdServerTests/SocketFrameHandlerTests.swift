@@ -70,6 +70,11 @@ import Testing
         let stray = try harness()
         try stray.channel.writeInbound(frame(.continuation, "x"))
         #expect(try closeCode(stray.channel) == .protocolError)
+        // The closing handshake: the connection ends when the peer answers the close frame, not before.
+        #expect(stray.channel.isActive)
+        var answer = ByteBuffer()
+        answer.write(webSocketErrorCode: .protocolError)
+        try stray.channel.writeInbound(WebSocketFrame(fin: true, opcode: .connectionClose, data: answer))
         #expect(!stray.channel.isActive)
 
         let oversized = try harness(maximumMessageBytes: 8)
@@ -104,9 +109,11 @@ import Testing
         harness.loop.advanceTime(by: .seconds(30))
         #expect(try harness.channel.readOutbound(as: WebSocketFrame.self)?.opcode == .ping)
         #expect(harness.channel.isActive)
-        // This one goes unanswered.
+        // This one goes unanswered; so does the close frame, and the connection is dropped after the close timeout.
         harness.loop.advanceTime(by: .seconds(30))
         #expect(try closeCode(harness.channel) == .goingAway)
+        #expect(harness.channel.isActive)
+        harness.loop.advanceTime(by: SocketFrameHandler.closeTimeout)
         #expect(!harness.channel.isActive)
     }
 }

@@ -30,10 +30,9 @@ struct SocketWriter: Sendable {
         try await channel.writeAndFlush(frame).get()
     }
 
-    /// Sends a close frame with `code` and `reason`, then closes the connection.
-    func close(_ code: WebSocketErrorCode, reason: String? = nil) async throws {
-        try await channel.writeAndFlush(SocketFrames.close(code, reason: reason, allocator: channel.allocator)).get()
-        try? await channel.close()
+    /// Closes the socket with `code` and `reason`: the closing handshake, which the socket's handler completes.
+    func close(_ code: WebSocketErrorCode, reason: String? = nil) {
+        channel.pipeline.fireUserInboundEventTriggered(SocketCloseRequest(code: code, reason: reason))
     }
 }
 
@@ -105,6 +104,8 @@ final class SocketConnection: Sendable {
             guard !state.closed else { return (nil, nil) }
             state.closed = true
             state.messages = []
+            // Let go of the service (its conversation, its writer's channel) as soon as the socket is gone.
+            defer { state.service = nil }
             return (state.worker, state.service)
         }
         worker?.cancel()
@@ -121,7 +122,7 @@ final class SocketConnection: Sendable {
                 } catch {
                     // A frame could not be written (the peer went) or the route gave up: the connection ends.
                     logger.debug("socket closed after a failed message", metadata: ["error": "\(error)"])
-                    try? await channel.close()
+                    SocketWriter(channel: channel).close(.unexpectedServerError)
                     return
                 }
             }

@@ -14,7 +14,12 @@ final class SocketFrameHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var fragments: (opcode: WebSocketOpcode, data: ByteBuffer)?
     private var pingTimer: RepeatedTask?
     private var awaitingPong = false
+    /// Set once a close frame has been sent: the connection ends when the peer's answers it, or after `closeTimeout`.
     private var closing = false
+    private var closeTimer: Scheduled<Void>?
+
+    /// How long a close the server started waits for the peer's close frame before the connection is dropped.
+    static let closeTimeout: TimeAmount = .seconds(5)
 
     init(connection: SocketConnection, maximumMessageBytes: Int, pingPeriod: TimeAmount?) {
         self.connection = connection
@@ -31,21 +36,21 @@ final class SocketFrameHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        pingTimer?.cancel()
-        pingTimer = nil
-    }
+    func handlerRemoved(context: ChannelHandlerContext) { stopTimers() }
 
     func channelInactive(context: ChannelHandlerContext) {
-        pingTimer?.cancel()
-        pingTimer = nil
+        stopTimers()
         connection.closeDown()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
-        guard !closing else { return }
+        guard !closing else {
+            // Waiting for the peer's answer to our close frame; anything else it sends meanwhile is dropped.
+            if frame.opcode == .connectionClose { context.close(promise: nil) }
+            return
+        }
         // No extension is negotiated, so no reserved bit may be set.
         guard !frame.rsv1, !frame.rsv2, !frame.rsv3 else { return close(.protocolError, context: context) }
         switch frame.opcode {
@@ -79,19 +84,26 @@ final class SocketFrameHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .pong:
             awaitingPong = false
         case .connectionClose:
-            // Answer with the peer's own code (or a normal closure), then end the connection.
+            // The peer's close: answer with its own code (or a normal closure), then end the connection.
             var data = frame.unmaskedData
             let code = data.readWebSocketErrorCode() ?? .normalClosure
-            close(code, context: context)
+            closing = true
+            stopTimers()
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(SocketFrames.close(code, reason: nil, allocator: channel.allocator)))
+                .whenComplete { _ in channel.close(promise: nil) }
         default:
             close(.protocolError, context: context)
         }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
+        switch event {
+        case is ChannelShouldQuiesceEvent:
             close(.goingAway, context: context)
-        } else {
+        case let request as SocketCloseRequest:
+            close(request.code, reason: request.reason, context: context)
+        default:
             context.fireUserInboundEventTriggered(event)
         }
     }
@@ -112,12 +124,29 @@ final class SocketFrameHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: context.channel.allocator.buffer(capacity: 0))), promise: nil)
     }
 
+    /// Starts the closing handshake: a close frame, then the connection ends when the peer answers it or after
+    /// `closeTimeout`. Closing the connection at once would leave the peer's answer unread, and a socket closed with
+    /// unread data is reset rather than ended, which the peer then reports as an error.
     private func close(_ code: WebSocketErrorCode, reason: String? = nil, context: ChannelHandlerContext) {
         guard !closing else { return }
         closing = true
-        pingTimer?.cancel()
-        let frame = SocketFrames.close(code, reason: reason, allocator: context.channel.allocator)
+        stopTimers()
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in channel.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(SocketFrames.close(code, reason: reason, allocator: channel.allocator)))
+            .whenFailure { _ in channel.close(promise: nil) }
+        closeTimer = context.eventLoop.scheduleTask(in: Self.closeTimeout) { channel.close(promise: nil) }
     }
+
+    private func stopTimers() {
+        pingTimer?.cancel()
+        pingTimer = nil
+        closeTimer?.cancel()
+        closeTimer = nil
+    }
+}
+
+/// Asks a socket's handler to close it with `code` (the closing handshake), from outside the event loop.
+struct SocketCloseRequest: Sendable {
+    let code: WebSocketErrorCode
+    let reason: String?
 }

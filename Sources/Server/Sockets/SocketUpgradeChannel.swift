@@ -120,11 +120,12 @@ where SocketResponder.Context == AppWebSocketContext {
                     if let service = try await opener(writer) {
                         connection.open(service)
                     } else {
-                        try? await connection.channel.close()
+                        // The route has said all it will (or has closed already: a second close is ignored).
+                        writer.close(.normalClosure)
                     }
                 } catch {
                     connection.logger.debug("socket opening failed", metadata: ["error": "\(error)"])
-                    try? await connection.channel.close()
+                    writer.close(.unexpectedServerError)
                 }
             }
         } catch let error as ChannelError where error == .inputClosed || error == .inappropriateOperationForState {
