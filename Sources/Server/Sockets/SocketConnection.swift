@@ -54,8 +54,8 @@ final class SocketConnection: Sendable {
     private struct State {
         var messages: [SocketMessage] = []
         var service: SocketService?
+        /// The task answering messages, while one runs.
         var worker: Task<Void, Never>?
-        var working = false
         var closed = false
         var readingPaused = false
     }
@@ -113,8 +113,7 @@ final class SocketConnection: Sendable {
     }
 
     private func startWorkerIfIdle(_ state: inout State) {
-        guard let service = state.service, !state.working, !state.messages.isEmpty else { return }
-        state.working = true
+        guard let service = state.service, state.worker == nil, !state.messages.isEmpty else { return }
         state.worker = Task { [self] in
             while let message = next() {
                 do {
@@ -132,7 +131,6 @@ final class SocketConnection: Sendable {
     private func next() -> SocketMessage? {
         let (message, resume) = state.withLock { state -> (SocketMessage?, Bool) in
             guard !state.closed, !state.messages.isEmpty else {
-                state.working = false
                 state.worker = nil
                 return (nil, false)
             }
