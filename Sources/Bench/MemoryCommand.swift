@@ -29,11 +29,17 @@ struct MemoryCommand: AsyncParsableCommand {
         var step: String
         var residentMB: Double
         var growthMB: Double
+        /// Heap and other private memory (RssAnon).
+        var anonymousMB: Double
+        /// Pages of mapped files: the binary, shared libraries, mapped tables (RssFile).
+        var fileBackedMB: Double
 
         enum CodingKeys: String, CodingKey {
             case step
             case residentMB = "resident_mb"
             case growthMB = "growth_mb"
+            case anonymousMB = "anonymous_mb"
+            case fileBackedMB = "file_backed_mb"
         }
     }
 
@@ -42,8 +48,12 @@ struct MemoryCommand: AsyncParsableCommand {
         var previous = 0.0
         func measure(_ step: String) {
             let resident = ResidentMemory.megabytes()
-            steps.append(Step(step: step, residentMB: resident, growthMB: resident - previous))
-            print(String(format: "%-58@ %7.1f MB  %+7.1f MB", step as NSString, resident, resident - previous))
+            let split = ResidentMemory.split()
+            steps.append(Step(
+                step: step, residentMB: resident, growthMB: resident - previous, anonymousMB: split.anonymous,
+                fileBackedMB: split.fileBacked))
+            print(String(format: "%-58@ %7.1f MB  %+7.1f MB  (anonymous %.1f, file-backed %.1f)", step as NSString,
+                         resident, resident - previous, split.anonymous, split.fileBacked))
             previous = resident
         }
         measure("process start (binary, Swift runtime, Foundation)")
@@ -66,7 +76,7 @@ struct MemoryCommand: AsyncParsableCommand {
         _ = try await store.schemaVersion()
         measure("SQLite store opened and migrated")
         let segmenter = try JiebaSegmenter(directory: corpora.appendingPathComponent("jieba"))
-        measure("jieba dictionary and HMM (shared by the modes)")
+        measure("jieba dictionary and HMM (shared by the modes; trie \(segmenter.dictionary.isMapped ? "mapped" : "in memory"))")
         let desk = try CustomerServiceDesk.make(
             store: store, llm: llm, configuration: settings, corpora: corpora, segmenter: segmenter)
         measure("customer-service desk (jieba's IDF table, the matcher)")
@@ -108,12 +118,17 @@ struct MemoryCommand: AsyncParsableCommand {
             memory after each part is built, in `serve`'s order, glibc's free heap trimmed before each reading; \
             the knowledge base is \(url.lastPathComponent), replayed from the \(cassette) cassette.
 
-            | step | resident MB | growth MB |
-            |---|---|---|
+            Anonymous is the heap and other private memory; file-backed is pages of mapped files (the binary, shared \
+            libraries, jieba's compiled tables in CACHE_DIR), which several server processes on one machine share.
+
+            | step | resident MB | growth MB | anonymous MB | file-backed MB |
+            |---|---|---|---|---|
 
             """
         for step in report {
-            markdown += String(format: "| %@ | %.1f | %+.1f |\n", step.step as NSString, step.residentMB, step.growthMB)
+            markdown += String(
+                format: "| %@ | %.1f | %+.1f | %.1f | %.1f |\n", step.step as NSString, step.residentMB, step.growthMB,
+                step.anonymousMB, step.fileBackedMB)
         }
         try markdown.write(toFile: "reports/memory.md", atomically: true, encoding: .utf8)
         print("wrote reports/memory.md")
@@ -129,5 +144,15 @@ enum ResidentMemory {
         let fields = text.split(separator: " ")
         guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
         return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+    }
+
+    /// The resident set split into anonymous and file-backed megabytes, from /proc/self/status (0 where missing).
+    static func split() -> (anonymous: Double, fileBacked: Double) {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+        func kilobytes(_ key: String) -> Double {
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }) else { return 0 }
+            return Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+        }
+        return (kilobytes("RssAnon") / 1024, (kilobytes("RssFile") + kilobytes("RssShmem")) / 1024)
     }
 }

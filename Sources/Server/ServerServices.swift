@@ -56,9 +56,11 @@ struct ServerServices: Sendable {
         _ settings: VividCrowdConfiguration, store: any VividCrowdStore, llm: LLMClient, metrics: ServerMetrics, corpora: URL,
         personas: URL?, clock: any Clock<Duration>, date: @escaping @Sendable () -> Date, logger: Logger
     ) async throws -> ServerServices {
-        // Each mode's calls are counted under its name. One jieba dictionary for all of them (13 MB with
-        // its HMM, reports/memory.md).
-        let segmenter = try JiebaSegmenter(directory: corpora.appendingPathComponent("jieba"))
+        // Each mode's calls are counted under its name. One jieba dictionary for all of them, mapped from its
+        // compiled file (reports/memory.md).
+        let segmenter = try JiebaSegmenter(
+            directory: corpora.appendingPathComponent("jieba"),
+            tables: CompiledTables(directory: URL(fileURLWithPath: settings.storage.cachePath)))
         let customerService = try CustomerServiceDesk.make(
             store: store, llm: llm.labelled(mode: "customer_service"), configuration: settings, corpora: corpora,
             segmenter: segmenter)

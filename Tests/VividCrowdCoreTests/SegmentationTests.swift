@@ -81,11 +81,14 @@ struct SegmentationTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let dictionary = folder.appendingPathComponent("dict.txt")
         try Data("苹果 30 n\r\n\n  香蕉 20 n  \n".utf8).write(to: dictionary)
-        let loaded = try JiebaDictionary(contentsOf: dictionary)
+        let tables = CompiledTables(directory: folder.appendingPathComponent("compiled"))
+        let loaded = try JiebaDictionary(contentsOf: dictionary, tables: tables)
         #expect(loaded.frequency(of: "苹果") == 30 && loaded.frequency(of: "香蕉") == 20 && loaded.total == 50)
         try Data("苹果 30 n\n\n香蕉 many n\n".utf8).write(to: dictionary)
-        #expect(throws: SegmentationDataError.self) { _ = try JiebaDictionary(contentsOf: dictionary) }
-        do { _ = try JiebaDictionary(contentsOf: dictionary) } catch { #expect((error as? SegmentationDataError)?.line == 3) }
+        #expect(throws: SegmentationDataError.self) { _ = try JiebaDictionary(contentsOf: dictionary, tables: tables) }
+        do { _ = try JiebaDictionary(contentsOf: dictionary, tables: tables) } catch {
+            #expect((error as? SegmentationDataError)?.line == 3)
+        }
 
         let idf = folder.appendingPathComponent("idf.txt")
         for (text, line) in [("苹果 1.5\n\n香蕉\n", 3), ("苹果 1.5\n香蕉 inf\n", 2), ("苹果 1.5 2.0\n", 1)] {

@@ -140,6 +140,8 @@ public struct VividCrowdConfiguration: Sendable {
         public var poolSize: Int
         /// Seconds a statement waits for a connection before the store reports itself unavailable.
         public var connectionTimeout: Double
+        /// Where tables compiled from the data files (jieba's dictionary and IDF table) are kept between runs.
+        public var cachePath: String = CompiledTables.defaultDirectory().path
 
         /// The password in `databaseURL`, if it holds one (so logs can be kept free of it).
         public var databasePassword: String? {
@@ -310,6 +312,7 @@ public struct VividCrowdConfiguration: Sendable {
             poolSize: try env.int("DATABASE_POOL_SIZE", default: 20, in: 1...1000),
             connectionTimeout: try env.double("DATABASE_TIMEOUT", default: 5, in: 0.1...300)
         )
+        storage.cachePath = CompiledTables.defaultDirectory(environment: env.values).path
         if let url = storage.databaseURL, !(url.hasPrefix("sqlite:") || url.hasPrefix("memory:")
             || url.hasPrefix("postgres:") || url.hasPrefix("postgresql:"))
         {
@@ -444,7 +447,7 @@ public struct VividCrowdConfiguration: Sendable {
             ("LLM_LOCAL_SCHEMA", llm.localSchema ? "on" : "off"),
             ("HOST", server.host), ("PORT", String(server.port)),
             ("ADMIN_TOKEN", server.adminToken == nil ? "(not set)" : "(set, hidden)"),
-            ("DATABASE_PATH", storage.databasePath),
+            ("DATABASE_PATH", storage.databasePath), ("CACHE_DIR", storage.cachePath),
             ("DATABASE_URL", storage.databaseURL.map(Redactor.maskingURLCredentials) ?? "(not set)"),
             ("DATABASE_POOL_SIZE", String(storage.poolSize)), ("DATABASE_TIMEOUT", String(storage.connectionTimeout)),
             ("LOG_LEVEL", logLevel.rawValue), ("LOG_FORMAT", logFormat.rawValue),

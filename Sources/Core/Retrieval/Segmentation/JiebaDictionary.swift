@@ -13,8 +13,46 @@ public struct JiebaDictionary: Sendable {
     private let frequencies: [Int64]
     let logFrequencies: [Double]
 
-    /// Loads a jieba `dict.txt` ("word freq [tag]" per line).
-    public init(contentsOf url: URL) throws {
+    /// Whether the trie is read from a compiled file's pages rather than built in this process's memory.
+    public var isMapped: Bool { trie.isMapped }
+    /// Where the dictionary's compiled file is kept, and the tables derived from it (the IDF table's).
+    public private(set) var tables = CompiledTables(directory: nil)
+    /// SHA-256 of the dictionary's text, which names its compiled file and those of tables derived from it.
+    public private(set) var sourceDigest = ""
+
+    /// Loads a jieba `dict.txt` ("word freq [tag]" per line), from its compiled file in `tables` when there is one
+    /// for these bytes, else from the text (then compiled there for the next time).
+    public init(contentsOf url: URL, tables: CompiledTables = .standard) throws {
+        let digest = try CompiledTables.digest(of: [url])
+        self = try tables.load(
+            Self.tableName, sourceDigest: digest, sections: Self.sectionCount, reading: { Self(sections: $0[...]) },
+            building: { try Self(text: url) }, writing: \.sections)
+        self.tables = tables
+        self.sourceDigest = digest
+    }
+
+    static let tableName = "jieba-dictionary"
+    static let sectionCount = DoubleArrayTrie.sectionCount + 2
+
+    /// The dictionary as compiled sections: the trie's, then the distinct frequencies and the total.
+    var sections: [[UInt8]] { trie.sections + [frequencies.tableBytes, [total].tableBytes] }
+
+    private init?(sections: ArraySlice<TableSection>) {
+        let trieSections = sections.prefix(DoubleArrayTrie.sectionCount)
+        guard sections.count == Self.sectionCount, let trie = DoubleArrayTrie(sections: trieSections),
+            let frequencies = sections[sections.startIndex + DoubleArrayTrie.sectionCount].copied(of: Int64.self),
+            let total = sections[sections.startIndex + DoubleArrayTrie.sectionCount + 1].copied(of: Int64.self),
+            total.count == 1, frequencies.first == 0
+        else { return nil }
+        self.trie = trie
+        self.total = total[0]
+        self.logTotal = log(Double(total[0]))
+        self.frequencies = frequencies
+        self.logFrequencies = frequencies.map { log(Double($0)) }
+    }
+
+    /// Builds the dictionary from its text.
+    private init(text url: URL) throws {
         let data = try Data(contentsOf: url)
         var trie = ScalarTrie(expectedNodes: 600_000)
         var total: Int64 = 0

@@ -8,9 +8,10 @@ public struct JiebaSegmenter: Sendable {
     public let dictionary: JiebaDictionary
     let hmm: JiebaHMM
 
-    /// Loads `dict.txt`, `hmm_start_trans.tsv` and `hmm_emit.tsv` from a directory (corpora/jieba).
-    public init(directory: URL) throws {
-        dictionary = try JiebaDictionary(contentsOf: directory.appendingPathComponent("dict.txt"))
+    /// Loads `dict.txt`, `hmm_start_trans.tsv` and `hmm_emit.tsv` from a directory (corpora/jieba), the dictionary
+    /// through its compiled file in `tables`.
+    public init(directory: URL, tables: CompiledTables = .standard) throws {
+        dictionary = try JiebaDictionary(contentsOf: directory.appendingPathComponent("dict.txt"), tables: tables)
         hmm = try JiebaHMM(
             startAndTransitions: directory.appendingPathComponent("hmm_start_trans.tsv"),
             emissions: directory.appendingPathComponent("hmm_emit.tsv"))

@@ -12,14 +12,56 @@ public struct KeywordExtractor: Sendable {
     /// For each node of the segmenter's dictionary trie, 1 + the index of its IDF in `idfValues`, or 0 for nodes
     /// without one: two bytes a node instead of a 270k-entry dictionary (jieba's table holds a few thousand distinct
     /// values, so they are stored once).
-    private let idfCodeByNode: [UInt16]
+    private let idfCodeByNode: TableArray<UInt16>
     private let idfValues: [Double]
     /// The IDF of the few words the dictionary does not hold.
     private let idfOutside: [String: Double]
     private let medianIDF: Double
 
-    /// Loads `idf.txt` ("word idf" per line) from the jieba data directory.
+    /// Whether the per-node table is read from a compiled file's pages.
+    public var isMapped: Bool { idfCodeByNode.isMapped }
+
+    private static let tableName = "jieba-idf"
+    private static let sectionCount = 5
+
+    /// Loads `idf.txt` ("word idf" per line) from the jieba data directory, through its compiled file (kept beside
+    /// the segmenter's dictionary's) when there is one for these bytes and this dictionary.
     public init(segmenter: JiebaSegmenter, idfFile: URL) throws {
+        let tables = segmenter.dictionary.tables
+        let digest = CompiledTables.digest(of: segmenter.dictionary.sourceDigest + (try CompiledTables.digest(of: [idfFile])))
+        self = try tables.load(
+            Self.tableName, sourceDigest: digest, sections: Self.sectionCount,
+            reading: { Self(segmenter: segmenter, sections: $0) },
+            building: { try Self(segmenter: segmenter, text: idfFile) }, writing: \.sections)
+    }
+
+    /// The table as compiled sections: per-node codes, distinct values, the outside words (newline-separated) and
+    /// their values, the median.
+    private var sections: [[UInt8]] {
+        let outside = idfOutside.sorted { $0.key < $1.key }
+        return [
+            Array(idfCodeByNode.rawBytes), idfValues.tableBytes, Array(outside.map(\.key).joined(separator: "\n").utf8),
+            outside.map(\.value).tableBytes, [medianIDF].tableBytes,
+        ]
+    }
+
+    private init?(segmenter: JiebaSegmenter, sections: [TableSection]) {
+        guard sections.count == Self.sectionCount, let codes = sections[0].array(of: UInt16.self),
+            codes.count == segmenter.dictionary.trie.nodeCount, let values = sections[1].copied(of: Double.self),
+            let words = sections[2].copied(of: UInt8.self), let outsideValues = sections[3].copied(of: Double.self),
+            let median = sections[4].copied(of: Double.self), median.count == 1
+        else { return nil }
+        let outsideWords = words.isEmpty ? [] : String(decoding: words, as: UTF8.self).split(separator: "\n")
+        guard outsideWords.count == outsideValues.count else { return nil }
+        self.segmenter = segmenter
+        self.idfCodeByNode = codes
+        self.idfValues = values
+        self.idfOutside = Dictionary(zip(outsideWords.map(String.init), outsideValues), uniquingKeysWith: { $1 })
+        self.medianIDF = median[0]
+    }
+
+    /// Builds the table from its text.
+    private init(segmenter: JiebaSegmenter, text idfFile: URL) throws {
         let trie = segmenter.dictionary.trie
         var codeByNode = [UInt16](repeating: 0, count: trie.nodeCount)
         var values: [Double] = []
@@ -54,7 +96,7 @@ public struct KeywordExtractor: Sendable {
             codeByNode[Int(node)] = codeOfValue[value]!
         }
         self.segmenter = segmenter
-        self.idfCodeByNode = codeByNode
+        self.idfCodeByNode = TableArray(codeByNode)
         self.idfValues = values
         self.idfOutside = outside
         let sorted = (codeByNode.lazy.filter { $0 != 0 }.map { values[Int($0) - 1] } + outside.values).sorted()
