@@ -61,6 +61,10 @@ struct ServerServices: Sendable {
         let segmenter = try JiebaSegmenter(
             directory: corpora.appendingPathComponent("jieba"),
             tables: CompiledTables(directory: URL(fileURLWithPath: settings.storage.cachePath)))
+        if !segmenter.dictionary.isMapped {
+            logger.warning(
+                "CACHE_DIR \(settings.storage.cachePath) cannot be written: jieba's tables are built in this process's memory (about 20 MB more, and slower starts)")
+        }
         let customerService = try CustomerServiceDesk.make(
             store: store, llm: llm.labelled(mode: "customer_service"), configuration: settings, corpora: corpora,
             segmenter: segmenter)

@@ -38,8 +38,16 @@ public struct CompiledTables: Sendable {
         return FileManager.default.temporaryDirectory.appendingPathComponent("vividcrowd-cache")
     }
 
-    /// Tables kept in ``defaultDirectory(environment:)``.
-    public static var standard: CompiledTables { CompiledTables(directory: defaultDirectory()) }
+    /// Tables kept in ``defaultDirectory(environment:)``, or in the temporary directory's `vividcrowd-cache` when that
+    /// cannot be created (a read-only home): building the trie in every process is the slow path, kept for a machine
+    /// where neither can be written.
+    public static var standard: CompiledTables {
+        let preferred = defaultDirectory()
+        if (try? FileManager.default.createDirectory(at: preferred, withIntermediateDirectories: true)) != nil {
+            return CompiledTables(directory: preferred)
+        }
+        return CompiledTables(directory: FileManager.default.temporaryDirectory.appendingPathComponent("vividcrowd-cache"))
+    }
 
     /// SHA-256 of the files' bytes in order, read in blocks (never the whole file at once), as hex.
     static func digest(of files: [URL]) throws -> String {
