@@ -102,6 +102,24 @@ struct CompiledTablesTests {
         #expect(!keywords.keywords(Self.text).isEmpty)
     }
 
+    @Test("IDF words outside the dictionary are found by binary search over their bytes, mapped as built")
+    func outsideWords() throws {
+        // 果园 is in the IDF table but not the dictionary; 果 is a prefix of it that neither holds.
+        let (folder, data, _, tables) = try fixture()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let idf = Self.idf + "a 1.0\nzz 2.0\n苹果园 3.0\n"
+        try Data(idf.utf8).write(to: data.appendingPathComponent("idf.txt"))
+        let segmenter = try JiebaSegmenter(directory: data, tables: tables)
+        for extractor in [
+            try KeywordExtractor(segmenter: segmenter, idfFile: data.appendingPathComponent("idf.txt")),
+            try KeywordExtractor(segmenter: segmenter, idfFile: data.appendingPathComponent("idf.txt")),
+        ] {
+            // Ranked by TF-IDF: 果园 (10.5) before the dictionary's words; the unknown 果 would take the median.
+            #expect(extractor.keywords("果园 苹果 喜欢", limit: 3) == ["果园", "苹果", "喜欢"])
+            #expect(extractor.keywords("喜欢 zz", limit: 1) == ["喜欢"])
+        }
+    }
+
     @Test("the cache directory is CACHE_DIR, else under XDG_CACHE_HOME, else under the home directory")
     func defaultDirectory() {
         #expect(CompiledTables.defaultDirectory(environment: ["CACHE_DIR": "/srv/cache", "HOME": "/home/a"]).path == "/srv/cache")

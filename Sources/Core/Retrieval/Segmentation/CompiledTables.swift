@@ -15,7 +15,7 @@ import Glibc
 /// match is compiled again; a directory that cannot be written to leaves the tables built in memory, as before.
 public struct CompiledTables: Sendable {
     /// Bump when any table's layout or the way it is built changes: files of other versions are ignored.
-    static let formatVersion: UInt32 = 2
+    static let formatVersion: UInt32 = 3
     private static let magic = Array("VCTABLES".utf8)
     private static let alignment = 64
 

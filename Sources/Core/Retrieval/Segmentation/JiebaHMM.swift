@@ -47,6 +47,8 @@ struct JiebaHMM: Sendable {
             }
             emissionTable[Int(row) * 4 + state] = value
         }
+        // Grown by appending, the table kept up to twice its size in spare capacity; a copy holds only its rows.
+        emissionTable = emissionTable.withUnsafeBufferPointer { Array($0) }
     }
 
     /// The emission row of a character, or -1.

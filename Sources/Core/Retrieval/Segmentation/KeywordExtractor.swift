@@ -15,14 +15,14 @@ public struct KeywordExtractor: Sendable {
     private let idfCodeByNode: TableArray<UInt16>
     private let idfValues: [Double]
     /// The IDF of the few words the dictionary does not hold.
-    private let idfOutside: [String: Double]
+    private let idfOutside: SortedWordTable
     private let medianIDF: Double
 
     /// Whether the per-node table is read from a compiled file's pages.
     public var isMapped: Bool { idfCodeByNode.isMapped }
 
     private static let tableName = "jieba-idf"
-    private static let sectionCount = 5
+    private static let sectionCount = 6
 
     /// Loads `idf.txt` ("word idf" per line) from the jieba data directory, through its compiled file (kept beside
     /// the segmenter's dictionary's) when there is one for these bytes and this dictionary.
@@ -35,28 +35,21 @@ public struct KeywordExtractor: Sendable {
             building: { try Self(segmenter: segmenter, text: idfFile) }, writing: \.sections)
     }
 
-    /// The table as compiled sections: per-node codes, distinct values, the outside words (newline-separated) and
-    /// their values, the median.
+    /// The table as compiled sections: per-node codes, distinct values, the median, the outside words' table.
     private var sections: [[UInt8]] {
-        let outside = idfOutside.sorted { $0.key < $1.key }
-        return [
-            Array(idfCodeByNode.rawBytes), idfValues.tableBytes, Array(outside.map(\.key).joined(separator: "\n").utf8),
-            outside.map(\.value).tableBytes, [medianIDF].tableBytes,
-        ]
+        [Array(idfCodeByNode.rawBytes), idfValues.tableBytes, [medianIDF].tableBytes] + idfOutside.sections
     }
 
     private init?(segmenter: JiebaSegmenter, sections: [TableSection]) {
         guard sections.count == Self.sectionCount, let codes = sections[0].array(of: UInt16.self),
             codes.count == segmenter.dictionary.trie.nodeCount, let values = sections[1].copied(of: Double.self),
-            let words = sections[2].copied(of: UInt8.self), let outsideValues = sections[3].copied(of: Double.self),
-            let median = sections[4].copied(of: Double.self), median.count == 1
+            let median = sections[2].copied(of: Double.self), median.count == 1,
+            let outside = SortedWordTable(sections: sections[3...])
         else { return nil }
-        let outsideWords = words.isEmpty ? [] : String(decoding: words, as: UTF8.self).split(separator: "\n")
-        guard outsideWords.count == outsideValues.count else { return nil }
         self.segmenter = segmenter
         self.idfCodeByNode = codes
         self.idfValues = values
-        self.idfOutside = Dictionary(zip(outsideWords.map(String.init), outsideValues), uniquingKeysWith: { $1 })
+        self.idfOutside = outside
         self.medianIDF = median[0]
     }
 
@@ -98,7 +91,7 @@ public struct KeywordExtractor: Sendable {
         self.segmenter = segmenter
         self.idfCodeByNode = TableArray(codeByNode)
         self.idfValues = values
-        self.idfOutside = outside
+        self.idfOutside = SortedWordTable(outside)
         let sorted = (codeByNode.lazy.filter { $0 != 0 }.map { values[Int($0) - 1] } + outside.values).sorted()
         self.medianIDF = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
     }
@@ -107,7 +100,7 @@ public struct KeywordExtractor: Sendable {
     private func idf(_ word: String) -> Double? {
         let node = segmenter.dictionary.trie.node(for: word.unicodeScalars.map(\.value))
         if node != DoubleArrayTrie.absent, case let code = idfCodeByNode[Int(node)], code != 0 { return idfValues[Int(code) - 1] }
-        return idfOutside[word]
+        return idfOutside.value(of: word)
     }
 
     /// The `limit` words of `text` with the highest TF-IDF, best first (ties in order of first appearance).
