@@ -81,16 +81,19 @@ struct CompiledTablesTests {
         }
     }
 
-    @Test("an edited dictionary gets a file of its own; an unwritable directory keeps the tables in memory")
+    @Test("an edited dictionary gets a file of its own and the older one goes; an unwritable directory keeps the tables in memory")
     func editedSourcesAndUnwritableDirectories() throws {
         let (folder, data, compiled, tables) = try fixture()
         defer { try? FileManager.default.removeItem(at: folder) }
         let before = try JiebaSegmenter(directory: data, tables: tables)
         #expect(before.dictionary.frequency(of: "果园") == nil)
         try Data((Self.dictionary + "果园 25 n\n").utf8).write(to: data.appendingPathComponent("dict.txt"))
+        let firstFile = try compiledFiles(compiled)
         let after = try JiebaSegmenter(directory: data, tables: tables)
         #expect(after.dictionary.frequency(of: "果园") == 25 && after.dictionary.isMapped)
-        #expect(try compiledFiles(compiled).count == 2)
+        #expect(before.dictionary.frequency(of: "苹果") == 30, "the first dictionary still reads its unlinked file")
+        let secondFile = try compiledFiles(compiled)
+        #expect(firstFile.count == 1 && secondFile.count == 1 && firstFile != secondFile, "the older file is deleted")
 
         // A file where the directory should be: nothing can be written under it.
         let blocked = folder.appendingPathComponent("blocked")

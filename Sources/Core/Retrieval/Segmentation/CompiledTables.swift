@@ -11,8 +11,9 @@ import Glibc
 /// heap fragmented for the life of the process; a compiled file is mapped in at once, and its pages are shared by
 /// every process on the machine that maps it (several server instances, the test runner's processes). Files are named
 /// by the digest of their sources and the format version, written to a temporary name and renamed, so a changed
-/// dictionary compiles afresh and concurrent processes never read a half-written file. A file whose checksum does not
-/// match is compiled again; a directory that cannot be written to leaves the tables built in memory, as before.
+/// dictionary compiles afresh (its older file is deleted) and concurrent processes never read a half-written file. A
+/// file whose checksum does not match is compiled again; a directory that cannot be written to leaves the tables built
+/// in memory, as before.
 public struct CompiledTables: Sendable {
     /// Bump when any table's layout or the way it is built changes: files of other versions are ignored.
     static let formatVersion: UInt32 = 3
@@ -149,10 +150,20 @@ public struct CompiledTables: Sendable {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try Data(header + body).write(to: temporary)
             guard rename(temporary.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            removeOthers(of: name, keeping: url)
             return true
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             return false
+        }
+    }
+
+    /// Deletes `name`'s files for other sources or versions: a process that still maps one keeps its pages until it
+    /// unmaps them.
+    private func removeOthers(of name: String, keeping kept: URL) {
+        guard let directory, let files = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for file in files where file.hasPrefix("\(name)-v") && file.hasSuffix(".bin") && file != kept.lastPathComponent {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(file))
         }
     }
 
