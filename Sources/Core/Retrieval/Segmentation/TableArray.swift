@@ -11,7 +11,8 @@ import Darwin
 final class TableMemory: @unchecked Sendable {
     /// Immutable once made; freed or unmapped when the last table over it goes.
     let bytes: UnsafeRawBufferPointer
-    private let isMapped: Bool
+    /// Whether the bytes are a file's pages rather than this process's heap.
+    let isMapped: Bool
 
     private init(bytes: UnsafeRawBufferPointer, isMapped: Bool) {
         self.bytes = bytes
@@ -40,9 +41,6 @@ final class TableMemory: @unchecked Sendable {
         }
         return TableMemory(bytes: UnsafeRawBufferPointer(start: address, count: size), isMapped: true)
     }
-
-    /// Whether the bytes are a file's pages rather than this process's heap.
-    var mapped: Bool { isMapped }
 
     deinit {
         if isMapped {
@@ -77,7 +75,7 @@ struct TableArray<Element: BitwiseCopyable>: @unchecked Sendable, RandomAccessCo
     subscript(position: Int) -> Element { elements[position] }
 
     /// Whether the values are a mapped file's pages.
-    var isMapped: Bool { memory.mapped }
+    var isMapped: Bool { memory.isMapped }
 
     /// The values' bytes, as written to a table file.
     var rawBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(elements) }
