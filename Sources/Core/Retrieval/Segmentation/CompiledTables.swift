@@ -58,7 +58,7 @@ public struct CompiledTables: Sendable {
             defer { try? handle.close() }
             while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty { hasher.update(data: block) }
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexString
     }
 
     /// The table `name` for `sourceDigest`: read from its compiled file's sections when there is one, else built,
@@ -96,7 +96,7 @@ public struct CompiledTables: Sendable {
 
     /// SHA-256 of `text` as hex: one name for several sources' digests.
     static func digest(of text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Array(text.utf8)).hexString
     }
 
     /// The sections of the compiled file `name` for `sourceDigest`, mapped; nil when there is none, or it does not
