@@ -101,6 +101,8 @@ struct MemoryCommand: AsyncParsableCommand {
             store: store.training, customers: customers, copilot: copilot, settings: settings.training,
             directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         measure("sales training (customers, copilot, desk)")
+        segmenter.dictionary.tables.releaseResidentPages()
+        measure("idle, as serve leaves it before listening (the tables' pages handed back to the page cache)")
         try await llm.shutdown()
         try await store.close()
 

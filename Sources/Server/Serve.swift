@@ -43,8 +43,9 @@ struct Serve: AsyncParsableCommand {
             throw error
         }
         // Loading and seeding free most of what they allocate, and glibc keeps it (2.8 MB measured with qa.csv
-        // imported): given back once before listening, under the same switch as the trims after bursts.
-        if settings.protection.memoryTrimSeconds > 0 { MemoryTrim.systemTrim() }
+        // imported), and an import touches most of jieba's mapped tables (9 MB): given back once before listening,
+        // under the same switch as the trims after bursts.
+        if settings.protection.memoryTrimSeconds > 0 { services.releaseIdleMemory() }
         let connections = ConnectionCount()
         let app = Routes.application(
             services, host: settings.server.host, port: settings.server.port, connections: connections, logger: logger)
@@ -52,7 +53,7 @@ struct Serve: AsyncParsableCommand {
         if settings.protection.memoryTrimSeconds > 0 {
             running.append(MemoryTrimService(
                 connections: connections, interval: .seconds(settings.protection.memoryTrimSeconds), clock: ContinuousClock(),
-                logger: logger))
+                logger: logger, trim: services.releaseIdleMemory))
         }
         // The store first: a service group stops its services in reverse order, so the store closes last.
         let group = ServiceGroup(

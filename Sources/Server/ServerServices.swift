@@ -27,6 +27,8 @@ struct ServerServices: Sendable {
     let metrics: ServerMetrics
     /// Drives typing delays (tests pass a virtual clock).
     let clock: any Clock<Duration>
+    /// jieba's compiled tables, mapped from `CACHE_DIR`.
+    let compiledTables: CompiledTables
 
     /// Opens the store and the LLM client; `corpora` holds jieba's dictionaries. `clock` and `date` drive group
     /// chat's typing delays, night mode and daily limits (tests pass a virtual clock).
@@ -58,9 +60,8 @@ struct ServerServices: Sendable {
     ) async throws -> ServerServices {
         // Each mode's calls are counted under its name. One jieba dictionary for all of them, mapped from its
         // compiled file (reports/memory.md).
-        let segmenter = try JiebaSegmenter(
-            directory: corpora.appendingPathComponent("jieba"),
-            tables: CompiledTables(directory: URL(fileURLWithPath: settings.storage.cachePath)))
+        let compiledTables = CompiledTables(directory: URL(fileURLWithPath: settings.storage.cachePath))
+        let segmenter = try JiebaSegmenter(directory: corpora.appendingPathComponent("jieba"), tables: compiledTables)
         if !segmenter.dictionary.isMapped {
             logger.warning(
                 "CACHE_DIR \(settings.storage.cachePath) cannot be written: jieba's tables are built in this process's memory (about 20 MB more, and slower starts)")
@@ -100,7 +101,14 @@ struct ServerServices: Sendable {
             customers: customers, training: training, copilot: copilot, speech: speech,
             video: videoMaker(settings, media: speech.media, llm: llm.labelled(mode: "video"), clock: clock),
             protection: ServerProtection(settings: settings.protection, adminToken: settings.server.adminToken, clock: clock),
-            metrics: metrics, clock: clock)
+            metrics: metrics, clock: clock, compiledTables: compiledTables)
+    }
+
+    /// Gives back what an idle process does not need: the heap glibc keeps after frees, and the pages of jieba's
+    /// mapped tables (to the page cache, where the next lookups find them).
+    func releaseIdleMemory() {
+        MemoryTrim.systemTrim()
+        compiledTables.releaseResidentPages()
     }
 }
 

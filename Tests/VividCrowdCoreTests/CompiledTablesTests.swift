@@ -129,4 +129,43 @@ struct CompiledTablesTests {
         #expect(CompiledTables.defaultDirectory(environment: ["XDG_CACHE_HOME": "/x", "HOME": "/home/a"]).path == "/x/vividcrowd")
         #expect(CompiledTables.defaultDirectory(environment: ["HOME": "/home/a"]).path == "/home/a/.cache/vividcrowd")
     }
+
+    #if os(Linux)
+    /// Kilobytes of this process's memory resident in mappings of files under `directory` (from /proc/self/smaps).
+    private func residentKilobytes(mappedFrom directory: URL) throws -> Int {
+        // Read to the end: /proc files report a size of 0, and the mappings of a test process run past one page.
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps"))
+        defer { try? handle.close() }
+        let smaps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        var inside = false
+        var total = 0
+        for line in smaps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if let range = fields.first, range.contains("-"), range.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
+                inside = fields.count > 5 && fields[5].hasPrefix(directory.path)
+            } else if inside, fields.first == "Rss:", let kilobytes = Int(fields[1]) {
+                total += kilobytes
+            }
+        }
+        return total
+    }
+
+    @Test("releasing the mapped tables' pages drops them from the process, and lookups read them again unchanged")
+    func releasedPagesComeBack() throws {
+        let (folder, data, compiled, tables) = try fixture()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try JiebaSegmenter(directory: data, tables: tables)
+        let segmenter = try JiebaSegmenter(directory: data, tables: tables)
+        let keywords = try KeywordExtractor(segmenter: segmenter, idfFile: data.appendingPathComponent("idf.txt"))
+        let cut = segmenter.cut(Self.text)
+        let ranked = keywords.keywords(Self.text)
+        #expect(try residentKilobytes(mappedFrom: compiled) > 0)
+
+        tables.releaseResidentPages()
+        #expect(try residentKilobytes(mappedFrom: compiled) == 0)
+        #expect(segmenter.cut(Self.text) == cut)
+        #expect(keywords.keywords(Self.text) == ranked)
+        #expect(try residentKilobytes(mappedFrom: compiled) > 0)
+    }
+    #endif
 }

@@ -9,6 +9,11 @@ public enum PrefixMode: String, Sendable, Codable, CaseIterable {
     case asymmetric
 
     var phrasingInputType: String { self == .symmetric ? "query" : "passage" }
+
+    /// The prefix the product embeds knowledge-base phrasings with.
+    public static var product: PrefixMode {
+        CustomerServiceMatcher.defaultInputType == "query" ? .symmetric : .asymmetric
+    }
 }
 
 /// One method's result on one suite.

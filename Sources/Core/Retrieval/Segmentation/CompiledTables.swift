@@ -24,7 +24,15 @@ public struct CompiledTables: Sendable {
     public let directory: URL?
 
     /// Tables kept in `directory`, created when first needed; nil keeps them in memory.
+    /// The files these tables (and their copies) have mapped, for ``releaseResidentPages()``.
+    private let mappings = TableMappings()
+
     public init(directory: URL?) { self.directory = directory }
+
+    /// Hands the resident pages of every table file these tables have mapped back to the page cache, for a process
+    /// going idle: its resident memory drops by the pages lookups had touched (about 9 MB once a Chinese knowledge
+    /// base has been imported), and later lookups fault back in only the pages they need.
+    public func releaseResidentPages() { mappings.releaseResidentPages() }
 
     /// `CACHE_DIR`, else `$XDG_CACHE_HOME/vividcrowd`, else `~/.cache/vividcrowd`, else the temporary directory's
     /// `vividcrowd-cache`.
@@ -106,6 +114,7 @@ public struct CompiledTables: Sendable {
             return nil
         }
         guard let memory = TableMemory.mapping(url.path) else { return nil }
+        mappings.record(memory)
         let bytes = memory.bytes
         let headerSize = Self.headerSize(sections: sections)
         guard bytes.count >= headerSize, Array(bytes[0..<8]) == Self.magic,

@@ -42,6 +42,14 @@ final class TableMemory: @unchecked Sendable {
         return TableMemory(bytes: UnsafeRawBufferPointer(start: address, count: size), isMapped: true)
     }
 
+    /// Hands a mapping's resident pages back to the page cache: the process no longer counts them, and the next
+    /// lookups read them from there again (minor faults, no disk read while the cache keeps them). Safe because
+    /// the mapping is read-only, so no page of it was ever copied. Nothing for an allocation.
+    func releaseResidentPages() {
+        guard isMapped, let base = bytes.baseAddress, bytes.count > 0 else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, Int32(MADV_DONTNEED))
+    }
+
     deinit {
         if isMapped {
             munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
