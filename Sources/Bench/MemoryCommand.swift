@@ -101,8 +101,9 @@ struct MemoryCommand: AsyncParsableCommand {
             store: store.training, customers: customers, copilot: copilot, settings: settings.training,
             directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         measure("sales training (customers, copilot, desk)")
+        await store.releaseIdleMemory()
         segmenter.dictionary.tables.releaseResidentPages()
-        measure("idle, as serve leaves it before listening (the tables' pages handed back to the page cache)")
+        measure("idle, as serve leaves it before listening (SQLite's page caches emptied, the tables' pages handed back)")
         try await llm.shutdown()
         try await store.close()
 

@@ -45,7 +45,7 @@ struct Serve: AsyncParsableCommand {
         // Loading and seeding free most of what they allocate, and glibc keeps it (2.8 MB measured with qa.csv
         // imported), and an import touches most of jieba's mapped tables (9 MB): given back once before listening,
         // under the same switch as the trims after bursts.
-        if settings.protection.memoryTrimSeconds > 0 { services.releaseIdleMemory() }
+        if settings.protection.memoryTrimSeconds > 0 { await services.releaseIdleMemory() }
         let connections = ConnectionCount()
         let app = Routes.application(
             services, host: settings.server.host, port: settings.server.port, connections: connections, logger: logger)

@@ -104,9 +104,10 @@ struct ServerServices: Sendable {
             metrics: metrics, clock: clock, compiledTables: compiledTables)
     }
 
-    /// Gives back what an idle process does not need: the heap glibc keeps after frees, and the pages of jieba's
-    /// mapped tables (to the page cache, where the next lookups find them).
-    func releaseIdleMemory() {
+    /// Gives back what an idle process does not need: the store's page caches, the heap glibc keeps after frees,
+    /// and the pages of jieba's mapped tables (to the page cache, where the next lookups find them).
+    func releaseIdleMemory() async {
+        await store.releaseIdleMemory()
         MemoryTrim.systemTrim()
         compiledTables.releaseResidentPages()
     }

@@ -33,6 +33,68 @@ struct StorageTests {
         #expect(try await cache.vectors(for: ["kept"], model: "m", inputType: nil) == [[1, 2]])
     }
 
+    @Test("writes that arrive together commit together, and one that throws is undone alone")
+    func groupCommit() async throws {
+        let database = try SQLiteDatabase(path: try temporaryDirectory() + "/group.sqlite")
+        try await database.write { try $0.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)") }
+        struct Refused: Error {}
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    do {
+                        let row = try await database.write { connection -> Int64 in
+                            try connection.query("INSERT INTO notes (body) VALUES (?)", [.text("note \(index)")])
+                            try connection.query("INSERT INTO notes (body) VALUES (?)", [.text("more \(index)")])
+                            if index % 7 == 0 { throw Refused() }
+                            return connection.lastInsertRowID
+                        }
+                        return (index, row > 0)
+                    } catch {
+                        return (index, false)
+                    }
+                }
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.count == 200)
+        #expect(outcomes.filter(\.value).map(\.key).sorted() == (0..<200).filter { $0 % 7 != 0 })
+        let bodies = try await database.read { try $0.query("SELECT body FROM notes").compactMap { $0.first?.string } }
+        #expect(Set(bodies) == Set((0..<200).filter { $0 % 7 != 0 }.flatMap { ["note \($0)", "more \($0)"] }))
+    }
+
+    @Test("reads see every write that returned, and cannot write themselves")
+    func readersSeeCommittedWrites() async throws {
+        let database = try SQLiteDatabase(path: try temporaryDirectory() + "/readers.sqlite")
+        try await database.write { try $0.execute("CREATE TABLE counter (value INTEGER NOT NULL)") }
+        for value in 1...20 {
+            try await database.write { try $0.query("INSERT INTO counter (value) VALUES (?)", [.integer(Int64(value))]) }
+            // Each read may go to another connection; each must see the write that just returned.
+            let total = try await database.read { try $0.query("SELECT sum(value) FROM counter").first?.first?.int }
+            #expect(total == value * (value + 1) / 2)
+        }
+        await #expect(throws: SQLiteError.self) {
+            try await database.read { try $0.query("DELETE FROM counter") }
+        }
+        #expect(try await database.read { try $0.query("SELECT count(*) FROM counter").first?.first?.int } == 20)
+    }
+
+    @Test("an idle store empties its page caches, and reads what it dropped again")
+    func idleRelease() async throws {
+        let store = try SQLiteStore(path: try temporaryDirectory() + "/idle.sqlite")
+        let texts = (0..<400).map { "text \($0)" }
+        try await store.embeddings.store(
+            texts.map { index in (0..<384).map { Float($0 + index.count) } }, for: texts, model: "m", inputType: nil)
+        _ = try await store.embeddings.vectors(for: texts, model: "m", inputType: nil)
+        let before = await store.database.cacheBytes()
+        #expect(before > 300_000, "\(before) bytes cached after storing 400 vectors")
+        await store.releaseIdleMemory()
+        let after = await store.database.cacheBytes()
+        #expect(after < before / 4, "\(after) bytes cached after the release, \(before) before")
+        let again = try await store.embeddings.vectors(for: texts, model: "m", inputType: nil)
+        #expect(again.compactMap { $0 }.count == 400)
+        try await store.close()
+    }
+
     @Test("compiled statements are reused with fresh bindings, a failed step leaves them usable, and many distinct ones evict")
     func statementCache() throws {
         let connection = try SQLiteConnection(path: ":memory:")

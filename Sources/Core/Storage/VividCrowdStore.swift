@@ -34,9 +34,14 @@ public protocol VividCrowdStore: Service {
     func prune(before date: Date) async throws -> PruneCounts
     /// Releases connections; the store is not used afterwards.
     func close() async throws
+    /// Frees what the store caches in this process and can read again, for a process going idle.
+    func releaseIdleMemory() async
 }
 
 extension VividCrowdStore {
+    /// Nothing cached: a backend whose caches live in its server.
+    public func releaseIdleMemory() async {}
+
     /// Waits for the service group to shut down, then closes the store.
     public func run() async throws {
         try? await gracefulShutdown()

@@ -17,11 +17,11 @@ struct MemoryTrimService<C: Clock>: Service where C.Duration == Duration {
     let interval: Duration
     let clock: C
     let logger: Logger
-    let trim: @Sendable () -> Void
+    let trim: @Sendable () async -> Void
 
     init(
         connections: ConnectionCount, interval: Duration, clock: C, logger: Logger,
-        trim: @escaping @Sendable () -> Void = MemoryTrim.systemTrim
+        trim: @escaping @Sendable () async -> Void = MemoryTrim.systemTrim
     ) {
         self.connections = connections
         self.interval = interval
@@ -41,7 +41,7 @@ struct MemoryTrimService<C: Clock>: Service where C.Duration == Duration {
             }
             let closed = connections.closedEver
             guard policy.tick(closedEver: closed) else { continue }
-            trim()
+            await trim()
             logger.debug("returned freed memory to the system", metadata: ["connections_closed": "\(closed)"])
         }
     }

@@ -110,6 +110,14 @@ public final class SQLiteConnection {
         }
     }
 
+    /// Bytes this connection's page cache holds now.
+    public var cacheBytes: Int {
+        var current: Int32 = 0
+        var highest: Int32 = 0
+        sqlite3_db_status(handle, SQLITE_DBSTATUS_CACHE_USED, &current, &highest, 0)
+        return Int(current)
+    }
+
     /// The rowid of the last inserted row.
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
@@ -124,6 +132,13 @@ public final class SQLiteConnection {
             _ = try? query("ROLLBACK")
             throw error
         }
+    }
+
+    /// Runs `body` in a read transaction: every statement in it sees the database as it was when the first began.
+    public func snapshot<T>(_ body: () throws -> T) throws -> T {
+        try query("BEGIN DEFERRED")
+        defer { _ = try? query("COMMIT") }
+        return try body()
     }
 
     private var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }

@@ -15,6 +15,9 @@ public struct SQLiteStore: VividCrowdStore {
     public let rooms: any RoomBroadcast = LocalRoomBroadcast()
     public var location: String { "sqlite:\(database.path)" }
 
+    /// Empties the connections' page caches (pages written or read since they were last emptied).
+    public func releaseIdleMemory() async { await database.releaseCaches() }
+
     /// Opens (creating and migrating) the database at `path`; `:memory:` for a private in-memory database.
     public init(path: String) throws {
         try self.init(database: SQLiteDatabase(path: path))
