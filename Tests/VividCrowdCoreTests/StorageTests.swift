@@ -143,6 +143,40 @@ struct StorageTests {
         #expect(second == ["b", "c"].map(OpenAIFixtures.vector(for:)))
         #expect(await client.meter.snapshot.embeddedTexts == 3)
     }
+
+    /// An embedding cache that counts its reads.
+    private actor CountingCache: EmbeddingCache {
+        let inner = InMemoryEmbeddingCache()
+        var reads = 0
+        func vectors(for texts: [String], model: String, inputType: String?) async throws -> [[Float]?] {
+            reads += 1
+            return await inner.vectors(for: texts, model: model, inputType: inputType)
+        }
+        func store(_ vectors: [[Float]], for texts: [String], model: String, inputType: String?) async throws {
+            await inner.store(vectors, for: texts, model: model, inputType: inputType)
+        }
+    }
+
+    @Test("a question asked again takes its vector from the recent ones, by input type, and the oldest goes when full")
+    func recentQuestions() async throws {
+        let client = LLMClient(transport: ScriptedTransport(), models: testModels, embeddingBatchSize: 10)
+        let cache = CountingCache()
+        let embedder = CachingEmbedder(client: client, cache: cache, recentQuestions: 2)
+        #expect(try await embedder.embed(["a"], inputType: "query") == [OpenAIFixtures.vector(for: "a")])
+        #expect(try await embedder.embed(["a"], inputType: "query") == [OpenAIFixtures.vector(for: "a")])
+        #expect(await cache.reads == 1)
+        _ = try await embedder.embed(["a"], inputType: "passage")
+        #expect(await cache.reads == 2, "another input type is another vector")
+        _ = try await embedder.embed(["b"], inputType: "query")
+        #expect(await cache.reads == 3)
+        // "a" as a query was the oldest of three: it went, and is read from the cache again (not embedded again).
+        _ = try await embedder.embed(["a"], inputType: "query")
+        #expect(await cache.reads == 4)
+        #expect(await client.meter.snapshot.embeddedTexts == 3)
+        // Batches do not go through the recent ones.
+        _ = try await embedder.embed(["b", "c"], inputType: "query")
+        #expect(await cache.reads == 5)
+    }
 }
 
 @Suite("SQLite across connections")
