@@ -139,7 +139,7 @@ struct LoadCommand: AsyncParsableCommand {
             |---|---|---|---|---|---|---|---|
             | \(users) | \(trips.count) | \(errors.count) | \(String(format: "%.2f", percentile(0.5))) | \(String(format: "%.2f", percentile(0.99))) | \(String(format: "%.1f", trips.last ?? 0)) | \(String(format: "%.0f", Double(trips.count) / max(wall, 1e-9))) | \(peakRSS.map { String(format: "%.1f", $0) } ?? "—") |
 
-            Reproduce: `scripts/cs-load.sh --think-min \(low) --think-max \(high)` (release server, LLM_MODE=replay, qa.csv imported).
+            Reproduce: `scripts/cs-load.sh --users \(users) --messages \(messages) --think-min \(low) --think-max \(high)` (release server, LLM_MODE=replay, qa.csv imported).
 
             """
         try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true)
