@@ -99,7 +99,8 @@ public actor SQLiteDatabase {
                 }))
             if !draining {
                 draining = true
-                Task { await self.drainWrites() }
+                // Runs on this actor after the current job, so writes that arrive meanwhile join the group.
+                Task { self.drainWrites() }
             }
         }
     }
@@ -112,7 +113,7 @@ public actor SQLiteDatabase {
         /// Runs the write; false when it threw.
         let run: (SQLiteConnection) -> Bool
         /// Called after the commit: nil when it committed (each write's own result then stands), else its error.
-        let finish: (Error?) -> Void
+        let finish: ((any Error)?) -> Void
     }
 
     /// Commits every waiting write in one transaction, until none waits.
