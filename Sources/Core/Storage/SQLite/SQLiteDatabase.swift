@@ -94,8 +94,15 @@ public actor SQLiteDatabase {
                     if case .failure = outcome.result { return false }
                     return true
                 },
-                finish: { failure in
-                    if let failure { continuation.resume(throwing: failure) } else { continuation.resume(with: outcome.result!) }
+                finish: { commitFailure in
+                    // A write that threw keeps its own error, even when its error also undid the whole group.
+                    if case .failure(let own)? = outcome.result {
+                        continuation.resume(throwing: own)
+                    } else if let commitFailure {
+                        continuation.resume(throwing: commitFailure)
+                    } else {
+                        continuation.resume(with: outcome.result!)
+                    }
                 }))
             if !draining {
                 draining = true
