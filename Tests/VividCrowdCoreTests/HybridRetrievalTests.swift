@@ -106,6 +106,42 @@ struct HybridRetrievalTests {
         let empty = try retriever.rank(terms: [], vector: [], fusion: calibration.fusion)
         #expect(calibration.band(for: empty, confidence: calibration.confidence(for: empty)) == .noMatch)
     }
+
+    @Test("with out-of-scope examples the fit models scope, which alone turns questions away; without them it does not")
+    func scopeModel() throws {
+        let (retriever, tokenizer) = try makeRetriever()
+        var generator = SeededGenerator(seed: 11)
+        func jitter(_ vector: [Float]) -> [Float] { vector.map { $0 + Float.random(in: -0.15...0.15, using: &generator) } }
+        let topics: [(String, [Float], String)] = [
+            ("refund please", [1, 0, 0], "refund"), ("parcel delivery", [0, 1, 0], "shipping"), ("password", [0, 0, 1], "password"),
+        ]
+        var queries: [PreparedQuery] = []
+        for round in 0..<30 {
+            let topic = topics[round % 3]
+            queries.append(PreparedQuery(text: topic.0, terms: tokenizer.terms(topic.0), vector: jitter(topic.1), expected: topic.2))
+            queries.append(PreparedQuery(text: "weather today", terms: tokenizer.terms("weather today"), vector: jitter([0.55, 0.55, 0.55]), expected: nil))
+        }
+        let calibration = try RetrievalCalibration.fit(retriever: retriever, queries: queries)
+        let scope = try #require(calibration.scope)
+        #expect(calibration.midThreshold == 0)
+        func band(_ text: String, _ vector: [Float]) throws -> MatchBand {
+            let ranking = try retriever.rank(terms: tokenizer.terms(text), vector: vector, fusion: calibration.fusion, limit: 5)
+            return calibration.band(for: ranking, confidence: calibration.confidence(for: ranking))
+        }
+        #expect(try band("weather today", [0.55, 0.55, 0.55]) == .low)
+        #expect(try band("refund please", [1, 0, 0]) != .low)
+        #expect(try band("password", [0, 0, 1]) != .low)
+
+        let stored = try JSONDecoder().decode(RetrievalCalibration.self, from: JSONEncoder().encode(calibration))
+        #expect(stored.scope == scope)
+        var older = try JSONSerialization.jsonObject(with: JSONEncoder().encode(calibration)) as! [String: Any]
+        older["scope"] = nil
+        #expect(try JSONDecoder().decode(RetrievalCalibration.self, from: JSONSerialization.data(withJSONObject: older)).scope == nil)
+
+        let withoutOutOfScope = try RetrievalCalibration.fit(retriever: retriever, queries: queries.filter { $0.expected != nil })
+        #expect(withoutOutOfScope.scope == nil)
+        #expect(withoutOutOfScope.midThreshold > 0)
+    }
 }
 
 @Suite("Hybrid index over units")

@@ -87,18 +87,20 @@ public enum RetrievalEvaluator {
             let band = calibration.band(for: ranking, confidence: confidence)
             latencies.append(elapsed())
             let rejected = band == .low || band == .noMatch
+            // What turns questions away: the scope model's probability when there is one, else the confidence.
+            let inScopeScore = calibration.scope.map { $0.model.probability(ranking) } ?? confidence
             let correct = query.expected != nil && ranking.first?.group == query.expected
             bands[band.rawValue, default: RetrievalQuality.Band()].count += 1
             if correct { bands[band.rawValue, default: RetrievalQuality.Band()].correct += 1 }
             guard let expected = query.expected else {
-                outOfScopeConfidences.append(confidence)
+                outOfScopeConfidences.append(inScopeScore)
                 outOfScope += 1
                 bands[band.rawValue, default: RetrievalQuality.Band()].outOfScope += 1
                 if rejected { oosRejected += 1 }
                 continue
             }
             inScope += 1
-            inScopeConfidences.append(confidence)
+            inScopeConfidences.append(inScopeScore)
             if rejected { inScopeLost += 1 }
             if let rank = ranking.firstIndex(where: { $0.group == expected }) {
                 if rank == 0 { hitsAt1 += 1 }

@@ -43,6 +43,30 @@ public enum CalibrationSource: String, Sendable, Codable, Hashable {
     case labelled
 }
 
+/// A logistic model of "the question is one the knowledge base covers", fitted where out-of-scope questions are known,
+/// and the probability below which a question is turned away (the low band).
+///
+/// "Is the top topic right?" mixes two failures, a question about something else and a question ranked wrong among
+/// topics it does belong to; a model of the first alone separates out-of-scope questions better (measured on
+/// CLINC150's query split: 79% of them below the point that keeps 95% of in-scope questions, against 63% for the
+/// confidence model).
+public struct ScopeModel: Sendable, Codable, Hashable {
+    public var model: ConfidenceModel
+    /// Below this probability of being in scope, a question gets the low band.
+    public var threshold: Double
+
+    public init(model: ConfidenceModel, threshold: Double) {
+        self.model = model
+        self.threshold = threshold
+    }
+
+    /// Out-of-scope examples a fit needs before it models scope on its own.
+    public static let minimumOutOfScopeExamples = 20
+
+    /// Whether a ranking's question is turned away as one the knowledge base does not cover.
+    public func rejects(_ candidates: [GroupCandidate]) -> Bool { model.probability(candidates) < threshold }
+}
+
 /// Everything that turns a ranking into a decision for one knowledge base and embedding model: the fusion,
 /// the confidence model and the band thresholds on its probability.
 public struct RetrievalCalibration: Sendable, Codable, Hashable {
@@ -50,7 +74,10 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
     /// nil: the fused score itself is the confidence (uncalibrated).
     public var confidence: ConfidenceModel?
     public var highThreshold: Double
+    /// The low band's bound on the confidence; with a scope model, 0 (the scope model decides the low band).
     public var midThreshold: Double
+    /// Fitted when the fit had out-of-scope examples: it, not the mid threshold, turns questions away.
+    public var scope: ScopeModel?
     public var calibrationQueries: Int
     public var source: CalibrationSource
 
@@ -65,18 +92,19 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
 
     public init(
         fusion: Fusion, confidence: ConfidenceModel?, highThreshold: Double, midThreshold: Double,
-        calibrationQueries: Int = 0, source: CalibrationSource = .default
+        scope: ScopeModel? = nil, calibrationQueries: Int = 0, source: CalibrationSource = .default
     ) {
         self.fusion = fusion
         self.confidence = confidence
         self.highThreshold = highThreshold
         self.midThreshold = midThreshold
+        self.scope = scope
         self.calibrationQueries = calibrationQueries
         self.source = source
     }
 
     enum CodingKeys: String, CodingKey {
-        case fusion, confidence, highThreshold, midThreshold, calibrationQueries, source
+        case fusion, confidence, highThreshold, midThreshold, scope, calibrationQueries, source
     }
 
     /// Decodes a stored calibration; one stored before sources were recorded came from labelled questions.
@@ -86,6 +114,7 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
         confidence = try container.decodeIfPresent(ConfidenceModel.self, forKey: .confidence)
         highThreshold = try container.decode(Double.self, forKey: .highThreshold)
         midThreshold = try container.decode(Double.self, forKey: .midThreshold)
+        scope = try container.decodeIfPresent(ScopeModel.self, forKey: .scope)
         calibrationQueries = try container.decode(Int.self, forKey: .calibrationQueries)
         source = try container.decodeIfPresent(CalibrationSource.self, forKey: .source) ?? .labelled
     }
@@ -100,6 +129,7 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
     /// The band for a ranking and its confidence.
     public func band(for candidates: [GroupCandidate], confidence: Double) -> MatchBand {
         guard let top = candidates.first, top.fused > 0 || top.bm25 > 0 else { return .noMatch }
+        if let scope, scope.rejects(candidates) { return .low }
         if confidence >= highThreshold { return .high }
         if confidence >= midThreshold { return .mid }
         return .low
@@ -150,10 +180,29 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
         // (Wilson upper bound): a threshold set at exactly the fit's 5% quantile loses more than 5% on the next
         // sample about half the time.
         let inScope = zip(queries, probabilities).filter { $0.0.expected != nil }.map(\.1)
+        if let scope = fitScope(queries, rankings: rankings, features: features, inScopeLoss: inScopeLoss) {
+            return RetrievalCalibration(
+                fusion: fusion, confidence: model, highThreshold: high, midThreshold: 0, scope: scope,
+                calibrationQueries: queries.count, source: source)
+        }
         let mid = midThreshold(inScope: inScope, inScopeLoss: inScopeLoss).map { min($0, high) } ?? defaultMid
         return RetrievalCalibration(
             fusion: fusion, confidence: model, highThreshold: high, midThreshold: mid, calibrationQueries: queries.count,
             source: source)
+    }
+
+    /// A model of in scope against out of scope over the same features, and the threshold that keeps all but
+    /// `inScopeLoss` of in-scope questions (95% one-sided, as the mid threshold); nil with fewer than
+    /// ``ScopeModel/minimumOutOfScopeExamples`` out-of-scope examples or too few in scope.
+    static func fitScope(
+        _ queries: [ScoredQuery], rankings: [[GroupCandidate]], features: Set<String>?, inScopeLoss: Double
+    ) -> ScopeModel? {
+        let labels = queries.map { $0.expected != nil }
+        let outOfScope = labels.filter { !$0 }.count
+        guard outOfScope >= ScopeModel.minimumOutOfScopeExamples, labels.count - outOfScope >= 20 else { return nil }
+        let model = ConfidenceModel.fit(features: rankings.map(ConfidenceModel.features), labels: labels, using: features)
+        let inScope = zip(labels, rankings).filter(\.0).map { model.probability($0.1) }
+        return midThreshold(inScope: inScope, inScopeLoss: inScopeLoss).map { ScopeModel(model: model, threshold: $0) }
     }
 
     /// The highest confidence threshold below which at most `inScopeLoss` of in-scope queries like these fall, with
