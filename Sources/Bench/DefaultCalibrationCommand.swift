@@ -65,9 +65,10 @@ struct DefaultCalibrationCommand: AsyncParsableCommand {
         let mean = { (recalls: [Double]) in recalls.reduce(0, +) / Double(max(1, recalls.count)) }
         let chosen = rows.filter { $0.worstMargin >= bestWorst - 1e-9 }.max { mean($0.recalls) < mean($1.recalls) }!
         let pooled = forms.flatMap(\.calibration)
+        // No scope model: the default serves knowledge bases of any kind, and its mid threshold is what turns away.
         var fitted = RetrievalCalibration.fit(
             scored: pooled, baseFusion: chosen.fusion, features: ConfidenceModel.scaleFreeFeatures,
-            source: .default)
+            modelsScope: false, source: .default)
         // Mid: the loosest of the forms' mid thresholds, so no form of knowledge base loses more than 5% of its
         // questions to "please rephrase" (one pooled threshold lets 1-shot forms lose three times that).
         let formMids = forms.map { form -> Double in

@@ -59,9 +59,12 @@ struct CalibrateKnowledgeBase: AsyncParsableCommand {
                 try await services.customerService.matcher.calibrate(labelled)
             }
             try await services.llm.shutdown()
+            let low = fitted.scope.map {
+                String(format: "low band below %.3f probability of being in scope (a scope model: the questions include out-of-scope ones)", $0.threshold)
+            } ?? String(format: "mid band from %.3f", fitted.midThreshold)
             print(String(
-                format: "calibrated on %d questions: %@, high band from %.3f, mid band from %.3f",
-                fitted.calibrationQueries, "\(fitted.fusion)", fitted.highThreshold, fitted.midThreshold))
+                format: "calibrated on %d questions: %@, high band from %.3f, %@",
+                fitted.calibrationQueries, "\(fitted.fusion)", fitted.highThreshold, low))
         } catch {
             try? await services.llm.shutdown()
             throw CommandFailure("\(error)")

@@ -155,7 +155,7 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
     public static func fit(
         scored queries: [ScoredQuery], baseFusion: Fusion? = nil, defaultHigh: Double = 0.9, defaultMid: Double = 0.6,
         targetPrecision: Double = 0.98, inScopeLoss: Double = 0.05, features: Set<String>? = nil,
-        source: CalibrationSource
+        modelsScope: Bool = true, source: CalibrationSource
     ) -> RetrievalCalibration {
         let fusion = baseFusion ?? bestFusion(queries)
         let rankings = queries.map { $0.rank(fusion, limit: 5) }
@@ -180,7 +180,7 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
         // (Wilson upper bound): a threshold set at exactly the fit's 5% quantile loses more than 5% on the next
         // sample about half the time.
         let inScope = zip(queries, probabilities).filter { $0.0.expected != nil }.map(\.1)
-        if let scope = fitScope(queries, rankings: rankings, features: features, inScopeLoss: inScopeLoss) {
+        if modelsScope, let scope = fitScope(queries, rankings: rankings, features: features, inScopeLoss: inScopeLoss) {
             return RetrievalCalibration(
                 fusion: fusion, confidence: model, highThreshold: high, midThreshold: 0, scope: scope,
                 calibrationQueries: queries.count, source: source)
