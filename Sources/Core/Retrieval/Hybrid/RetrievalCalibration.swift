@@ -60,8 +60,9 @@ public struct ScopeModel: Sendable, Codable, Hashable {
         self.threshold = threshold
     }
 
-    /// Out-of-scope examples a fit needs before it models scope on its own.
+    /// Out-of-scope examples a fit needs before it models scope on its own, and in-scope ones beside them.
     public static let minimumOutOfScopeExamples = 20
+    public static let minimumInScopeExamples = 20
 
     /// Whether a ranking's question is turned away as one the knowledge base does not cover.
     public func rejects(_ candidates: [GroupCandidate]) -> Bool { model.probability(candidates) < threshold }
@@ -199,7 +200,9 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
     ) -> ScopeModel? {
         let labels = queries.map { $0.expected != nil }
         let outOfScope = labels.filter { !$0 }.count
-        guard outOfScope >= ScopeModel.minimumOutOfScopeExamples, labels.count - outOfScope >= 20 else { return nil }
+        guard outOfScope >= ScopeModel.minimumOutOfScopeExamples,
+            labels.count - outOfScope >= ScopeModel.minimumInScopeExamples
+        else { return nil }
         let model = ConfidenceModel.fit(features: rankings.map(ConfidenceModel.features), labels: labels, using: features)
         let inScope = zip(labels, rankings).filter(\.0).map { model.probability($0.1) }
         return midThreshold(inScope: inScope, inScopeLoss: inScopeLoss).map { ScopeModel(model: model, threshold: $0) }
