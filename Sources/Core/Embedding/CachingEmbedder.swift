@@ -17,7 +17,7 @@ public struct CachingEmbedder: Sendable {
         let model = model ?? client.models.embedding
         // One text is a question; batches (imports) go to the cache alone and would only churn the recent ones.
         guard texts.count == 1 else { return try await embedThroughCache(texts, model: model, inputType: inputType) }
-        let key = RecentVectors.key(model: model, inputType: inputType, text: texts[0])
+        let key = embeddingKey(model: model, inputType: inputType, text: texts[0])
         if let vector = recent.vector(for: key) { return [vector] }
         let vectors = try await embedThroughCache(texts, model: model, inputType: inputType)
         recent.remember(vectors[0], for: key)

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The vectors of the last few texts embedded, by model, input type and text; the oldest goes first when it is full.
+/// The vectors of the last few texts embedded, by `embeddingKey(model:inputType:text:)`; the oldest goes first when it is full.
 /// A text's vector under one model never changes, so nothing here goes stale.
 final class RecentVectors: Sendable {
     private struct State {
@@ -14,10 +14,6 @@ final class RecentVectors: Sendable {
     private let state = Mutex(State())
 
     init(capacity: Int) { self.capacity = max(0, capacity) }
-
-    static func key(model: String, inputType: String?, text: String) -> String {
-        "\(model)\u{1F}\(inputType ?? "")\u{1F}\(text)"
-    }
 
     func vector(for key: String) -> [Float]? { state.withLock { $0.vectors[key] } }
 
@@ -34,7 +30,4 @@ final class RecentVectors: Sendable {
             }
         }
     }
-
-    /// How many vectors are kept.
-    var count: Int { state.withLock { $0.vectors.count } }
 }

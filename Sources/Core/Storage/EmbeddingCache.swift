@@ -8,6 +8,11 @@ public protocol EmbeddingCache: Sendable {
     func store(_ vectors: [[Float]], for texts: [String], model: String, inputType: String?) async throws
 }
 
+/// The one key a vector is kept under in this process: model, input type and text.
+func embeddingKey(model: String, inputType: String?, text: String) -> String {
+    "\(model)\u{1F}\(inputType ?? "")\u{1F}\(text)"
+}
+
 /// An embedding cache in memory, for tests and throwaway runs.
 public actor InMemoryEmbeddingCache: EmbeddingCache {
     private var entries: [String: [Float]] = [:]
@@ -15,17 +20,13 @@ public actor InMemoryEmbeddingCache: EmbeddingCache {
     public init() {}
 
     public func vectors(for texts: [String], model: String, inputType: String?) -> [[Float]?] {
-        texts.map { entries[Self.key(model, inputType, $0)] }
+        texts.map { entries[embeddingKey(model: model, inputType: inputType, text: $0)] }
     }
 
     public func store(_ vectors: [[Float]], for texts: [String], model: String, inputType: String?) {
-        for (text, vector) in zip(texts, vectors) { entries[Self.key(model, inputType, text)] = vector }
+        for (text, vector) in zip(texts, vectors) { entries[embeddingKey(model: model, inputType: inputType, text: text)] = vector }
     }
 
     /// Number of cached vectors.
     public var count: Int { entries.count }
-
-    private static func key(_ model: String, _ inputType: String?, _ text: String) -> String {
-        "\(model)\u{1F}\(inputType ?? "")\u{1F}\(text)"
-    }
 }
