@@ -40,9 +40,11 @@ struct CalibrateKnowledgeBase: AsyncParsableCommand {
         discussion: """
             Questions: JSON lines {"query": "...", "expected": "<topic_name>"} ("expected": null for questions the
             knowledge base must not answer), at least 20 in scope, disjoint from anything you measure on. The fit is
-            stored per knowledge base and embedding model and used by every later match; the high band is set where
-            precision reaches 0.98 on these questions. It wins over the calibration every import fits from a
-            knowledge base with several phrasings per topic, and over the shipped default.
+            stored per knowledge base and embedding model and used by every later match. The fusion is chosen on these
+            questions; when most topics have several phrasings, each phrasing held out as a question adds evidence to
+            the confidence model, and the thresholds that turn questions away must hold on both. The high band is set
+            where precision reaches 0.98. It wins over the calibration every import fits from a knowledge base with
+            several phrasings per topic, and over the shipped default.
             Example: vividcrowd-server calibrate-kb corpora/suites/clinc150/calibration.jsonl
             """)
 
@@ -62,9 +64,11 @@ struct CalibrateKnowledgeBase: AsyncParsableCommand {
             let low = fitted.scope.map {
                 String(format: "low band below %.3f probability of being in scope (a scope model: the questions include out-of-scope ones)", $0.threshold)
             } ?? String(format: "mid band from %.3f", fitted.midThreshold)
+            let phrasings = fitted.calibrationQueries - labelled.count
+            let evidence = phrasings > 0 ? "\(labelled.count) questions and \(phrasings) held-out phrasings" : "\(labelled.count) questions"
             print(String(
-                format: "calibrated on %d questions: %@, high band from %.3f, %@",
-                fitted.calibrationQueries, "\(fitted.fusion)", fitted.highThreshold, low))
+                format: "calibrated on %@: %@, high band from %.3f, %@",
+                evidence, "\(fitted.fusion)", fitted.highThreshold, low))
         } catch {
             try? await services.llm.shutdown()
             throw CommandFailure("\(error)")

@@ -142,6 +142,50 @@ struct HybridRetrievalTests {
         #expect(withoutOutOfScope.scope == nil)
         #expect(withoutOutOfScope.midThreshold > 0)
     }
+
+    @Test("held-out phrasings add evidence: the fusion stays the labelled questions', and what turns questions away keeps both kinds")
+    func heldOutPhrasingsAsEvidence() throws {
+        let (retriever, tokenizer) = try makeRetriever()
+        var generator = SeededGenerator(seed: 12)
+        func jitter(_ vector: [Float], _ spread: Float) -> [Float] {
+            vector.map { $0 + Float.random(in: -spread...spread, using: &generator) }
+        }
+        func scored(_ text: String, _ vector: [Float], _ expected: String?) throws -> ScoredQuery {
+            ScoredQuery(index: retriever, scores: try retriever.scores(terms: tokenizer.terms(text), vector: vector), expected: expected)
+        }
+        let topics: [(String, [Float], String)] = [
+            ("refund please", [1, 0, 0], "refund"), ("parcel delivery", [0, 1, 0], "shipping"), ("password", [0, 0, 1], "password"),
+        ]
+        var labelled: [ScoredQuery] = []
+        var phrasings: [ScoredQuery] = []
+        for round in 0..<30 {
+            let topic = topics[round % 3]
+            labelled.append(try scored(topic.0, jitter(topic.1, 0.1), topic.2))
+            labelled.append(try scored("weather today", jitter([0.55, 0.55, 0.55], 0.1), nil))
+            // Phrasings whose words name their topic while their meaning points at another's: harder questions,
+            // which would call for more weight on BM25.
+            phrasings.append(try scored(topic.0, jitter(topics[(round + 1) % 3].1, 0.1), topic.2))
+        }
+        #expect(RetrievalCalibration.bestFusion(labelled) != RetrievalCalibration.bestFusion(labelled + phrasings))
+
+        let alone = RetrievalCalibration.fit(scored: labelled, source: .labelled)
+        let both = RetrievalCalibration.fit(scored: labelled, phrasings: phrasings, source: .labelled)
+        #expect(both.fusion == alone.fusion)
+        #expect(both.calibrationQueries == labelled.count + phrasings.count)
+        let scope = try #require(both.scope)
+        func inScopeProbabilities(_ queries: [ScoredQuery]) -> [Double] {
+            queries.filter { $0.expected != nil }.map { scope.model.probability($0.rank(both.fusion, limit: 5)) }
+        }
+        // 30 in-scope questions per source cannot show a 5% loss with 95% confidence: no in-scope question of either
+        // source may fall below the threshold, although a threshold fitted on the labelled ones alone would drop
+        // some phrasings.
+        let labelledProbabilities = inScopeProbabilities(labelled)
+        let phrasingProbabilities = inScopeProbabilities(phrasings)
+        #expect((labelledProbabilities + phrasingProbabilities).allSatisfy { $0 >= scope.threshold })
+        #expect(phrasingProbabilities.contains { $0 < (labelledProbabilities.min() ?? 0) })
+        let outOfScope = labelled.filter { $0.expected == nil }
+        #expect(outOfScope.contains { scope.rejects($0.rank(both.fusion, limit: 5)) })
+    }
 }
 
 @Suite("Hybrid index over units")

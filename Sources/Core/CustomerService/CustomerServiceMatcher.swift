@@ -69,10 +69,21 @@ public actor CustomerServiceMatcher {
             PreparedQuery(text: query.query, terms: tokenizer.terms(query.query), vector: vector, expected: query.expected)
         }
         let fitted = try RetrievalCalibration.fit(
-            retriever: retriever, queries: prepared,
+            retriever: retriever, queries: prepared, phrasings: try await heldOutPhrasings(current.entries.map(\.entry)),
             defaultHigh: defaultCalibration.fitFloors.high, defaultMid: defaultCalibration.fitFloors.mid)
         try await store.storeCalibration(fitted, embeddingModel: embedder.client.models.embedding, at: date)
         return fitted
+    }
+
+    /// The knowledge base's phrasings held out as questions, evidence beside labelled ones; none when too few topics
+    /// have several phrasings to hold one out.
+    private func heldOutPhrasings(_ entries: [KnowledgeEntry]) async throws -> [ScoredQuery] {
+        let units = KnowledgeEntry.retrievalUnits(of: entries)
+        guard SelfCalibration.canCalibrate(units) else { return [] }
+        let phrasings = KnowledgeEntry.phrasings(of: entries)
+        return try SelfCalibration.heldOutQueries(
+            units: units, unitTerms: phrasings.map(tokenizer.terms),
+            unitVectors: try await embedder.embed(phrasings, inputType: inputType))
     }
 
     /// The calibration a knowledge base gets until one is fitted for it: the shipped default, or, when the weights

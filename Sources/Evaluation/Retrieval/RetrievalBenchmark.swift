@@ -152,15 +152,17 @@ public struct RetrievalBenchmark: Sendable {
         let evaluationQueries = try prepare(queries)
         let calibrationQueries = try prepare(calibration)
         let (defaultHigh, defaultMid) = defaultCalibration.fitFloors
+        // The knowledge base's phrasings held out as questions, once: what self-calibration fits on, and evidence
+        // beside the labelled questions (as an import and `calibrate-kb` use them).
+        let needsHeldOut = methods.contains { $0 == .selfCalibrated || $0 == .hybrid }
+        let heldOut = SelfCalibration.canCalibrate(units) && needsHeldOut
+            ? try SelfCalibration.heldOutQueries(units: units, unitTerms: unitTerms, unitVectors: unitVectors) : []
         return try methods.map { method in
             let chosen: RetrievalCalibration
             var foldFits: FoldFits?
             switch method {
             case .uncalibrated: chosen = defaultCalibration
             case .selfCalibrated:
-                // The held-out questions once, for the fit and its fold fits alike (as an import does).
-                let heldOut = SelfCalibration.canCalibrate(units)
-                    ? try SelfCalibration.heldOutQueries(units: units, unitTerms: unitTerms, unitVectors: unitVectors) : []
                 let fitSelf = { (queries: [ScoredQuery]) in
                     SelfCalibration.fit(heldOut: queries, defaultHigh: defaultHigh, defaultMid: defaultMid)
                 }
@@ -171,7 +173,7 @@ public struct RetrievalBenchmark: Sendable {
             default:
                 chosen = try Self.calibration(
                     for: method, retriever: retriever, calibrationQueries: calibrationQueries,
-                    defaultCalibration: defaultCalibration)
+                    phrasings: method == .hybrid ? heldOut : [], defaultCalibration: defaultCalibration)
                 if method == .hybrid, !calibrationQueries.isEmpty {
                     let scored = try calibrationQueries.map {
                         ScoredQuery(
@@ -180,7 +182,8 @@ public struct RetrievalBenchmark: Sendable {
                     }
                     foldFits = try FoldFits.measure(scored, measured: evaluationQueries, retriever: retriever) {
                         RetrievalCalibration.fit(
-                            scored: $0, defaultHigh: defaultHigh, defaultMid: defaultMid, source: .labelled)
+                            scored: $0, phrasings: heldOut, defaultHigh: defaultHigh, defaultMid: defaultMid,
+                            source: .labelled)
                     }
                 }
             }
@@ -195,7 +198,7 @@ public struct RetrievalBenchmark: Sendable {
     /// The calibration each method is measured with: the original formula keeps its fixed thresholds; the
     /// others are fitted on the calibration queries when there are any.
     static func calibration(
-        for method: Method, retriever: HybridIndex, calibrationQueries: [PreparedQuery],
+        for method: Method, retriever: HybridIndex, calibrationQueries: [PreparedQuery], phrasings: [ScoredQuery] = [],
         defaultCalibration: RetrievalCalibration
     ) throws -> RetrievalCalibration {
         let (defaultHigh, defaultMid) = defaultCalibration.fitFloors
@@ -216,8 +219,8 @@ public struct RetrievalBenchmark: Sendable {
                 fusion: base, confidence: nil, highThreshold: original.high, midThreshold: original.mid)
         }
         return try RetrievalCalibration.fit(
-            retriever: retriever, queries: calibrationQueries, baseFusion: base, defaultHigh: defaultHigh,
-            defaultMid: defaultMid)
+            retriever: retriever, queries: calibrationQueries, phrasings: phrasings, baseFusion: base,
+            defaultHigh: defaultHigh, defaultMid: defaultMid)
     }
 }
 

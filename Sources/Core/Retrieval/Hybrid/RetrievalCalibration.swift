@@ -139,8 +139,10 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
     /// Fits a calibration on labelled queries: the fusion that maximises recall@1 on the in-scope ones,
     /// a logistic confidence over the ranking features, a high threshold at which the calibration queries reach
     /// `targetPrecision`, and a mid threshold that keeps `inScopeLoss` of in-scope queries above the low band.
+    /// `phrasings` are the knowledge base's own phrasings held out as questions (`SelfCalibration.heldOutQueries`),
+    /// evidence beside the labelled questions: see `fit(scored:phrasings:…)`.
     public static func fit(
-        retriever: HybridIndex, queries: [PreparedQuery], baseFusion: Fusion? = nil,
+        retriever: HybridIndex, queries: [PreparedQuery], phrasings: [ScoredQuery] = [], baseFusion: Fusion? = nil,
         defaultHigh: Double = 0.9, defaultMid: Double = 0.6, targetPrecision: Double = 0.98, inScopeLoss: Double = 0.05
     ) throws -> RetrievalCalibration {
         let scored = try queries.map {
@@ -148,19 +150,26 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
                 index: retriever, scores: try retriever.scores(terms: $0.terms, vector: $0.vector), expected: $0.expected)
         }
         return fit(
-            scored: scored, baseFusion: baseFusion, defaultHigh: defaultHigh, defaultMid: defaultMid,
-            targetPrecision: targetPrecision, inScopeLoss: inScopeLoss, source: .labelled)
+            scored: scored, phrasings: phrasings, baseFusion: baseFusion, defaultHigh: defaultHigh,
+            defaultMid: defaultMid, targetPrecision: targetPrecision, inScopeLoss: inScopeLoss, source: .labelled)
     }
 
     /// Fits a calibration on scored queries (see `fit(retriever:queries:…)`).
+    ///
+    /// With `phrasings` (held-out phrasings of the knowledge base), the fusion is still chosen on `queries` alone,
+    /// which speak for the questions users ask; the confidence and scope models and the high threshold are fitted on
+    /// both, as more evidence; and the thresholds that turn questions away must keep all but `inScopeLoss` of each
+    /// source's in-scope questions, so that a threshold fitted on one kind of question holds on another.
     public static func fit(
-        scored queries: [ScoredQuery], baseFusion: Fusion? = nil, defaultHigh: Double = 0.9, defaultMid: Double = 0.6,
-        targetPrecision: Double = 0.98, inScopeLoss: Double = 0.05, features: Set<String>? = nil,
-        modelsScope: Bool = true, source: CalibrationSource
+        scored queries: [ScoredQuery], phrasings: [ScoredQuery] = [], baseFusion: Fusion? = nil,
+        defaultHigh: Double = 0.9, defaultMid: Double = 0.6, targetPrecision: Double = 0.98, inScopeLoss: Double = 0.05,
+        features: Set<String>? = nil, modelsScope: Bool = true, source: CalibrationSource
     ) -> RetrievalCalibration {
         let fusion = baseFusion ?? bestFusion(queries)
-        let rankings = queries.map { $0.rank(fusion, limit: 5) }
-        let labels = zip(queries, rankings).map { query, ranking in
+        let sources = [queries, phrasings].filter { !$0.isEmpty }
+        let evidence = sources.flatMap { $0 }
+        let rankings = evidence.map { $0.rank(fusion, limit: 5) }
+        let labels = zip(evidence, rankings).map { query, ranking in
             query.expected != nil && ranking.first?.group == query.expected
         }
         let model = ConfidenceModel.fit(
@@ -177,26 +186,43 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
             if wilsonLowerBound(successes: correct, trials: index + 1) >= targetPrecision { high = probability }
         }
         high = max(high, defaultHigh)
-        // Mid: the highest threshold whose in-scope loss stays within `inScopeLoss` with 95% one-sided confidence
-        // (Wilson upper bound): a threshold set at exactly the fit's 5% quantile loses more than 5% on the next
-        // sample about half the time.
-        let inScope = zip(queries, probabilities).filter { $0.0.expected != nil }.map(\.1)
-        if modelsScope, let scope = fitScope(queries, rankings: rankings, features: features, inScopeLoss: inScopeLoss) {
+        // Each source's in-scope questions, by their position in `evidence`.
+        var inScopeBySource: [[Int]] = []
+        var start = 0
+        for source in sources {
+            inScopeBySource.append((start..<start + source.count).filter { evidence[$0].expected != nil })
+            start += source.count
+        }
+        if modelsScope,
+            let scope = fitScope(
+                evidence, rankings: rankings, inScopeBySource: inScopeBySource, features: features,
+                inScopeLoss: inScopeLoss)
+        {
             return RetrievalCalibration(
                 fusion: fusion, confidence: model, highThreshold: high, midThreshold: 0, scope: scope,
-                calibrationQueries: queries.count, source: source)
+                calibrationQueries: evidence.count, source: source)
         }
-        let mid = midThreshold(inScope: inScope, inScopeLoss: inScopeLoss).map { min($0, high) } ?? defaultMid
+        // Mid: the highest threshold whose in-scope loss stays within `inScopeLoss` with 95% one-sided confidence
+        // (Wilson upper bound) on every source: a threshold set at exactly the fit's 5% quantile loses more than 5%
+        // on the next sample about half the time.
+        let mid = lowestThreshold(inScopeBySource.map { $0.map { probabilities[$0] } }, inScopeLoss: inScopeLoss)
+            .map { min($0, high) } ?? defaultMid
         return RetrievalCalibration(
-            fusion: fusion, confidence: model, highThreshold: high, midThreshold: mid, calibrationQueries: queries.count,
+            fusion: fusion, confidence: model, highThreshold: high, midThreshold: mid, calibrationQueries: evidence.count,
             source: source)
     }
 
+    /// The lowest of each group's mid thresholds (groups without in-scope questions have none); nil when none has.
+    static func lowestThreshold(_ inScopeGroups: [[Double]], inScopeLoss: Double) -> Double? {
+        inScopeGroups.compactMap { midThreshold(inScope: $0, inScopeLoss: inScopeLoss) }.min()
+    }
+
     /// A model of in scope against out of scope over the same features, and the threshold that keeps all but
-    /// `inScopeLoss` of in-scope questions (95% one-sided, as the mid threshold); nil with fewer than
+    /// `inScopeLoss` of each source's in-scope questions (95% one-sided, as the mid threshold); nil with fewer than
     /// ``ScopeModel/minimumOutOfScopeExamples`` out-of-scope examples or too few in scope.
     static func fitScope(
-        _ queries: [ScoredQuery], rankings: [[GroupCandidate]], features: Set<String>?, inScopeLoss: Double
+        _ queries: [ScoredQuery], rankings: [[GroupCandidate]], inScopeBySource: [[Int]], features: Set<String>?,
+        inScopeLoss: Double
     ) -> ScopeModel? {
         let labels = queries.map { $0.expected != nil }
         let outOfScope = labels.filter { !$0 }.count
@@ -204,8 +230,8 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
             labels.count - outOfScope >= ScopeModel.minimumInScopeExamples
         else { return nil }
         let model = ConfidenceModel.fit(features: rankings.map(ConfidenceModel.features), labels: labels, using: features)
-        let inScope = zip(labels, rankings).filter(\.0).map { model.probability($0.1) }
-        return midThreshold(inScope: inScope, inScopeLoss: inScopeLoss).map { ScopeModel(model: model, threshold: $0) }
+        let groups = inScopeBySource.map { $0.map { model.probability(rankings[$0]) } }
+        return lowestThreshold(groups, inScopeLoss: inScopeLoss).map { ScopeModel(model: model, threshold: $0) }
     }
 
     /// The highest confidence threshold below which at most `inScopeLoss` of in-scope queries like these fall, with
