@@ -10,8 +10,8 @@ struct DefaultCalibrationCommand: AsyncParsableCommand {
         abstract: "Fit the shipped default calibration (fusion, confidence, bands) on the dev suites' calibration splits.",
         discussion: """
             The default serves knowledge bases with one phrasing per topic, which cannot calibrate themselves. The
-            z-score weight is the one whose worst margin over the better of BM25 and dense, across every suite in
-            1-shot and 10-shot form, is largest; the confidence model uses only features that do not depend on the
+            fusion is the one with the best mean recall@1 among those at or above the better of BM25 and dense on
+            every suite in 1-shot and 10-shot form; the confidence model uses only features that do not depend on the
             embedding model's similarity range, so it carries over to other models. Only calibration splits are
             used; the report measures the result on the query splits. Prints the Swift literal of
             RetrievalCalibration.standard and writes reports/default-calibration.md.
@@ -60,10 +60,13 @@ struct DefaultCalibrationCommand: AsyncParsableCommand {
                 rows.append((fusion, zip(recalls, parts).map { $0 - $1 }.min() ?? 0, recalls))
             }
         }
-        // The largest worst margin over the better single method; among fusions that share it, the best mean.
+        // The best mean among fusions at or above the better single method on every form (the largest worst margin
+        // when none is). Chasing the largest worst margin instead follows whichever form is hardest to the edge of
+        // the weights, where another form's margin no longer holds on unseen questions.
         let bestWorst = rows.map(\.worstMargin).max() ?? 0
         let mean = { (recalls: [Double]) in recalls.reduce(0, +) / Double(max(1, recalls.count)) }
-        let chosen = rows.filter { $0.worstMargin >= bestWorst - 1e-9 }.max { mean($0.recalls) < mean($1.recalls) }!
+        let eligible = rows.filter { $0.worstMargin >= min(0, bestWorst) - 1e-9 }
+        let chosen = eligible.max { mean($0.recalls) < mean($1.recalls) }!
         let pooled = forms.flatMap(\.calibration)
         // No scope model: the default serves knowledge bases of any kind, and its mid threshold is what turns away.
         var fitted = RetrievalCalibration.fit(
@@ -141,7 +144,7 @@ struct DefaultCalibrationCommand: AsyncParsableCommand {
                 unitVectors: try phrasings.map {
                     guard let vector = vectors.phrasings[$0] else { throw MissingVector(text: $0) }
                     return vector
-                })
+                }, groupTerms: KnowledgeEntry.topicTerms(of: entries, tokenizer: tokenizer))
             let scored = try preparedCalibration.map {
                 ScoredQuery(
                     index: retriever, scores: try retriever.scores(terms: $0.terms, vector: $0.vector),

@@ -190,6 +190,35 @@ struct HybridRetrievalTests {
 
 @Suite("Hybrid index over units")
 struct HybridIndexUnitTests {
+    @Test("a topic's name is searched with its phrasings, underscores as spaces; names of topics without units are ignored")
+    func topicNamesAreSearched() throws {
+        let tokenizer = SearchTokenizer(segmenter: sharedSegmenter)
+        let entries = [
+            KnowledgeEntry(line: 2, questionCount: 1, topicName: "card_arrival", phrasings: ["where is my new one"], standardScript: "", riskNotes: ""),
+            KnowledgeEntry(line: 3, questionCount: 1, topicName: "儿童便秘与饮食调整", phrasings: ["孩子好几天没拉了"], standardScript: "", riskNotes: ""),
+            KnowledgeEntry(line: 4, questionCount: 1, topicName: "opening_hours", phrasings: ["when do you open"], standardScript: "", riskNotes: ""),
+        ]
+        let names = KnowledgeEntry.topicTerms(of: entries, tokenizer: tokenizer)
+        #expect(names["card_arrival"] == tokenizer.terms("card arrival"))
+        #expect(names["儿童便秘与饮食调整"]?.contains("便秘") == true)
+        let units = KnowledgeEntry.retrievalUnits(of: entries)
+        let phrasings = KnowledgeEntry.phrasings(of: entries)
+        let vectors: [[Float]] = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+        func topBM25(_ query: String, _ groupTerms: [String: [String]]) throws -> String? {
+            let index = try HybridIndex(
+                units: units, unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors, groupTerms: groupTerms)
+            return try index.rank(terms: tokenizer.terms(query), vector: [0.3, 0.3, 0.3], fusion: .bm25, limit: 1)
+                .first.flatMap { $0.bm25 > 0 ? $0.group : nil }
+        }
+        // Words only the names hold: without the names nothing matches them.
+        #expect(try topBM25("has my card arrived", names) == "card_arrival")
+        #expect(try topBM25("孩子便秘怎么办", names) == "儿童便秘与饮食调整")
+        #expect(try topBM25("has my card arrived", [:]) == nil)
+        var withAbsent = names
+        withAbsent["refunds"] = tokenizer.terms("refund money back")
+        #expect(try topBM25("money back please", withAbsent) == nil)
+    }
+
     @Test("knowledge-base phrasings become units with their file, row and record; groups are topics")
     func knowledgeBaseUnits() throws {
         let entries = [

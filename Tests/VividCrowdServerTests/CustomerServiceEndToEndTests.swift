@@ -13,8 +13,8 @@ enum BandQuestions {
     static let highTopic = "儿童餐食多样性评估"
     /// A paraphrase of 功能医学检测报告进度.
     static let mid = "检测报告多久出来"
-    /// Near several constipation topics, close to none.
-    static let low = "孩子便秘怎么办"
+    /// Near several tummy and digestion topics, close to none, and sharing few words with any.
+    static let low = "宝宝肚子不舒服"
     /// Nothing in common with any entry.
     static let none = "asdfgh"
     /// The questions above were chosen for the bands of the configured formula (the original's weights over

@@ -83,7 +83,8 @@ public actor CustomerServiceMatcher {
         let phrasings = KnowledgeEntry.phrasings(of: entries)
         return try SelfCalibration.heldOutQueries(
             units: units, unitTerms: phrasings.map(tokenizer.terms),
-            unitVectors: try await embedder.embed(phrasings, inputType: inputType))
+            unitVectors: try await embedder.embed(phrasings, inputType: inputType),
+            groupTerms: KnowledgeEntry.topicTerms(of: entries, tokenizer: tokenizer))
     }
 
     /// The calibration a knowledge base gets until one is fitted for it: the shipped default, or, when the weights
@@ -168,7 +169,7 @@ public actor CustomerServiceMatcher {
             do {
                 retriever = try HybridIndex(
                     units: units, unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors,
-                    denseSearch: denseSearch, corpusVersion: "\(version)-\(embedder.client.models.embedding)")
+                    groupTerms: KnowledgeEntry.topicTerms(of: entries, tokenizer: tokenizer), denseSearch: denseSearch, corpusVersion: "\(version)-\(embedder.client.models.embedding)")
             } catch let mismatch as DimensionMismatch {
                 throw RetrievalError.dimensionMismatch(
                     model: embedder.client.models.embedding, modelDimension: mismatch.actual,

@@ -103,7 +103,8 @@ public struct KnowledgeBaseImporter: Sendable {
         var heldOut: [ScoredQuery] = []
         if SelfCalibration.canCalibrate(units) {
             heldOut = try SelfCalibration.heldOutQueries(
-                units: units, unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors)
+                units: units, unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors,
+                groupTerms: KnowledgeEntry.topicTerms(of: all, tokenizer: tokenizer))
         }
         let floors = defaultCalibration.fitFloors
         let fitted = selfCalibrates ? SelfCalibration.fit(heldOut: heldOut, defaultHigh: floors.high, defaultMid: floors.mid) : nil

@@ -17,3 +17,16 @@ extension KnowledgeEntry {
         }
     }
 }
+
+extension KnowledgeEntry {
+    /// Each topic's name as search terms, which its BM25 document holds beside its phrasings' words: a name such as
+    /// 儿童便秘与饮食调整 or card_arrival says what its questions are about in words they often use. Underscores
+    /// separate words, as in identifiers.
+    public static func topicTerms(of entries: [KnowledgeEntry], tokenizer: SearchTokenizer) -> [String: [String]] {
+        var terms: [String: [String]] = [:]
+        for entry in entries where terms[entry.topicName] == nil {
+            terms[entry.topicName] = tokenizer.terms(entry.topicName.replacingOccurrences(of: "_", with: " "))
+        }
+        return terms
+    }
+}

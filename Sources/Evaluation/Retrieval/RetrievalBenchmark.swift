@@ -141,7 +141,9 @@ public struct RetrievalBenchmark: Sendable {
         let units = KnowledgeEntry.retrievalUnits(of: entries)
         let unitTerms = phrasings.map(tokenizer.terms)
         let unitVectors = try phrasings.map { try vector($0, in: phrasingVectors) }
-        let retriever = try HybridIndex(units: units, unitTerms: unitTerms, unitVectors: unitVectors)
+        let topicTerms = KnowledgeEntry.topicTerms(of: entries, tokenizer: tokenizer)
+        let retriever = try HybridIndex(
+            units: units, unitTerms: unitTerms, unitVectors: unitVectors, groupTerms: topicTerms)
         let prepare = { (labelled: [LabelledQuery]) in
             try labelled.map {
                 PreparedQuery(
@@ -156,7 +158,8 @@ public struct RetrievalBenchmark: Sendable {
         // beside the labelled questions (as an import and `calibrate-kb` use them).
         let needsHeldOut = methods.contains { $0 == .selfCalibrated || $0 == .hybrid }
         let heldOut = SelfCalibration.canCalibrate(units) && needsHeldOut
-            ? try SelfCalibration.heldOutQueries(units: units, unitTerms: unitTerms, unitVectors: unitVectors) : []
+            ? try SelfCalibration.heldOutQueries(
+                units: units, unitTerms: unitTerms, unitVectors: unitVectors, groupTerms: topicTerms) : []
         return try methods.map { method in
             let chosen: RetrievalCalibration
             var foldFits: FoldFits?

@@ -30,12 +30,13 @@ public struct HybridIndex: Sendable {
     /// Each group's position in `groups`.
     let groupIndex: [String: Int]
 
-    /// Indexes `units`; `terms` and `vectors` are given per unit in the same order. From `denseSearch`'s size an
-    /// HNSW graph answers dense queries; it is kept in the policy's folder (when it has one) under `corpusVersion`,
-    /// and read back from there while the version stays the same.
+    /// Indexes `units`; `terms` and `vectors` are given per unit in the same order, and `groupTerms` are words a
+    /// group's BM25 document holds beside its units' (a topic's name); groups without units get none. From
+    /// `denseSearch`'s size an HNSW graph answers dense queries; it is kept in the policy's folder (when it has one)
+    /// under `corpusVersion`, and read back from there while the version stays the same.
     public init(
         units: [RetrievalUnit], unitTerms terms: [[String]], unitVectors vectors: [[Float]],
-        lexicalParameters: BM25Index.Parameters = BM25Index.Parameters(),
+        groupTerms: [String: [String]] = [:], lexicalParameters: BM25Index.Parameters = BM25Index.Parameters(),
         denseSearch: DenseSearchPolicy = DenseSearchPolicy(), corpusVersion: String = ""
     ) throws {
         guard terms.count == units.count, vectors.count == units.count else {
@@ -56,9 +57,9 @@ public struct HybridIndex: Sendable {
         var sizes = [Int](repeating: 0, count: groups.count)
         for group in unitGroups { sizes[group] += 1 }
         self.groupSizes = sizes
-        var groupTerms = [[String]](repeating: [], count: groups.count)
-        for (unit, group) in unitGroups.enumerated() { groupTerms[group] += terms[unit] }
-        self.lexical = BM25Index(documents: groupTerms, parameters: lexicalParameters)
+        var groupDocuments = groups.map { groupTerms[$0] ?? [] }
+        for (unit, group) in unitGroups.enumerated() { groupDocuments[group] += terms[unit] }
+        self.lexical = BM25Index(documents: groupDocuments, parameters: lexicalParameters)
         let dense = try DenseIndex(dimension: vectors.first?.count ?? 0, vectors: vectors)
         self.dense = dense
         let approximate = dense.dimension > 0 && dense.count >= denseSearch.approximateFrom

@@ -17,10 +17,10 @@ public enum SelfCalibration {
     /// Units kept per held-out query for the fusion sweep (see `HybridIndex.shortlisted`).
     public static let shortlist = 64
 
-    /// The held-out queries of a knowledge base, each scored against the index of its fold. `unitTerms` and
-    /// `unitVectors` are per unit, as for `HybridIndex`.
+    /// The held-out queries of a knowledge base, each scored against the index of its fold. `unitTerms`,
+    /// `unitVectors` and `groupTerms` are as for `HybridIndex`.
     public static func heldOutQueries(
-        units: [RetrievalUnit], unitTerms: [[String]], unitVectors: [[Float]],
+        units: [RetrievalUnit], unitTerms: [[String]], unitVectors: [[Float]], groupTerms: [String: [String]] = [:],
         lexicalParameters: BM25Index.Parameters = BM25Index.Parameters(), folds: Int = folds,
         maximumQueries: Int = maximumQueries, seed: UInt64 = 0x5E1F
     ) throws -> [ScoredQuery] {
@@ -60,7 +60,7 @@ public enum SelfCalibration {
             guard !kept.isEmpty else { continue }
             let index = try HybridIndex(
                 units: kept.map { units[$0] }, unitTerms: kept.map { unitTerms[$0] },
-                unitVectors: kept.map { unitVectors[$0] }, lexicalParameters: lexicalParameters)
+                unitVectors: kept.map { unitVectors[$0] }, groupTerms: groupTerms, lexicalParameters: lexicalParameters)
             let present = Set(index.groups)
             for unit in questions {
                 let scores = index.shortlisted(
@@ -83,13 +83,14 @@ public enum SelfCalibration {
     /// The calibration fitted from the knowledge base's own phrasings, or nil when too few topics have more than one
     /// phrasing to learn from.
     public static func fit(
-        units: [RetrievalUnit], unitTerms: [[String]], unitVectors: [[Float]],
+        units: [RetrievalUnit], unitTerms: [[String]], unitVectors: [[Float]], groupTerms: [String: [String]] = [:],
         lexicalParameters: BM25Index.Parameters = BM25Index.Parameters(), defaultHigh: Double = 0.9,
         defaultMid: Double = 0.6
     ) throws -> RetrievalCalibration? {
         guard canCalibrate(units) else { return nil }
         let queries = try heldOutQueries(
-            units: units, unitTerms: unitTerms, unitVectors: unitVectors, lexicalParameters: lexicalParameters)
+            units: units, unitTerms: unitTerms, unitVectors: unitVectors, groupTerms: groupTerms,
+            lexicalParameters: lexicalParameters)
         return fit(heldOut: queries, defaultHigh: defaultHigh, defaultMid: defaultMid)
     }
 
