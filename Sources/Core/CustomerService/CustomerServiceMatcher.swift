@@ -169,7 +169,8 @@ public actor CustomerServiceMatcher {
             do {
                 retriever = try HybridIndex(
                     units: units, unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors,
-                    groupTerms: KnowledgeEntry.topicTerms(of: entries, tokenizer: tokenizer), denseSearch: denseSearch, corpusVersion: "\(version)-\(embedder.client.models.embedding)")
+                    groupTerms: KnowledgeEntry.topicTerms(of: entries, tokenizer: tokenizer), denseSearch: denseSearch,
+                    corpusVersion: "\(version)-\(embedder.client.models.embedding)")
             } catch let mismatch as DimensionMismatch {
                 throw RetrievalError.dimensionMismatch(
                     model: embedder.client.models.embedding, modelDimension: mismatch.actual,

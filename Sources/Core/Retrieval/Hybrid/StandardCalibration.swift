@@ -3,9 +3,9 @@ extension RetrievalCalibration {
     /// fitted by `vividcrowd-bench default-calibration` on the dev suites' calibration splits (reports/
     /// default-calibration.md): z-scored fusion with a 0.3 BM25 share (BM25 over phrasings and the topic's name),
     /// the best mean recall among fusions that rank at or above both BM25 and dense alone on every dev suite in
-    /// 1-shot and 10-shot form, and a confidence model over features that do not depend
-    /// on the embedding model's similarity range (z-scores, BM25 over its attainable maximum, agreement), so it
-    /// carries over from the e5 model it was fitted with to others.
+    /// 1-shot and 10-shot form, and a confidence model over features that do not depend on the embedding model's
+    /// similarity range (z-scores, BM25 over its attainable maximum, agreement), so it carries over from the e5
+    /// model it was fitted with to others.
     public static let standard = RetrievalCalibration(
         fusion: .pooledZScore(weight: 0.3, temperature: 0.5),
         confidence: ConfidenceModel(
