@@ -188,6 +188,19 @@ struct ImportCalibrationTests {
         #expect(afterwards == .standard)
     }
 
+    @Test("labelled calibration fits on the questions and, when topics have several phrasings, the held-out phrasings beside them")
+    func labelledUsesHeldOutPhrasings() async throws {
+        let labelled = (0..<24).map { LabelledQuery(query: "price of item \($0 % 12)", expected: "topic \($0 % 12)") }
+        let several = try desk()
+        _ = try await several.importKnowledgeBase(Data(severalPhrasings(12).utf8), fileName: "kb.csv")
+        #expect(try await several.matcher.calibrate(labelled).calibrationQueries == 24 + 36)
+        let single = try desk()
+        var csv = header
+        for topic in 0..<12 { csv += "1,topic \(topic),How do I get item \(topic)?,script \(topic),\n" }
+        _ = try await single.importKnowledgeBase(Data(csv.utf8), fileName: "kb.csv")
+        #expect(try await single.matcher.calibrate(labelled).calibrationQueries == 24)
+    }
+
     @Test("labelled calibration wins over the next import's self-calibration")
     func labelledWins() async throws {
         let desk = try desk()
