@@ -65,7 +65,8 @@ struct CalibrateKnowledgeBase: AsyncParsableCommand {
                 String(format: "low band below %.3f probability of being in scope (a scope model: the questions include out-of-scope ones)", $0.threshold)
             } ?? String(format: "mid band from %.3f", fitted.midThreshold)
             let phrasings = fitted.calibrationQueries - labelled.count
-            let evidence = phrasings > 0 ? "\(labelled.count) questions and \(phrasings) held-out phrasings" : "\(labelled.count) questions"
+            let evidence = phrasings > 0
+                ? "\(labelled.count) questions and \(phrasings) held-out phrasings" : "\(labelled.count) questions"
             print(String(
                 format: "calibrated on %@: %@, high band from %.3f, %@",
                 evidence, "\(fitted.fusion)", fitted.highThreshold, low))
