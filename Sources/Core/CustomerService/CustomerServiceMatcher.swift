@@ -75,16 +75,11 @@ public actor CustomerServiceMatcher {
         return fitted
     }
 
-    /// The knowledge base's phrasings held out as questions, evidence beside labelled ones; none when too few topics
-    /// have several phrasings to hold one out.
+    /// The knowledge base's phrasings held out as questions, evidence beside labelled ones (their vectors come from
+    /// the cache the index was built through).
     private func heldOutPhrasings(_ entries: [KnowledgeEntry]) async throws -> [ScoredQuery] {
-        let units = KnowledgeEntry.retrievalUnits(of: entries)
-        guard SelfCalibration.canCalibrate(units) else { return [] }
-        let phrasings = KnowledgeEntry.phrasings(of: entries)
-        return try SelfCalibration.heldOutQueries(
-            units: units, unitTerms: phrasings.map(tokenizer.terms),
-            unitVectors: try await embedder.embed(phrasings, inputType: inputType),
-            groupTerms: KnowledgeEntry.topicTerms(of: entries, tokenizer: tokenizer))
+        let vectors = try await embedder.embed(KnowledgeEntry.phrasings(of: entries), inputType: inputType)
+        return try KnowledgeEntry.heldOutQueries(of: entries, vectors: vectors, tokenizer: tokenizer)
     }
 
     /// The calibration a knowledge base gets until one is fitted for it: the shipped default, or, when the weights

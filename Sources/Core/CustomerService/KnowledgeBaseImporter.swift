@@ -99,13 +99,7 @@ public struct KnowledgeBaseImporter: Sendable {
     private func calibrate(_ all: [KnowledgeEntry]) async throws -> (update: SelfCalibrationUpdate, check: KnowledgeBaseCheck) {
         let phrasings = KnowledgeEntry.phrasings(of: all)
         let vectors = try await embedder.embed(phrasings, inputType: inputType)
-        let units = KnowledgeEntry.retrievalUnits(of: all)
-        var heldOut: [ScoredQuery] = []
-        if SelfCalibration.canCalibrate(units) {
-            heldOut = try SelfCalibration.heldOutQueries(
-                units: units, unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors,
-                groupTerms: KnowledgeEntry.topicTerms(of: all, tokenizer: tokenizer))
-        }
+        let heldOut = try KnowledgeEntry.heldOutQueries(of: all, vectors: vectors, tokenizer: tokenizer)
         let floors = defaultCalibration.fitFloors
         let fitted = selfCalibrates ? SelfCalibration.fit(heldOut: heldOut, defaultHigh: floors.high, defaultMid: floors.mid) : nil
         let check = try KnowledgeBaseCheck.run(entries: all, vectors: vectors, heldOut: heldOut)

@@ -30,3 +30,18 @@ extension KnowledgeEntry {
         return terms
     }
 }
+
+extension KnowledgeEntry {
+    /// Every phrasing held out in turn and asked of an index of the rest, phrasings and topic names searched as in
+    /// every index of the knowledge base (`SelfCalibration.heldOutQueries`); none when too few topics have several
+    /// phrasings. `vectors` are the phrasings' in index order.
+    public static func heldOutQueries(
+        of entries: [KnowledgeEntry], vectors: [[Float]], tokenizer: SearchTokenizer
+    ) throws -> [ScoredQuery] {
+        let units = retrievalUnits(of: entries)
+        guard SelfCalibration.canCalibrate(units) else { return [] }
+        return try SelfCalibration.heldOutQueries(
+            units: units, unitTerms: phrasings(of: entries).map(tokenizer.terms), unitVectors: vectors,
+            groupTerms: topicTerms(of: entries, tokenizer: tokenizer))
+    }
+}

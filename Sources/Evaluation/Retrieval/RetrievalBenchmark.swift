@@ -157,9 +157,8 @@ public struct RetrievalBenchmark: Sendable {
         // The knowledge base's phrasings held out as questions, once: what self-calibration fits on, and evidence
         // beside the labelled questions (as an import and `calibrate-kb` use them).
         let needsHeldOut = methods.contains { $0 == .selfCalibrated || $0 == .hybrid }
-        let heldOut = SelfCalibration.canCalibrate(units) && needsHeldOut
-            ? try SelfCalibration.heldOutQueries(
-                units: units, unitTerms: unitTerms, unitVectors: unitVectors, groupTerms: topicTerms) : []
+        let heldOut = needsHeldOut
+            ? try KnowledgeEntry.heldOutQueries(of: entries, vectors: unitVectors, tokenizer: tokenizer) : []
         return try methods.map { method in
             let chosen: RetrievalCalibration
             var foldFits: FoldFits?
