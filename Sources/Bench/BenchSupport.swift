@@ -84,14 +84,19 @@ struct MethodReport: Codable {
             let rejected = fits.oosRejected.compactMap { $0 }
             return (rejected.isEmpty ? "—" : spread(rejected)) + " / " + spread(fits.inScopeLost)
         } ?? "—"
+        let foldHighBands = foldFits.map { fits in
+            let precisions = fits.highPrecision.compactMap { $0 }
+            return spread(fits.highCoverage) + (precisions.isEmpty ? "" : " at " + spread(precisions))
+        } ?? "—"
         return "| \(method) | \(percent(recallAt1)) | \(percent(recallAt5)) | \(String(format: "%.3f", mrr)) | "
-            + "\(percent(oosRecall)) | \(percent(inScopeLoss)) | \(folds) | \(percent(oosRecallAt5PercentLoss)) | \(band(.high)) | \(band(.mid)) | \(band(.low)) | "
+            + "\(percent(oosRecall)) | \(percent(inScopeLoss)) | \(folds) | \(percent(oosRecallAt5PercentLoss)) | "
+            + "\(band(.high)) | \(foldHighBands) | \(band(.mid)) | \(band(.low)) | "
             + String(format: "%.3f / %.3f", latencyMs.p50, latencyMs.p99) + " | \(fusion) |"
     }
 
     static let header = """
-        | method | R@1 % | R@5 % | MRR | OOS rejected % | in-scope lost % | 5 fold fits: OOS rejected / in-scope lost %, mean (min–max) | OOS rejected at 5% loss (oracle) | high n (prec %) | mid n (prec %) | low n (prec %) | latency p50 / p99 ms | scoring |
-        |---|---|---|---|---|---|---|---|---|---|---|---|---|
+        | method | R@1 % | R@5 % | MRR | OOS rejected % | in-scope lost % | 5 fold fits: OOS rejected / in-scope lost %, mean (min–max) | OOS rejected at 5% loss (oracle) | high n (prec %) | 5 fold fits: high band % of queries at prec %, mean (min–max) | mid n (prec %) | low n (prec %) | latency p50 / p99 ms | scoring |
+        |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
         """
 }
 

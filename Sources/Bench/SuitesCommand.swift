@@ -138,7 +138,7 @@ struct SuiteReport: Codable {
             calibration queries for the others, with those phrasings beside them for hybrid when most topics have
             several) and measured on another (the queries). Fold fits: the same fit repeated on five subsets of its
             labelled data (its held-out phrasings for hybrid-self), each leaving a fifth out, all measured on the
-            queries: the spread a threshold carries. "At 5% loss (oracle)" sets the threshold on the measured queries
+            queries: the spread the thresholds carry. "At 5% loss (oracle)" sets the threshold on the measured queries
             themselves: a bound, not a result. hybrid-default is what a knowledge base gets with one phrasing per
             topic and no labelled questions; hybrid-self what an import fits from several phrasings per topic; hybrid
             what `calibrate-kb` fits.

@@ -24,8 +24,8 @@ public struct MethodResult: Sendable, Codable {
     public var quality: RetrievalQuality
     /// Ranking time per query in milliseconds, in query order.
     public var latenciesMs: [Double]
-    /// Out-of-scope rejection and in-scope loss on the measured queries of calibrations fitted on folds of the fit
-    /// data (each leaving one fold out): how far the threshold moves with the sample it was fitted on.
+    /// Out-of-scope rejection, in-scope loss and the high band on the measured queries of calibrations fitted on
+    /// folds of the fit data (each leaving one fold out): how far the thresholds move with the sample fitted on.
     public var foldFits: FoldFits?
 }
 
@@ -36,11 +36,17 @@ public struct FoldFits: Sendable, Codable {
     public var oosRejected: [Double?]
     /// Per fit: in-scope queries lost below the mid threshold.
     public var inScopeLost: [Double]
+    /// Per fit: the share of the measured queries in the high band.
+    public var highCoverage: [Double]
+    /// Per fit: the high band's precision (nil when it is empty).
+    public var highPrecision: [Double?]
 
     enum CodingKeys: String, CodingKey {
         case folds
         case oosRejected = "oos_rejected"
         case inScopeLost = "in_scope_lost"
+        case highCoverage = "high_coverage"
+        case highPrecision = "high_precision"
     }
 
     /// Fits `fit` on each of `folds` subsets of `queries` (each leaving one fold out) and measures each on `measured`.
@@ -48,16 +54,18 @@ public struct FoldFits: Sendable, Codable {
         _ queries: [ScoredQuery], folds: Int = 5, measured: [PreparedQuery], retriever: HybridIndex,
         fit: ([ScoredQuery]) -> RetrievalCalibration?
     ) throws -> FoldFits? {
-        var oos: [Double?] = []
-        var lost: [Double] = []
+        var fits = FoldFits(folds: folds, oosRejected: [], inScopeLost: [], highCoverage: [], highPrecision: [])
         for fold in 0..<folds {
             let subset = queries.enumerated().filter { $0.offset % folds != fold }.map(\.element)
             guard let calibration = fit(subset) else { return nil }
             let quality = try RetrievalEvaluator.evaluate(retriever: retriever, calibration: calibration, queries: measured).quality
-            oos.append(quality.oosRecall)
-            lost.append(quality.inScopeLoss)
+            let high = quality.bands[MatchBand.high.rawValue] ?? RetrievalQuality.Band()
+            fits.oosRejected.append(quality.oosRecall)
+            fits.inScopeLost.append(quality.inScopeLoss)
+            fits.highCoverage.append(Double(high.count) / Double(max(measured.count, 1)))
+            fits.highPrecision.append(high.count > 0 ? high.precision : nil)
         }
-        return FoldFits(folds: folds, oosRejected: oos, inScopeLost: lost)
+        return fits
     }
 }
 
