@@ -219,6 +219,42 @@ struct HybridIndexUnitTests {
         #expect(try topBM25("money back please", withAbsent) == nil)
     }
 
+    @Test("the centroid fusion scores a topic by its mean phrasing, so phrasings either side of a question beat one nearer")
+    func centroidFusion() throws {
+        let tokenizer = SearchTokenizer(segmenter: sharedSegmenter)
+        let entries = [
+            KnowledgeEntry(line: 2, questionCount: 1, topicName: "travel", phrasings: ["book a flight", "reserve a hotel"], standardScript: "", riskNotes: ""),
+            KnowledgeEntry(line: 3, questionCount: 1, topicName: "visa", phrasings: ["visa rules"], standardScript: "", riskNotes: ""),
+            KnowledgeEntry(line: 4, questionCount: 1, topicName: "weather", phrasings: ["will it rain"], standardScript: "", riskNotes: ""),
+        ]
+        // travel's two phrasings lie either side of the question; visa's one lies nearer than either.
+        let vectors: [[Float]] = [[1, 0, 0], [0, 1, 0], [0.9, 0.436, 0], [0, 0, 1]]
+        let index = try HybridIndex(
+            units: KnowledgeEntry.retrievalUnits(of: entries), unitTerms: KnowledgeEntry.phrasings(of: entries).map(tokenizer.terms),
+            unitVectors: vectors)
+        let between: [Float] = [0.7, 0.7, 0]
+        let scores = try index.scores(terms: [], vector: between)
+        #expect(abs(scores.centroidCosines[0] - 1) < 1e-5)
+        #expect(abs(scores.centroidCosines[1] - 0.9446) < 1e-3)
+        #expect(index.rank(scores, fusion: .centroidZScore(weight: 0), limit: 1).first?.group == "travel")
+        #expect(index.rank(scores, fusion: .zScore(weight: 0), limit: 1).first?.group == "visa")
+        // Questions the best phrasing ranks wrong and the centre right: the fit chooses the centroid family.
+        let questions = [(between, "travel"), ([0.6, 0.8, 0], "travel"), ([0.9, 0.436, 0], "visa"), ([0, 0.1, 1], "weather")]
+        let scored = try questions.map { vector, topic in
+            ScoredQuery(index: index, scores: try index.scores(terms: [], vector: vector), expected: topic)
+        }
+        #expect(RetrievalCalibration.bestFusion(scored).scoresCentroids)
+        // One unit a group (document chunks): the centre is the unit, and the fusion ranks as the z-score one does.
+        let chunks = try HybridIndex(
+            units: ["a", "b", "c"].map { RetrievalUnit(text: $0, group: $0, provenance: Provenance(source: "d", record: 0)) },
+            unitTerms: [["a"], ["b"], ["c"]], unitVectors: [[1, 0, 0], [0.9, 0.436, 0], [0, 0, 1]])
+        let chunkScores = try chunks.scores(terms: ["b"], vector: between)
+        #expect(chunkScores.centroidCosines.isEmpty)
+        #expect(
+            chunks.rank(chunkScores, fusion: .centroidZScore(weight: 0.3)).map(\.group)
+                == chunks.rank(chunkScores, fusion: .zScore(weight: 0.3)).map(\.group))
+    }
+
     @Test("knowledge-base phrasings become units with their file, row and record; groups are topics")
     func knowledgeBaseUnits() throws {
         let entries = [

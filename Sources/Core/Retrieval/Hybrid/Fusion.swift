@@ -19,6 +19,16 @@ public enum Fusion: Sendable, Hashable, Codable {
     /// it grows; in standard deviations, the z-scores' unit). A topic several phrasings point at outranks one that a
     /// single phrasing happens to match.
     case pooledZScore(weight: Double, temperature: Double)
+    /// weight × z(BM25) + (1 − weight) × z(the cosine with the group's mean phrasing), the latter standardised over
+    /// the groups: a topic is scored as the centre of its phrasings (the mean of their unit vectors, normalised), which
+    /// weighs every phrasing alike and no longer favours topics whose phrasings are spread wide.
+    case centroidZScore(weight: Double)
+
+    /// Whether groups are scored by their mean phrasing rather than their best unit.
+    public var scoresCentroids: Bool {
+        if case .centroidZScore = self { return true }
+        return false
+    }
 
     /// The temperature of the soft maximum over a group's units; nil: the best unit alone.
     public var poolingTemperature: Double? {
@@ -32,7 +42,7 @@ public enum Fusion: Sendable, Hashable, Codable {
         case .bm25: return "bm25"
         case .dense: return "dense"
         case .vividcrowd: return "vividcrowd"
-        case .convex, .zScore, .pooledZScore: return "hybrid"
+        case .convex, .zScore, .pooledZScore, .centroidZScore: return "hybrid"
         }
     }
 
@@ -46,6 +56,8 @@ public enum Fusion: Sendable, Hashable, Codable {
         case .zScore(let weight): return String(format: "%.3f·z(BM25) + %.3f·z(cos)", weight, 1 - weight)
         case .pooledZScore(let weight, let temperature):
             return String(format: "%.3f·z(BM25) + %.3f·z(cos), soft max over phrasings (τ %.2f)", weight, 1 - weight, temperature)
+        case .centroidZScore(let weight):
+            return String(format: "%.3f·z(BM25) + %.3f·z(cos with the topic's mean phrasing)", weight, 1 - weight)
         }
     }
 }

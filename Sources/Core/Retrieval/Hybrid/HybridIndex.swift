@@ -29,6 +29,9 @@ public struct HybridIndex: Sendable {
     let groupSizes: [Int]
     /// Each group's position in `groups`.
     let groupIndex: [String: Int]
+    /// For each group, 1 / the length of the sum of its units' unit vectors: a group's cosine with the query's is then
+    /// the sum of its units' cosines times this. nil when no group has more than one unit (the centre is the unit).
+    let inverseCentroidLengths: [Float]?
 
     /// Indexes `units`; `terms` and `vectors` are given per unit in the same order, and `groupTerms` are words a
     /// group's BM25 document holds beside its units' (a topic's name); groups without units get none. From
@@ -62,6 +65,8 @@ public struct HybridIndex: Sendable {
         self.lexical = BM25Index(documents: groupDocuments, parameters: lexicalParameters)
         let dense = try DenseIndex(dimension: vectors.first?.count ?? 0, vectors: vectors)
         self.dense = dense
+        self.inverseCentroidLengths = sizes.contains { $0 > 1 } ? Self.inverseCentroidLengths(
+            dense, unitGroups: unitGroups, groupCount: groups.count) : nil
         let approximate = dense.dimension > 0 && dense.count >= denseSearch.approximateFrom
         self.denseSearcher = approximate
             ? try denseSearch.searcher(for: dense, version: corpusVersion, folder: denseSearch.graphFolder) : dense
@@ -90,6 +95,28 @@ public struct HybridIndex: Sendable {
         }
     }
 
+    /// For each group, 1 / the length of the sum of its units' (normalised) vectors; 0 for a sum of length 0.
+    private static func inverseCentroidLengths(_ dense: DenseIndex, unitGroups: [Int], groupCount: Int) -> [Float] {
+        var sums = [Float](repeating: 0, count: groupCount * dense.dimension)
+        for (unit, group) in unitGroups.enumerated() {
+            let row = dense.vector(at: unit)
+            for (offset, value) in row.enumerated() { sums[group * dense.dimension + offset] += value }
+        }
+        return (0..<groupCount).map { group in
+            let sum = sums[(group * dense.dimension)..<((group + 1) * dense.dimension)]
+            let length = sum.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+            return length > 0 ? 1 / length : 0
+        }
+    }
+
+    /// Each group's cosine with the query, from its units' cosines (`cosines[unit]`).
+    private func centroidCosines(_ cosines: [Float], inverseLengths: [Float]) -> [Float] {
+        var sums = [Float](repeating: 0, count: groups.count)
+        for (unit, group) in unitGroups.enumerated() { sums[group] += cosines[unit] }
+        for group in sums.indices { sums[group] *= inverseLengths[group] }
+        return sums
+    }
+
     /// Mean and standard deviation (1 when the values are all equal).
     static func meanAndScale(_ values: [Float]) -> (mean: Float, scale: Float) {
         guard !values.isEmpty else { return (0, 1) }
@@ -115,7 +142,11 @@ public struct HybridIndex: Sendable {
         var topBM25: Float
         var denseStatistics: (mean: Float, scale: Float)
         var lexicalStatistics: (mean: Float, scale: Float)
-
+        /// Each group's cosine with its mean phrasing (by group, in `groups` order), and their mean and spread over the
+        /// groups; empty when every unit is its own group, or when only candidates were scored (the centre of a
+        /// group needs all its units' cosines).
+        var centroidCosines: [Float] = []
+        var centroidStatistics: (mean: Float, scale: Float) = (0, 1)
     }
 
     /// The raw scores of a query; a vector of another dimension than the index's is an error. Past the dense
@@ -128,10 +159,15 @@ public struct HybridIndex: Sendable {
         for group in lexical.matches(terms, scratch: &scratch) { groupBM25[group.document] = group.score }
         let bm25 = unitGroups.map { groupBM25[$0] }
         let cosines = vector.isEmpty || count == 0 ? [Float](repeating: 0, count: count) : try dense.scores(for: vector)
-        return QueryScores(
+        var scores = QueryScores(
             shortlist: nil, bm25: bm25, cosines: cosines, attainable: lexical.maximumAttainableScore(for: terms),
             topBM25: bm25.max() ?? 0, denseStatistics: Self.meanAndScale(cosines),
             lexicalStatistics: Self.meanAndScale(bm25))
+        if let inverseCentroidLengths {
+            scores.centroidCosines = centroidCosines(cosines, inverseLengths: inverseCentroidLengths)
+            scores.centroidStatistics = Self.meanAndScale(scores.centroidCosines)
+        }
+        return scores
     }
 
     /// The same scores kept only for the `count` best units by BM25 and the `count` best by cosine (statistics still
@@ -229,7 +265,7 @@ public struct HybridIndex: Sendable {
         case .convex(let weight):
             let normalised = scores.attainable > 0 ? bm25 / scores.attainable : 0
             return Float(weight) * normalised + Float(1 - weight) * cosine
-        case .zScore(let weight), .pooledZScore(let weight, _):
+        case .zScore(let weight), .pooledZScore(let weight, _), .centroidZScore(let weight):
             return Float(weight) * (bm25 - scores.lexicalStatistics.mean) / scores.lexicalStatistics.scale
                 + Float(1 - weight) * (cosine - scores.denseStatistics.mean) / scores.denseStatistics.scale
         }
@@ -237,7 +273,7 @@ public struct HybridIndex: Sendable {
 
     /// The group of the best-scoring unit; nil for an empty index.
     func topGroup(_ scores: QueryScores, fusion: Fusion) -> Int? {
-        if fusion.poolingTemperature != nil {
+        if fusion.poolingTemperature != nil || fusion.scoresCentroids {
             let grouped = groupScores(scores, fusion: fusion, limit: 1)
             return grouped.top(1).first.map { grouped.group($0.document) }
         }
@@ -296,7 +332,16 @@ public struct HybridIndex: Sendable {
                 best[slot] = position
             }
         }
-        if let temperature = fusion.poolingTemperature.map(Float.init) {
+        if case .centroidZScore(let weight) = fusion, !scores.centroidCosines.isEmpty {
+            // The best unit stays the group's representative; the group is scored by its centre.
+            let (lexical, centre) = (scores.lexicalStatistics, scores.centroidStatistics)
+            for slot in 0..<slotCount where best[slot] >= 0 {
+                let bm25 = scores.bm25[best[slot]]
+                let cosine = scores.centroidCosines[groupOf?[slot] ?? slot]
+                bestFused[slot] = Float(weight) * (bm25 - lexical.mean) / lexical.scale
+                    + Float(1 - weight) * (cosine - centre.mean) / centre.scale
+            }
+        } else if let temperature = fusion.poolingTemperature.map(Float.init) {
             let size = { (slot: Int) in Float(self.groupSizes[groupOf?[slot] ?? slot]) }
             // A group's pooled score lies between its best unit's score and that plus temperature × log(1 / size):
             // only groups whose best reaches the limit-th largest lower bound can be among the best.
