@@ -140,11 +140,11 @@ struct DefaultCalibrationCommand: AsyncParsableCommand {
         return try [("1-shot", oneShot), ("10-shot", full)].map { formName, entries in
             let phrasings = KnowledgeEntry.phrasings(of: entries)
             let retriever = try HybridIndex(
-                units: KnowledgeEntry.retrievalUnits(of: entries), unitTerms: phrasings.map(tokenizer.terms),
-                unitVectors: try phrasings.map {
+                knowledgeBase: entries,
+                vectors: try phrasings.map {
                     guard let vector = vectors.phrasings[$0] else { throw MissingVector(text: $0) }
                     return vector
-                }, groupTerms: KnowledgeEntry.topicTerms(of: entries, tokenizer: tokenizer))
+                }, tokenizer: tokenizer)
             let scored = try preparedCalibration.map {
                 ScoredQuery(
                     index: retriever, scores: try retriever.scores(terms: $0.terms, vector: $0.vector),

@@ -159,13 +159,11 @@ public actor CustomerServiceMatcher {
             let entries = stored.map(\.entry)
             let phrasings = KnowledgeEntry.phrasings(of: entries)
             let vectors = try await embedder.embed(phrasings, inputType: inputType)
-            let units = KnowledgeEntry.retrievalUnits(of: entries, sources: stored.map(\.sourceFile))
             let retriever: HybridIndex
             do {
                 retriever = try HybridIndex(
-                    units: units, unitTerms: phrasings.map(tokenizer.terms), unitVectors: vectors,
-                    groupTerms: KnowledgeEntry.topicTerms(of: entries, tokenizer: tokenizer), denseSearch: denseSearch,
-                    corpusVersion: "\(version)-\(embedder.client.models.embedding)")
+                    knowledgeBase: entries, sources: stored.map(\.sourceFile), vectors: vectors, tokenizer: tokenizer,
+                    denseSearch: denseSearch, corpusVersion: "\(version)-\(embedder.client.models.embedding)")
             } catch let mismatch as DimensionMismatch {
                 throw RetrievalError.dimensionMismatch(
                     model: embedder.client.models.embedding, modelDimension: mismatch.actual,
@@ -173,8 +171,8 @@ public actor CustomerServiceMatcher {
             }
             let check = try KnowledgeBaseCheck.run(entries: entries, vectors: vectors)
             return KnowledgeIndex(
-                retriever: retriever, verbatim: VerbatimLookup(units: units), entries: stored, calibration: calibration,
-                nearDuplicates: check.nearDuplicates)
+                retriever: retriever, verbatim: VerbatimLookup(units: retriever.units), entries: stored,
+                calibration: calibration, nearDuplicates: check.nearDuplicates)
         }
         index = (version, build)
         do {

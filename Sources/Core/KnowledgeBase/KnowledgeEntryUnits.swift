@@ -45,3 +45,18 @@ extension KnowledgeEntry {
             groupTerms: topicTerms(of: entries, tokenizer: tokenizer))
     }
 }
+
+extension HybridIndex {
+    /// The index of a knowledge base: every phrasing a unit of its topic, BM25 over each topic's phrasings and name.
+    /// `vectors` are the phrasings' in index order; `sources` as for `KnowledgeEntry.retrievalUnits`.
+    public init(
+        knowledgeBase entries: [KnowledgeEntry], sources: [String] = [], vectors: [[Float]], tokenizer: SearchTokenizer,
+        denseSearch: DenseSearchPolicy = DenseSearchPolicy(), corpusVersion: String = ""
+    ) throws {
+        try self.init(
+            units: KnowledgeEntry.retrievalUnits(of: entries, sources: sources),
+            unitTerms: KnowledgeEntry.phrasings(of: entries).map(tokenizer.terms), unitVectors: vectors,
+            groupTerms: KnowledgeEntry.topicTerms(of: entries, tokenizer: tokenizer), denseSearch: denseSearch,
+            corpusVersion: corpusVersion)
+    }
+}

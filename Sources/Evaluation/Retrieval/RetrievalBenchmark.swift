@@ -146,12 +146,8 @@ public struct RetrievalBenchmark: Sendable {
             guard let vector = table[text] else { throw MissingVector(text: text) }
             return vector
         }
-        let units = KnowledgeEntry.retrievalUnits(of: entries)
-        let unitTerms = phrasings.map(tokenizer.terms)
         let unitVectors = try phrasings.map { try vector($0, in: phrasingVectors) }
-        let topicTerms = KnowledgeEntry.topicTerms(of: entries, tokenizer: tokenizer)
-        let retriever = try HybridIndex(
-            units: units, unitTerms: unitTerms, unitVectors: unitVectors, groupTerms: topicTerms)
+        let retriever = try HybridIndex(knowledgeBase: entries, vectors: unitVectors, tokenizer: tokenizer)
         let prepare = { (labelled: [LabelledQuery]) in
             try labelled.map {
                 PreparedQuery(
