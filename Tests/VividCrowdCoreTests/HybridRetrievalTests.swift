@@ -255,6 +255,37 @@ struct HybridIndexUnitTests {
                 == chunks.rank(chunkScores, fusion: .zScore(weight: 0.3)).map(\.group))
     }
 
+    @Test("the per-topic model tells apart a phrasing that lies nearer another topic's centre; singleton indexes get none")
+    func classifierFusion() throws {
+        func unit(_ group: String, _ record: Int) -> RetrievalUnit {
+            RetrievalUnit(text: "\(group)\(record)", group: group, provenance: Provenance(source: "kb", record: record))
+        }
+        // a2 lies nearer b's centre (cosine 0.909) than a's own (0.894), yet a plane (x − z) separates the topics.
+        let a2: [Float] = [0.6, 0.8, 0]
+        let index = try HybridIndex(
+            units: [unit("a", 0), unit("a", 1), unit("b", 2), unit("b", 3)], unitTerms: [[], [], [], []],
+            unitVectors: [[1, 0, 0], a2, [0.3, 0.9, 0.3], [0.2, 0.95, 0.1]])
+        let scores = try index.scores(terms: [], vector: a2)
+        #expect(scores.classifierScores.count == 2)
+        #expect(index.rank(scores, fusion: .centroidZScore(weight: 0), limit: 1).first?.group == "b")
+        #expect(index.rank(scores, fusion: .classifierZScore(weight: 0), limit: 1).first?.group == "a")
+        // The model is trained from the units alone: the same index gives the same scores.
+        let again = try HybridIndex(
+            units: [unit("a", 0), unit("a", 1), unit("b", 2), unit("b", 3)], unitTerms: [[], [], [], []],
+            unitVectors: [[1, 0, 0], a2, [0.3, 0.9, 0.3], [0.2, 0.95, 0.1]])
+        #expect(try again.scores(terms: [], vector: a2).classifierScores == scores.classifierScores)
+        // Most groups with one unit (document chunks, single-phrasing knowledge bases): no model, and the fusion ranks
+        // by each group's best unit, as the z-score one does.
+        let singles = try HybridIndex(
+            units: [unit("a", 0), unit("a", 1), unit("b", 2), unit("c", 3)], unitTerms: [["x"], [], ["x"], []],
+            unitVectors: [[1, 0, 0], a2, [0.3, 0.9, 0.3], [0, 0, 1]])
+        let singleScores = try singles.scores(terms: ["x"], vector: a2)
+        #expect(singleScores.classifierScores.isEmpty)
+        #expect(
+            singles.rank(singleScores, fusion: .classifierZScore(weight: 0.3)).map(\.group)
+                == singles.rank(singleScores, fusion: .zScore(weight: 0.3)).map(\.group))
+    }
+
     @Test("knowledge-base phrasings become units with their file, row and record; groups are topics")
     func knowledgeBaseUnits() throws {
         let entries = [

@@ -23,10 +23,19 @@ public enum Fusion: Sendable, Hashable, Codable {
     /// the groups: a topic is scored as the centre of its phrasings (the mean of their unit vectors, normalised), which
     /// weighs every phrasing alike and no longer favours topics whose phrasings are spread wide.
     case centroidZScore(weight: Double)
+    /// weight × z(BM25) + (1 − weight) × z(the group's score under a linear model per topic, trained on the index's
+    /// phrasings), standardised over the groups: the mean phrasing, moved to tell each topic from its neighbours.
+    case classifierZScore(weight: Double)
 
     /// Whether groups are scored by their mean phrasing rather than their best unit.
     public var scoresCentroids: Bool {
         if case .centroidZScore = self { return true }
+        return false
+    }
+
+    /// Whether groups are scored by the index's per-topic model rather than their best unit.
+    public var scoresByClassifier: Bool {
+        if case .classifierZScore = self { return true }
         return false
     }
 
@@ -42,7 +51,7 @@ public enum Fusion: Sendable, Hashable, Codable {
         case .bm25: return "bm25"
         case .dense: return "dense"
         case .vividcrowd: return "vividcrowd"
-        case .convex, .zScore, .pooledZScore, .centroidZScore: return "hybrid"
+        case .convex, .zScore, .pooledZScore, .centroidZScore, .classifierZScore: return "hybrid"
         }
     }
 
@@ -58,6 +67,8 @@ public enum Fusion: Sendable, Hashable, Codable {
             return String(format: "%.3f·z(BM25) + %.3f·z(cos), soft max over phrasings (τ %.2f)", weight, 1 - weight, temperature)
         case .centroidZScore(let weight):
             return String(format: "%.3f·z(BM25) + %.3f·z(cos with the topic's mean phrasing)", weight, 1 - weight)
+        case .classifierZScore(let weight):
+            return String(format: "%.3f·z(BM25) + %.3f·z(per-topic model over the phrasings)", weight, 1 - weight)
         }
     }
 }

@@ -32,6 +32,9 @@ public struct HybridIndex: Sendable {
     /// For each group, 1 / the length of the sum of its units' unit vectors: a group's cosine with the query's is then
     /// the sum of its units' cosines times this. nil when no group has more than one unit (the centre is the unit).
     let inverseCentroidLengths: [Float]?
+    /// A linear model per group trained on the units (`TopicClassifier`); nil unless at least half the groups have
+    /// several units, when the index scores only candidates, or past the model's size.
+    let topicClassifier: TopicClassifier?
 
     /// Indexes `units`; `terms` and `vectors` are given per unit in the same order, and `groupTerms` are words a
     /// group's BM25 document holds beside its units' (a topic's name); groups without units get none. From
@@ -68,6 +71,9 @@ public struct HybridIndex: Sendable {
         self.inverseCentroidLengths = sizes.contains { $0 > 1 } ? Self.inverseCentroidLengths(
             dense, unitGroups: unitGroups, groupCount: groups.count) : nil
         let approximate = dense.dimension > 0 && dense.count >= denseSearch.approximateFrom
+        let severalUnitGroups = sizes.filter { $0 > 1 }.count
+        self.topicClassifier = !approximate && severalUnitGroups * 2 >= groups.count && severalUnitGroups > 0
+            ? TopicClassifier(dense: dense, unitGroups: unitGroups, groupCount: groups.count) : nil
         self.denseSearcher = approximate
             ? try denseSearch.searcher(for: dense, version: corpusVersion, folder: denseSearch.graphFolder) : dense
         if approximate {
@@ -147,6 +153,10 @@ public struct HybridIndex: Sendable {
         /// group needs all its units' cosines).
         var centroidCosines: [Float] = []
         var centroidStatistics: (mean: Float, scale: Float) = (0, 1)
+        /// Each group's score under the index's per-topic model (by group), and their mean and spread; empty without
+        /// a model.
+        var classifierScores: [Float] = []
+        var classifierStatistics: (mean: Float, scale: Float) = (0, 1)
     }
 
     /// The raw scores of a query; a vector of another dimension than the index's is an error. Past the dense
@@ -166,6 +176,10 @@ public struct HybridIndex: Sendable {
         if let inverseCentroidLengths {
             scores.centroidCosines = centroidCosines(cosines, inverseLengths: inverseCentroidLengths)
             scores.centroidStatistics = Self.meanAndScale(scores.centroidCosines)
+        }
+        if let topicClassifier, !vector.isEmpty {
+            scores.classifierScores = topicClassifier.scores(unit: DenseIndex.normalised(vector))
+            scores.classifierStatistics = Self.meanAndScale(scores.classifierScores)
         }
         return scores
     }
@@ -265,7 +279,7 @@ public struct HybridIndex: Sendable {
         case .convex(let weight):
             let normalised = scores.attainable > 0 ? bm25 / scores.attainable : 0
             return Float(weight) * normalised + Float(1 - weight) * cosine
-        case .zScore(let weight), .pooledZScore(let weight, _), .centroidZScore(let weight):
+        case .zScore(let weight), .pooledZScore(let weight, _), .centroidZScore(let weight), .classifierZScore(let weight):
             return Float(weight) * (bm25 - scores.lexicalStatistics.mean) / scores.lexicalStatistics.scale
                 + Float(1 - weight) * (cosine - scores.denseStatistics.mean) / scores.denseStatistics.scale
         }
@@ -273,7 +287,7 @@ public struct HybridIndex: Sendable {
 
     /// The group of the best-scoring unit; nil for an empty index.
     func topGroup(_ scores: QueryScores, fusion: Fusion) -> Int? {
-        if fusion.poolingTemperature != nil || fusion.scoresCentroids {
+        if fusion.poolingTemperature != nil || fusion.scoresCentroids || fusion.scoresByClassifier {
             let grouped = groupScores(scores, fusion: fusion, limit: 1)
             return grouped.top(1).first.map { grouped.group($0.document) }
         }
@@ -332,14 +346,15 @@ public struct HybridIndex: Sendable {
                 best[slot] = position
             }
         }
-        if case .centroidZScore(let weight) = fusion, !scores.centroidCosines.isEmpty {
-            // The best unit stays the group's representative; the group is scored by its centre.
-            let (lexical, centre) = (scores.lexicalStatistics, scores.centroidStatistics)
+        if let (weight, dense, statistics) = Self.wholeGroupScores(scores, fusion: fusion) {
+            // The best unit stays the group's representative; the group is scored as a whole (its centre, or the
+            // per-topic model).
+            let lexical = scores.lexicalStatistics
             for slot in 0..<slotCount where best[slot] >= 0 {
                 let bm25 = scores.bm25[best[slot]]
-                let cosine = scores.centroidCosines[groupOf?[slot] ?? slot]
+                let groupScore = dense[groupOf?[slot] ?? slot]
                 bestFused[slot] = Float(weight) * (bm25 - lexical.mean) / lexical.scale
-                    + Float(1 - weight) * (cosine - centre.mean) / centre.scale
+                    + Float(1 - weight) * (groupScore - statistics.mean) / statistics.scale
             }
         } else if let temperature = fusion.poolingTemperature.map(Float.init) {
             let size = { (slot: Int) in Float(self.groupSizes[groupOf?[slot] ?? slot]) }
@@ -363,6 +378,21 @@ public struct HybridIndex: Sendable {
             }
         }
         return GroupScores(groupOf: groupOf, best: best, score: bestFused, fused: fusedScores)
+    }
+
+    /// The fusion's BM25 weight and dense score per group (with their mean and spread) when it scores groups as a
+    /// whole and the query has those scores; nil otherwise (the fusion then ranks by each group's best unit).
+    private static func wholeGroupScores(
+        _ scores: QueryScores, fusion: Fusion
+    ) -> (weight: Double, dense: [Float], statistics: (mean: Float, scale: Float))? {
+        switch fusion {
+        case .centroidZScore(let weight) where !scores.centroidCosines.isEmpty:
+            return (weight, scores.centroidCosines, scores.centroidStatistics)
+        case .classifierZScore(let weight) where !scores.classifierScores.isEmpty:
+            return (weight, scores.classifierScores, scores.classifierStatistics)
+        default:
+            return nil
+        }
     }
 
     /// The `limit` best groups for precomputed scores, best first; `fused` is the group's score (its best unit's,

@@ -278,8 +278,9 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
 
     /// The fusion with the best recall@1 on the in-scope queries: z-score or convex with the weight in 0, 0.05, …, 1,
     /// z-score pooled over each topic's phrasings with the weight in 0, 0.05, …, 1 and a temperature from
-    /// `poolingTemperatures`, or z-score with each topic's mean phrasing, the weight in 0, 0.05, …, 1 (ties: the
-    /// plain z-score and convex fusions first, the weight nearest 0.5 among them; then the one listed first).
+    /// `poolingTemperatures`, z-score with each topic's mean phrasing, or z-score with the index's per-topic model,
+    /// the weight in 0, 0.05, …, 1 (ties: the plain z-score and convex fusions first, the weight nearest 0.5 among
+    /// them; then the one listed first).
     public static func bestFusion(_ queries: [ScoredQuery]) -> Fusion {
         let inScope = queries.compactMap { query in
             query.expected.flatMap { expected in query.index.groupIndex[expected].map { (query, $0) } }
@@ -303,10 +304,16 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
             let weight = Double(step) / 20
             candidates.append((.centroidZScore(weight: weight), weight))
         }
+        for step in 0...20 {
+            let weight = Double(step) / 20
+            candidates.append((.classifierZScore(weight: weight), weight))
+        }
         var best: (fusion: Fusion, weight: Double, hits: Int) = (.zScore(weight: 0.5), 0.5, -1)
         for (fusion, weight) in candidates {
             let hits = inScope.filter { query, group in query.index.topGroup(query.scores, fusion: fusion) == group }.count
-            let simpler = [fusion, best.fusion].allSatisfy { $0.poolingTemperature == nil && !$0.scoresCentroids }
+            let simpler = [fusion, best.fusion].allSatisfy {
+                $0.poolingTemperature == nil && !$0.scoresCentroids && !$0.scoresByClassifier
+            }
             if hits > best.hits || (hits == best.hits && simpler && abs(weight - 0.5) < abs(best.weight - 0.5)) {
                 best = (fusion, weight, hits)
             }
