@@ -70,7 +70,8 @@ public actor CustomerServiceMatcher {
         }
         let fitted = try RetrievalCalibration.fit(
             retriever: retriever, queries: prepared, phrasings: try await heldOutPhrasings(current.entries.map(\.entry)),
-            defaultHigh: defaultCalibration.fitFloors.high, defaultMid: defaultCalibration.fitFloors.mid)
+            defaultHigh: defaultCalibration.fitFloors.high, defaultMid: defaultCalibration.fitFloors.mid,
+            equivalents: current.nearDuplicates)
         try await store.storeCalibration(fitted, embeddingModel: embedder.client.models.embedding, at: date)
         return fitted
     }
@@ -110,7 +111,8 @@ public actor CustomerServiceMatcher {
         }
         let calibration = current.calibration
         var candidates = try retriever.rank(terms: terms, vector: vector, fusion: calibration.fusion, limit: limit)
-        var confidence = calibration.confidence(for: Self.withoutTwins(candidates, current.nearDuplicates))
+        var confidence = calibration.confidence(
+            for: RetrievalCalibration.withoutEquivalents(candidates, current.nearDuplicates))
         var band = calibration.band(for: candidates, confidence: confidence)
         // Not one word in common and no confident meaning either: nothing to rewrite or to offer.
         if band == .low, (candidates.first?.bm25 ?? 0) <= 0 { band = .noMatch }
@@ -124,13 +126,6 @@ public actor CustomerServiceMatcher {
         return CustomerServiceMatch(
             band: band, confidence: (confidence * 10_000).rounded() / 10_000, candidates: candidates,
             entry: stored.first, alternatives: Array(stored.dropFirst()))
-    }
-
-    /// The candidates with the top one's near-duplicate topics left out: a question that lands between two topics
-    /// meaning the same is not ambiguous, and should not lose confidence for it.
-    static func withoutTwins(_ candidates: [GroupCandidate], _ nearDuplicates: [String: Set<String>]) -> [GroupCandidate] {
-        guard let top = candidates.first, let twins = nearDuplicates[top.group] else { return candidates }
-        return [top] + candidates.dropFirst().filter { !twins.contains($0.group) }
     }
 
     /// The ranked candidate of `unit`'s group, or one made from the unit when the ranking left it out.

@@ -101,8 +101,11 @@ public struct KnowledgeBaseImporter: Sendable {
         let vectors = try await embedder.embed(phrasings, inputType: inputType)
         let heldOut = try KnowledgeEntry.heldOutQueries(of: all, vectors: vectors, tokenizer: tokenizer)
         let floors = defaultCalibration.fitFloors
-        let fitted = selfCalibrates ? SelfCalibration.fit(heldOut: heldOut, defaultHigh: floors.high, defaultMid: floors.mid) : nil
         let check = try KnowledgeBaseCheck.run(entries: all, vectors: vectors, heldOut: heldOut)
+        let fitted = selfCalibrates
+            ? SelfCalibration.fit(
+                heldOut: heldOut, defaultHigh: floors.high, defaultMid: floors.mid, equivalents: check.nearDuplicates)
+            : nil
         return (SelfCalibrationUpdate(embeddingModel: embedder.client.models.embedding, calibration: fitted), check)
     }
 

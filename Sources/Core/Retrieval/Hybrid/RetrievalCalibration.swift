@@ -151,7 +151,7 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
     public static func fit(
         retriever: HybridIndex, queries: [PreparedQuery], phrasings: [ScoredQuery] = [], baseFusion: Fusion? = nil,
         defaultHigh: Double = 0.9, defaultMid: Double = 0.6, targetPrecision: Double = 0.98,
-        inScopeLoss: Double = fittedInScopeLoss
+        inScopeLoss: Double = fittedInScopeLoss, equivalents: [String: Set<String>] = [:]
     ) throws -> RetrievalCalibration {
         let scored = try queries.map {
             ScoredQuery(
@@ -159,7 +159,8 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
         }
         return fit(
             scored: scored, phrasings: phrasings, baseFusion: baseFusion, defaultHigh: defaultHigh,
-            defaultMid: defaultMid, targetPrecision: targetPrecision, inScopeLoss: inScopeLoss, source: .labelled)
+            defaultMid: defaultMid, targetPrecision: targetPrecision, inScopeLoss: inScopeLoss,
+            equivalents: equivalents, source: .labelled)
     }
 
     /// Fits a calibration on scored queries (see `fit(retriever:queries:…)`).
@@ -168,10 +169,14 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
     /// which speak for the questions users ask; the confidence and scope models and the high threshold are fitted on
     /// both, as more evidence; and the thresholds that turn questions away must keep all but `inScopeLoss` of each
     /// source's in-scope questions, so that a threshold fitted on one kind of question holds on another.
+    ///
+    /// `equivalents` (each group's near-duplicates) are left out of the rankings the confidence is computed from, as
+    /// matching leaves them out (`withoutEquivalents`), so the thresholds are fitted on the confidence that is served;
+    /// a question is still right only when its own group ranks first.
     public static func fit(
         scored queries: [ScoredQuery], phrasings: [ScoredQuery] = [], baseFusion: Fusion? = nil,
         defaultHigh: Double = 0.9, defaultMid: Double = 0.6, targetPrecision: Double = 0.98,
-        inScopeLoss: Double = fittedInScopeLoss,
+        inScopeLoss: Double = fittedInScopeLoss, equivalents: [String: Set<String>] = [:],
         features: Set<String>? = nil, modelsScope: Bool = true, source: CalibrationSource
     ) -> RetrievalCalibration {
         let fusion = baseFusion ?? bestFusion(queries)
@@ -181,9 +186,10 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
         let labels = zip(evidence, rankings).map { query, ranking in
             query.expected != nil && ranking.first?.group == query.expected
         }
+        let served = equivalents.isEmpty ? rankings : rankings.map { withoutEquivalents($0, equivalents) }
         let model = ConfidenceModel.fit(
-            features: rankings.map(ConfidenceModel.features), labels: labels, using: features)
-        let probabilities = rankings.map { model.probability($0) }
+            features: served.map(ConfidenceModel.features), labels: labels, using: features)
+        let probabilities = served.map { model.probability($0) }
 
         // High: the lowest threshold above which precision is at least `targetPrecision` with 95% one-sided
         // confidence (Wilson lower bound), so the verbatim band holds up on queries the fit has not seen.
@@ -219,6 +225,15 @@ public struct RetrievalCalibration: Sendable, Codable, Hashable {
         return RetrievalCalibration(
             fusion: fusion, confidence: model, highThreshold: high, midThreshold: mid, calibrationQueries: evidence.count,
             source: source)
+    }
+
+    /// The candidates with the top one's equivalent groups (near-duplicate topics) left out: a question that lands
+    /// between two groups meaning the same is not ambiguous, and should not lose confidence for it.
+    public static func withoutEquivalents(
+        _ candidates: [GroupCandidate], _ equivalents: [String: Set<String>]
+    ) -> [GroupCandidate] {
+        guard let top = candidates.first, let twins = equivalents[top.group] else { return candidates }
+        return [top] + candidates.dropFirst().filter { !twins.contains($0.group) }
     }
 
     /// The lowest of each group's mid thresholds (groups without in-scope questions have none); nil when none has.

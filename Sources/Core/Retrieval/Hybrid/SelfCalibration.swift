@@ -99,11 +99,15 @@ public enum SelfCalibration {
         return fit(heldOut: queries, defaultHigh: defaultHigh, defaultMid: defaultMid)
     }
 
-    /// The calibration fitted on held-out queries already scored, or nil with too few in scope.
-    public static func fit(heldOut queries: [ScoredQuery], defaultHigh: Double = 0.9, defaultMid: Double = 0.6) -> RetrievalCalibration? {
+    /// The calibration fitted on held-out queries already scored, or nil with too few in scope; `equivalents` as for
+    /// `RetrievalCalibration.fit(scored:…)`.
+    public static func fit(
+        heldOut queries: [ScoredQuery], defaultHigh: Double = 0.9, defaultMid: Double = 0.6,
+        equivalents: [String: Set<String>] = [:]
+    ) -> RetrievalCalibration? {
         guard queries.filter({ $0.expected != nil }).count >= minimumInScopeQueries else { return nil }
         return RetrievalCalibration.fit(
             scored: queries, defaultHigh: defaultHigh, defaultMid: defaultMid, targetPrecision: targetPrecision,
-            source: .selfFitted)
+            equivalents: equivalents, source: .selfFitted)
     }
 }
