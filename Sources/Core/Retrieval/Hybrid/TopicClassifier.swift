@@ -3,9 +3,9 @@ import Foundation
 
 /// A linear model per topic over the phrasing embeddings (softmax regression), trained on the index's own phrasings:
 /// each topic's weights start at its mean phrasing and move to separate its phrasings from the neighbouring topics',
-/// so words two topics share count for less and the words that tell them apart for more.
+/// so what two topics' phrasings share counts for less and what tells them apart for more.
 struct TopicClassifier: Sendable {
-    /// Training settings; the defaults were chosen on the dev suites' phrasings (never on their query splits).
+    /// Training settings.
     struct Parameters: Sendable {
         /// The logits' scale (the inverse of a softmax temperature over cosine-like scores).
         var scale: Float = 20
