@@ -269,6 +269,12 @@ struct HybridIndexUnitTests {
         #expect(scores.classifierScores.count == 2)
         #expect(index.rank(scores, fusion: .centroidZScore(weight: 0), limit: 1).first?.group == "b")
         #expect(index.rank(scores, fusion: .classifierZScore(weight: 0), limit: 1).first?.group == "a")
+        // Ranking for one fusion computes only the group scores it reads.
+        let forClassifier = try index.scores(terms: [], vector: a2, for: .classifierZScore(weight: 0))
+        #expect(forClassifier.classifierScores == scores.classifierScores && forClassifier.centroidCosines.isEmpty)
+        let forZScore = try index.scores(terms: [], vector: a2, for: .zScore(weight: 0.5))
+        #expect(forZScore.classifierScores.isEmpty && forZScore.centroidCosines.isEmpty)
+        #expect(try index.rank(terms: [], vector: a2, fusion: .classifierZScore(weight: 0)).first?.group == "a")
         // The model is trained from the units alone: the same index gives the same scores.
         let again = try HybridIndex(
             units: [unit("a", 0), unit("a", 1), unit("b", 2), unit("b", 3)], unitTerms: [[], [], [], []],

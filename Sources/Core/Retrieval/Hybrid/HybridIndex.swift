@@ -160,8 +160,10 @@ public struct HybridIndex: Sendable {
     }
 
     /// The raw scores of a query; a vector of another dimension than the index's is an error. Past the dense
-    /// policy's size they are a shortlist: see ``candidateScores(terms:vector:keeping:)``.
-    public func scores(terms: [String], vector: [Float]) throws -> QueryScores {
+    /// policy's size they are a shortlist: see ``candidateScores(terms:vector:keeping:)``. With `fusion`, only what it
+    /// ranks by: a group's centre or its per-topic model score is computed only for the fusion that reads it (a
+    /// calibration, which tries every fusion on the same scores, passes none and gets all).
+    public func scores(terms: [String], vector: [Float], for fusion: Fusion? = nil) throws -> QueryScores {
         if let candidateCount { return try candidateScores(terms: terms, vector: vector, keeping: candidateCount) }
         let count = units.count
         var groupBM25 = [Float](repeating: 0, count: groups.count)
@@ -173,11 +175,11 @@ public struct HybridIndex: Sendable {
             shortlist: nil, bm25: bm25, cosines: cosines, attainable: lexical.maximumAttainableScore(for: terms),
             topBM25: bm25.max() ?? 0, denseStatistics: Self.meanAndScale(cosines),
             lexicalStatistics: Self.meanAndScale(bm25))
-        if let inverseCentroidLengths {
+        if let inverseCentroidLengths, fusion?.scoresCentroids ?? true {
             scores.centroidCosines = centroidCosines(cosines, inverseLengths: inverseCentroidLengths)
             scores.centroidStatistics = Self.meanAndScale(scores.centroidCosines)
         }
-        if let topicClassifier, !vector.isEmpty {
+        if let topicClassifier, !vector.isEmpty, fusion?.scoresByClassifier ?? true {
             scores.classifierScores = topicClassifier.scores(unit: DenseIndex.normalised(vector))
             scores.classifierStatistics = Self.meanAndScale(scores.classifierScores)
         }
@@ -302,7 +304,7 @@ public struct HybridIndex: Sendable {
     /// The `limit` best groups for a query, best first; a vector of another dimension than the index's is an error.
     public func rank(terms: [String], vector: [Float], fusion: Fusion, limit: Int = 10) throws -> [GroupCandidate] {
         guard !units.isEmpty else { return [] }
-        return rank(try scores(terms: terms, vector: vector), fusion: fusion, limit: limit)
+        return rank(try scores(terms: terms, vector: vector, for: fusion), fusion: fusion, limit: limit)
     }
 
     /// The scores of the groups the scored units belong to, by slot: every group when every unit was scored, only
