@@ -68,12 +68,15 @@ public struct HybridIndex: Sendable {
         self.lexical = BM25Index(documents: groupDocuments, parameters: lexicalParameters)
         let dense = try DenseIndex(dimension: vectors.first?.count ?? 0, vectors: vectors)
         self.dense = dense
-        self.inverseCentroidLengths = sizes.contains { $0 > 1 } ? Self.inverseCentroidLengths(
-            dense, unitGroups: unitGroups, groupCount: groups.count) : nil
+        let centres = sizes.contains { $0 > 1 }
+            ? Self.groupCentres(dense, unitGroups: unitGroups, groupCount: groups.count) : nil
+        self.inverseCentroidLengths = centres?.inverseLengths
         let approximate = dense.dimension > 0 && dense.count >= denseSearch.approximateFrom
         let severalUnitGroups = sizes.filter { $0 > 1 }.count
-        self.topicClassifier = !approximate && severalUnitGroups * 2 >= groups.count && severalUnitGroups > 0
-            ? TopicClassifier(dense: dense, unitGroups: unitGroups, groupCount: groups.count) : nil
+        self.topicClassifier = centres.flatMap { centres in
+            !approximate && severalUnitGroups * 2 >= groups.count
+                ? TopicClassifier(dense: dense, unitGroups: unitGroups, centres: centres.vectors) : nil
+        }
         self.denseSearcher = approximate
             ? try denseSearch.searcher(for: dense, version: corpusVersion, folder: denseSearch.graphFolder) : dense
         if approximate {
@@ -101,18 +104,25 @@ public struct HybridIndex: Sendable {
         }
     }
 
-    /// For each group, 1 / the length of the sum of its units' (normalised) vectors; 0 for a sum of length 0.
-    private static func inverseCentroidLengths(_ dense: DenseIndex, unitGroups: [Int], groupCount: Int) -> [Float] {
-        var sums = [Float](repeating: 0, count: groupCount * dense.dimension)
+    /// Each group's centre, the sum of its units' (normalised) vectors scaled to unit length (groupCount × dimension,
+    /// row-major; a sum of length 0 stays 0), and 1 / the length of each sum (0 for length 0).
+    private static func groupCentres(
+        _ dense: DenseIndex, unitGroups: [Int], groupCount: Int
+    ) -> (vectors: [Float], inverseLengths: [Float]) {
+        let dimension = dense.dimension
+        var centres = [Float](repeating: 0, count: groupCount * dimension)
         for (unit, group) in unitGroups.enumerated() {
             let row = dense.vector(at: unit)
-            for (offset, value) in row.enumerated() { sums[group * dense.dimension + offset] += value }
+            for (offset, value) in row.enumerated() { centres[group * dimension + offset] += value }
         }
-        return (0..<groupCount).map { group in
-            let sum = sums[(group * dense.dimension)..<((group + 1) * dense.dimension)]
+        let inverseLengths = (0..<groupCount).map { group -> Float in
+            let sum = centres[(group * dimension)..<((group + 1) * dimension)]
             let length = sum.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
-            return length > 0 ? 1 / length : 0
+            guard length > 0 else { return 0 }
+            for offset in 0..<dimension { centres[group * dimension + offset] /= length }
+            return 1 / length
         }
+        return (centres, inverseLengths)
     }
 
     /// Each group's cosine with the query, from its units' cosines (`cosines[unit]`).

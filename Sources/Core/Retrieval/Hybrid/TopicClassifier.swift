@@ -25,27 +25,19 @@ struct TopicClassifier: Sendable {
     /// Per group, in the units of `weights · query` (the trained bias divided by the scale).
     let offsets: [Float]
 
-    /// Trains on `dense`'s rows labelled by `unitGroups`; nil when there is nothing to learn (no dimension, fewer than
-    /// two groups) or the index is past `parameters.maximumWork`.
-    init?(dense: DenseIndex, unitGroups: [Int], groupCount: Int, parameters: Parameters = Parameters()) {
+    /// Trains on `dense`'s rows labelled by `unitGroups`, starting from each group's `centres` (its mean unit vector,
+    /// normalised; groups × dimension, row-major); nil when there is nothing to learn (no dimension, fewer than two
+    /// groups) or the index is past `parameters.maximumWork`.
+    init?(dense: DenseIndex, unitGroups: [Int], centres: [Float], parameters: Parameters = Parameters()) {
         let (rows, dimension) = (dense.count, dense.dimension)
+        let groupCount = dimension > 0 ? centres.count / dimension : 0
         guard dimension > 0, groupCount > 1, rows > 0, rows * groupCount * dimension <= parameters.maximumWork else {
             return nil
         }
         self.groupCount = groupCount
         self.dimension = dimension
-        var weights = [Float](repeating: 0, count: groupCount * dimension)
-        for (row, group) in unitGroups.enumerated() {
-            let vector = dense.vector(at: row)
-            for (offset, value) in vector.enumerated() { weights[group * dimension + offset] += value }
-        }
-        for group in 0..<groupCount {
-            let slice = weights[(group * dimension)..<((group + 1) * dimension)]
-            let length = slice.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
-            guard length > 0 else { continue }
-            for offset in 0..<dimension { weights[group * dimension + offset] /= length }
-        }
-        let start = weights
+        let start = centres
+        var weights = centres
         var biases = [Float](repeating: 0, count: groupCount)
         var logits = [Float](repeating: 0, count: rows * groupCount)
         var gradient = [Float](repeating: 0, count: groupCount * dimension)
